@@ -1,0 +1,1 @@
+//! Concordat's use cases: every operation takes an Actor, checks the policy and writes its audit event in the same transaction.

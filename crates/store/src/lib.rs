@@ -1,0 +1,1 @@
+//! The Store trait and its SQLite and PostgreSQL implementations. All SQL lives here.

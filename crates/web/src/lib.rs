@@ -1,0 +1,1 @@
+//! Concordat's web layer: axum router, thin handlers, askama templates, JSON API and OpenAPI.
