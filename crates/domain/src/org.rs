@@ -38,6 +38,7 @@ macro_rules! coded_enum {
         }
     };
 }
+#[allow(unused_imports)] // used by sibling modules (e.g. `mha`) for their own coded enums
 pub(crate) use coded_enum;
 
 coded_enum!(
