@@ -1,0 +1,443 @@
+//! The access policy: a pure function from (actor, action, resource, agreements, consent, relationship)
+//! to Allow or Deny with a reason. Deny by default: every arm that allows names why.
+//!
+//! Modelled on the Summary Care Record: role-based access, a legitimate relationship,
+//! and break-glass with a mandatory reason that a privacy officer reviews (domain.md).
+
+use crate::model::{OrgId, SharingAgreement, UserId};
+use crate::{DataCategory, LegalBasis, OrgKind, Role};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Who is acting: a user in one role at one organisation, or the system itself (jobs, migrations, demo loading).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Actor {
+    User(UserActor),
+    System { job: String },
+}
+
+/// A signed-in user acting in one membership.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserActor {
+    pub user_id: UserId,
+    pub username: String,
+    pub role: Role,
+    pub org_id: OrgId,
+    pub org_kind: OrgKind,
+    /// True when the session passed multi-factor authentication (or the user is a demo user exempt from it).
+    pub mfa_satisfied: bool,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn system(job: &str) -> Self {
+        Actor::System {
+            job: job.to_string(),
+        }
+    }
+
+    pub fn username(&self) -> &str {
+        match self {
+            Actor::User(u) => &u.username,
+            Actor::System { .. } => "system",
+        }
+    }
+
+    pub fn as_user(&self) -> Option<&UserActor> {
+        match self {
+            Actor::User(u) => Some(u),
+            Actor::System { .. } => None,
+        }
+    }
+}
+
+/// What the actor wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Read a category of a person's data.
+    ViewPerson(DataCategory),
+    /// Search for people by identifiers (results show identity only).
+    SearchPeople,
+    /// Create a person record owned by the actor's organisation.
+    CreatePerson,
+    /// Change a person record.
+    EditPerson,
+    /// Read the audit log and access histories.
+    ViewAudit,
+    /// Mark break-glass events as reviewed.
+    ReviewBreakGlass,
+    /// Add users and memberships.
+    ManageUsers,
+    /// Add and change organisations and data sharing agreements.
+    ManageOrganisations,
+    /// See counts, charts and other figures with no person identified.
+    ViewAggregates,
+    /// See the list of people with repeated crisis contact (support, never sanctions).
+    ViewRepeatContactList,
+}
+
+impl Action {
+    /// A stable code for audit rows.
+    pub fn code(self) -> String {
+        match self {
+            Action::ViewPerson(c) => format!("person.view.{}", c.code()),
+            Action::SearchPeople => "person.search".into(),
+            Action::CreatePerson => "person.create".into(),
+            Action::EditPerson => "person.edit".into(),
+            Action::ViewAudit => "audit.view".into(),
+            Action::ReviewBreakGlass => "audit.review_break_glass".into(),
+            Action::ManageUsers => "user.manage".into(),
+            Action::ManageOrganisations => "organisation.manage".into(),
+            Action::ViewAggregates => "aggregate.view".into(),
+            Action::ViewRepeatContactList => "repeat_contact.view".into(),
+        }
+    }
+}
+
+/// The person's decision about sharing their crisis plan beyond the organisation that holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Consent {
+    NotRecorded,
+    Given {
+        org_kinds: Vec<OrgKind>,
+        categories: Vec<DataCategory>,
+        until: Option<NaiveDate>,
+    },
+    Withdrawn,
+    /// Sharing rests on another recorded legal basis (e.g. vital interests), not consent.
+    OtherBasis(LegalBasis),
+}
+
+/// The actor's relationship with the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Relationship {
+    None,
+    /// A member of the person's care team.
+    CareTeam,
+}
+
+/// Everything the policy looks at. Built by the app layer from the store.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub actor: &'a Actor,
+    pub action: Action,
+    /// The organisation that owns the record (for person actions); `None` for organisation-wide actions.
+    pub owner_org: Option<OrgId>,
+    pub agreements: &'a [SharingAgreement],
+    pub consent: &'a Consent,
+    pub relationship: Relationship,
+    /// A reason given to see more than the normal rules allow; `None` when not breaking glass.
+    pub break_glass_reason: Option<&'a str>,
+    pub today: NaiveDate,
+}
+
+/// The policy's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decision {
+    Allow { basis: Basis, break_glass: bool },
+    Deny(DenyReason),
+}
+
+impl Decision {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Decision::Allow { .. })
+    }
+}
+
+/// Why an access was allowed: recorded in the audit row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Basis {
+    /// The system itself (jobs, migrations, demo loading).
+    System,
+    /// The actor's role permits this for their own organisation.
+    Role,
+    /// The record belongs to the actor's organisation.
+    OwnOrganisation,
+    /// A data sharing agreement covers this flow, with the agreement's legal basis.
+    Agreement(LegalBasis),
+    /// The actor is in the person's care team.
+    CareTeam,
+    /// Break-glass: vital interests, to be reviewed.
+    BreakGlass,
+}
+
+impl Basis {
+    /// The legal basis to record, where there is one.
+    pub fn legal_basis(self) -> Option<LegalBasis> {
+        match self {
+            Basis::Agreement(b) => Some(b),
+            Basis::OwnOrganisation | Basis::CareTeam => Some(LegalBasis::DirectCare),
+            Basis::BreakGlass => Some(LegalBasis::VitalInterests),
+            Basis::System | Basis::Role => None,
+        }
+    }
+}
+
+/// Why an access was denied, in words a user can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum DenyReason {
+    #[error("your role cannot do this")]
+    RoleNotPermitted,
+    #[error("your role does not give access to people's records")]
+    NoPersonalDataRole,
+    #[error("your role cannot see this part of a person's record")]
+    CategoryNotPermitted,
+    #[error("multi-factor authentication is required before you can see people's records")]
+    MfaRequired,
+    #[error("this record belongs to another organisation and your organisation cannot change it")]
+    OtherOrganisationsRecord,
+    #[error("no data sharing agreement lets this information reach your organisation")]
+    NoAgreement,
+    #[error("the person has not consented to share this with your organisation")]
+    NoConsent,
+    #[error("the person has withdrawn consent to share this")]
+    ConsentWithdrawn,
+    #[error("only the person's care team can see this")]
+    NotCareTeam,
+    #[error("a break-glass reason must say why, in at least 10 characters")]
+    BreakGlassReasonTooShort,
+}
+
+impl DenyReason {
+    /// Denials that a responder or clinician may override with break-glass, giving a reason.
+    pub fn break_glass_may_override(self) -> bool {
+        matches!(
+            self,
+            DenyReason::NoAgreement
+                | DenyReason::NoConsent
+                | DenyReason::ConsentWithdrawn
+                | DenyReason::NotCareTeam
+        )
+    }
+}
+
+/// The categories a role may ever see, before organisation, agreement and consent are considered.
+fn role_categories(role: Role) -> &'static [DataCategory] {
+    use DataCategory::*;
+    match role {
+        Role::Responder => &[Identity, CrisisPlanSummary],
+        Role::TriageClinician => &[
+            Identity,
+            CrisisPlanSummary,
+            CrisisPlanClinical,
+            IncidentHistory,
+            DetentionRecord,
+        ],
+        Role::CrisisClinician => &[
+            Identity,
+            CrisisPlanSummary,
+            CrisisPlanClinical,
+            CrisisPlanCareTeam,
+            IncidentHistory,
+            DetentionRecord,
+        ],
+        Role::PlaceOfSafetyCoordinator => &[
+            Identity,
+            CrisisPlanSummary,
+            CrisisPlanClinical,
+            DetentionRecord,
+        ],
+        // Administrators correct records and privacy officers answer access requests: identity only, own organisation only.
+        Role::Administrator | Role::PrivacyOfficer => &[Identity],
+        Role::Analyst
+        | Role::AllianceCoordinator
+        | Role::AllianceMember
+        | Role::ExpertByExperience => &[],
+    }
+}
+
+/// Crisis plan categories flow beyond the holding organisation only with the person's consent or another basis.
+fn needs_consent(category: DataCategory) -> bool {
+    matches!(
+        category,
+        DataCategory::CrisisPlanSummary
+            | DataCategory::CrisisPlanClinical
+            | DataCategory::CrisisPlanCareTeam
+    )
+}
+
+/// Decides a request. Pure and total: nothing said yes → deny.
+pub fn decide(req: &Request<'_>) -> Decision {
+    let user = match req.actor {
+        Actor::System { .. } => {
+            return Decision::Allow {
+                basis: Basis::System,
+                break_glass: false,
+            };
+        }
+        Actor::User(u) => u,
+    };
+    let role = user.role;
+    let allow_role = Decision::Allow {
+        basis: Basis::Role,
+        break_glass: false,
+    };
+    match req.action {
+        Action::ManageUsers | Action::ManageOrganisations => {
+            if role == Role::Administrator {
+                allow_role
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+        Action::ViewAudit | Action::ReviewBreakGlass => {
+            if role == Role::PrivacyOfficer {
+                allow_role
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+        // Figures with nobody identified: every member of the partnership, experts by experience included.
+        Action::ViewAggregates => allow_role,
+        // Support for people in repeated crisis is for care coordinators only; never police or other responders.
+        Action::ViewRepeatContactList => {
+            if role == Role::CrisisClinician {
+                mfa_gate(user, allow_role)
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+        Action::SearchPeople => {
+            if role_categories(role).contains(&DataCategory::Identity) {
+                mfa_gate(user, allow_role)
+            } else {
+                Decision::Deny(DenyReason::NoPersonalDataRole)
+            }
+        }
+        Action::CreatePerson | Action::EditPerson => {
+            let may_write = matches!(
+                role,
+                Role::Responder
+                    | Role::TriageClinician
+                    | Role::CrisisClinician
+                    | Role::PlaceOfSafetyCoordinator
+                    | Role::Administrator
+            );
+            if !may_write {
+                return Decision::Deny(if role_categories(role).is_empty() {
+                    DenyReason::NoPersonalDataRole
+                } else {
+                    DenyReason::RoleNotPermitted
+                });
+            }
+            // Each organisation keeps its own records; others contribute through shared records, not edits.
+            match req.owner_org {
+                Some(owner) if owner != user.org_id => {
+                    Decision::Deny(DenyReason::OtherOrganisationsRecord)
+                }
+                _ => mfa_gate(
+                    user,
+                    Decision::Allow {
+                        basis: Basis::OwnOrganisation,
+                        break_glass: false,
+                    },
+                ),
+            }
+        }
+        Action::ViewPerson(category) => mfa_gate(user, view_person(req, user, category)),
+    }
+}
+
+fn mfa_gate(user: &UserActor, d: Decision) -> Decision {
+    if d.is_allowed() && !user.mfa_satisfied {
+        Decision::Deny(DenyReason::MfaRequired)
+    } else {
+        d
+    }
+}
+
+fn view_person(req: &Request<'_>, user: &UserActor, category: DataCategory) -> Decision {
+    let cats = role_categories(user.role);
+    if cats.is_empty() {
+        return Decision::Deny(DenyReason::NoPersonalDataRole);
+    }
+    if !cats.contains(&category) {
+        return Decision::Deny(DenyReason::CategoryNotPermitted);
+    }
+    let normal = normal_view(req, user, category);
+    match (normal, req.break_glass_reason) {
+        (Decision::Deny(reason), Some(why))
+            if reason.break_glass_may_override() && user_may_break_glass(user) =>
+        {
+            if why.trim().chars().count() < 10 {
+                Decision::Deny(DenyReason::BreakGlassReasonTooShort)
+            } else {
+                Decision::Allow {
+                    basis: Basis::BreakGlass,
+                    break_glass: true,
+                }
+            }
+        }
+        (d, _) => d,
+    }
+}
+
+fn user_may_break_glass(user: &UserActor) -> bool {
+    matches!(
+        user.role,
+        Role::Responder
+            | Role::TriageClinician
+            | Role::CrisisClinician
+            | Role::PlaceOfSafetyCoordinator
+    )
+}
+
+fn normal_view(req: &Request<'_>, user: &UserActor, category: DataCategory) -> Decision {
+    let Some(owner) = req.owner_org else {
+        return Decision::Deny(DenyReason::NoAgreement);
+    };
+    if category == DataCategory::CrisisPlanCareTeam {
+        return if req.relationship == Relationship::CareTeam {
+            Decision::Allow {
+                basis: Basis::CareTeam,
+                break_glass: false,
+            }
+        } else {
+            Decision::Deny(DenyReason::NotCareTeam)
+        };
+    }
+    if owner == user.org_id {
+        return Decision::Allow {
+            basis: Basis::OwnOrganisation,
+            break_glass: false,
+        };
+    }
+    if matches!(user.role, Role::Administrator | Role::PrivacyOfficer) {
+        return Decision::Deny(DenyReason::OtherOrganisationsRecord);
+    }
+    let Some(agreement) = req
+        .agreements
+        .iter()
+        .find(|a| a.covers(owner, user.org_id, category))
+    else {
+        return Decision::Deny(DenyReason::NoAgreement);
+    };
+    if needs_consent(category) {
+        match req.consent {
+            Consent::Withdrawn => return Decision::Deny(DenyReason::ConsentWithdrawn),
+            Consent::NotRecorded => return Decision::Deny(DenyReason::NoConsent),
+            Consent::Given {
+                org_kinds,
+                categories,
+                until,
+            } => {
+                let in_date = until.is_none_or(|u| req.today <= u);
+                if !(in_date
+                    && org_kinds.contains(&user.org_kind)
+                    && categories.contains(&category))
+                {
+                    return Decision::Deny(DenyReason::NoConsent);
+                }
+            }
+            Consent::OtherBasis(_) => {}
+        }
+    }
+    Decision::Allow {
+        basis: Basis::Agreement(agreement.legal_basis),
+        break_glass: false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

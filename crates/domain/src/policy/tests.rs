@@ -1,0 +1,413 @@
+//! Table-driven tests: every role × action × scope.
+//!
+//! Each row gives one letter per role, in the order of `ROLES`:
+//! `A` allowed normally, `G` allowed only with a break-glass reason (denied without), `D` denied either way.
+
+use super::*;
+use crate::model::OrgId;
+
+const ROLES: [Role; 10] = [
+    Role::Responder,
+    Role::TriageClinician,
+    Role::CrisisClinician,
+    Role::PlaceOfSafetyCoordinator,
+    Role::Analyst,
+    Role::AllianceCoordinator,
+    Role::AllianceMember,
+    Role::ExpertByExperience,
+    Role::PrivacyOfficer,
+    Role::Administrator,
+];
+
+const ACTOR_ORG: OrgId = OrgId(1);
+const OTHER_ORG: OrgId = OrgId(2);
+
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Own,
+    /// Another organisation's record, an agreement covering every category, and consent given.
+    Shared,
+    /// An agreement but no consent recorded.
+    AgreementNoConsent,
+    /// Consent given, but no agreement.
+    NoAgreement,
+    /// An agreement, and consent withdrawn.
+    Withdrawn,
+    /// Another organisation's record, shared, and the actor is in the person's care team.
+    CareTeam,
+}
+
+fn actor(role: Role, mfa: bool) -> Actor {
+    Actor::User(UserActor {
+        user_id: UserId(10),
+        username: "u".into(),
+        role,
+        org_id: ACTOR_ORG,
+        org_kind: OrgKind::MentalHealthTrust,
+        mfa_satisfied: mfa,
+        request_id: None,
+    })
+}
+
+fn all_categories_agreement() -> Vec<SharingAgreement> {
+    vec![SharingAgreement {
+        id: 1,
+        from_org_id: OTHER_ORG,
+        to_org_id: ACTOR_ORG,
+        categories: DataCategory::ALL.to_vec(),
+        legal_basis: LegalBasis::DirectCare,
+        review_date: NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+    }]
+}
+
+fn consent_all() -> Consent {
+    Consent::Given {
+        org_kinds: OrgKind::ALL.to_vec(),
+        categories: DataCategory::ALL.to_vec(),
+        until: None,
+    }
+}
+
+fn decide_in(role: Role, action: Action, scope: Scope, break_glass: Option<&str>) -> Decision {
+    let a = actor(role, true);
+    let (owner, agreements, consent, relationship) = match scope {
+        Scope::Own => (ACTOR_ORG, vec![], Consent::NotRecorded, Relationship::None),
+        Scope::Shared => (
+            OTHER_ORG,
+            all_categories_agreement(),
+            consent_all(),
+            Relationship::None,
+        ),
+        Scope::AgreementNoConsent => (
+            OTHER_ORG,
+            all_categories_agreement(),
+            Consent::NotRecorded,
+            Relationship::None,
+        ),
+        Scope::NoAgreement => (OTHER_ORG, vec![], consent_all(), Relationship::None),
+        Scope::Withdrawn => (
+            OTHER_ORG,
+            all_categories_agreement(),
+            Consent::Withdrawn,
+            Relationship::None,
+        ),
+        Scope::CareTeam => (
+            OTHER_ORG,
+            all_categories_agreement(),
+            consent_all(),
+            Relationship::CareTeam,
+        ),
+    };
+    decide(&Request {
+        actor: &a,
+        action,
+        owner_org: Some(owner),
+        agreements: &agreements,
+        consent: &consent,
+        relationship,
+        break_glass_reason: break_glass,
+        today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+    })
+}
+
+fn letter(role: Role, action: Action, scope: Scope) -> char {
+    let plain = decide_in(role, action, scope, None);
+    let glass = decide_in(
+        role,
+        action,
+        scope,
+        Some("Person collapsed at the scene; need medication notes"),
+    );
+    match (&plain, &glass) {
+        (
+            Decision::Allow {
+                break_glass: false, ..
+            },
+            _,
+        ) => 'A',
+        (
+            Decision::Deny(_),
+            Decision::Allow {
+                break_glass: true, ..
+            },
+        ) => 'G',
+        (Decision::Deny(_), Decision::Deny(_)) => 'D',
+        other => panic!("unexpected pair {other:?} for {role:?} {action:?} {scope:?}"),
+    }
+}
+
+/// The one check helper: the row for an action in a scope, one letter per role.
+fn check(action: Action, scope: Scope, expect: &str) {
+    let got: String = ROLES.iter().map(|r| letter(*r, action, scope)).collect();
+    assert_eq!(
+        got, expect,
+        "{action:?} in scope {scope:?} (roles: R T C P An AC AM E PO Ad)"
+    );
+}
+
+use DataCategory as C;
+use Scope::*;
+
+#[test]
+fn view_identity() {
+    check(Action::ViewPerson(C::Identity), Own, "AAAADDDDAA");
+    check(Action::ViewPerson(C::Identity), Shared, "AAAADDDDDD");
+    check(
+        Action::ViewPerson(C::Identity),
+        AgreementNoConsent,
+        "AAAADDDDDD",
+    );
+    check(Action::ViewPerson(C::Identity), NoAgreement, "GGGGDDDDDD");
+    check(Action::ViewPerson(C::Identity), Withdrawn, "AAAADDDDDD");
+    check(Action::ViewPerson(C::Identity), CareTeam, "AAAADDDDDD");
+}
+
+#[test]
+fn view_crisis_plan_summary() {
+    check(Action::ViewPerson(C::CrisisPlanSummary), Own, "AAAADDDDDD");
+    check(
+        Action::ViewPerson(C::CrisisPlanSummary),
+        Shared,
+        "AAAADDDDDD",
+    );
+    check(
+        Action::ViewPerson(C::CrisisPlanSummary),
+        AgreementNoConsent,
+        "GGGGDDDDDD",
+    );
+    check(
+        Action::ViewPerson(C::CrisisPlanSummary),
+        NoAgreement,
+        "GGGGDDDDDD",
+    );
+    check(
+        Action::ViewPerson(C::CrisisPlanSummary),
+        Withdrawn,
+        "GGGGDDDDDD",
+    );
+    check(
+        Action::ViewPerson(C::CrisisPlanSummary),
+        CareTeam,
+        "AAAADDDDDD",
+    );
+}
+
+#[test]
+fn view_crisis_plan_clinical() {
+    check(Action::ViewPerson(C::CrisisPlanClinical), Own, "DAAADDDDDD");
+    check(
+        Action::ViewPerson(C::CrisisPlanClinical),
+        Shared,
+        "DAAADDDDDD",
+    );
+    check(
+        Action::ViewPerson(C::CrisisPlanClinical),
+        AgreementNoConsent,
+        "DGGGDDDDDD",
+    );
+    check(
+        Action::ViewPerson(C::CrisisPlanClinical),
+        NoAgreement,
+        "DGGGDDDDDD",
+    );
+    check(
+        Action::ViewPerson(C::CrisisPlanClinical),
+        Withdrawn,
+        "DGGGDDDDDD",
+    );
+    check(
+        Action::ViewPerson(C::CrisisPlanClinical),
+        CareTeam,
+        "DAAADDDDDD",
+    );
+}
+
+#[test]
+fn view_crisis_plan_care_team() {
+    for scope in [Own, Shared, AgreementNoConsent, NoAgreement, Withdrawn] {
+        check(
+            Action::ViewPerson(C::CrisisPlanCareTeam),
+            scope,
+            "DDGDDDDDDD",
+        );
+    }
+    check(
+        Action::ViewPerson(C::CrisisPlanCareTeam),
+        CareTeam,
+        "DDADDDDDDD",
+    );
+}
+
+#[test]
+fn view_incident_history_and_detentions() {
+    for scope in [Own, Shared, AgreementNoConsent, Withdrawn, CareTeam] {
+        check(Action::ViewPerson(C::IncidentHistory), scope, "DAADDDDDDD");
+        check(Action::ViewPerson(C::DetentionRecord), scope, "DAAADDDDDD");
+    }
+    check(
+        Action::ViewPerson(C::IncidentHistory),
+        NoAgreement,
+        "DGGDDDDDDD",
+    );
+    check(
+        Action::ViewPerson(C::DetentionRecord),
+        NoAgreement,
+        "DGGGDDDDDD",
+    );
+}
+
+#[test]
+fn organisation_wide_actions() {
+    for scope in [
+        Own,
+        Shared,
+        AgreementNoConsent,
+        NoAgreement,
+        Withdrawn,
+        CareTeam,
+    ] {
+        check(Action::SearchPeople, scope, "AAAADDDDAA");
+        check(Action::ViewAudit, scope, "DDDDDDDDAD");
+        check(Action::ReviewBreakGlass, scope, "DDDDDDDDAD");
+        check(Action::ManageUsers, scope, "DDDDDDDDDA");
+        check(Action::ManageOrganisations, scope, "DDDDDDDDDA");
+        check(Action::ViewAggregates, scope, "AAAAAAAAAA");
+        // Never police or other responders: support for people in repeated crisis is for care coordinators.
+        check(Action::ViewRepeatContactList, scope, "DDADDDDDDD");
+    }
+}
+
+#[test]
+fn writes_stay_within_the_owning_organisation() {
+    check(Action::CreatePerson, Own, "AAAADDDDDA");
+    check(Action::EditPerson, Own, "AAAADDDDDA");
+    for scope in [Shared, AgreementNoConsent, NoAgreement, Withdrawn, CareTeam] {
+        check(Action::EditPerson, scope, "DDDDDDDDDD");
+    }
+}
+
+#[test]
+fn mfa_is_required_for_personal_data() {
+    for role in ROLES {
+        for action in [
+            Action::ViewPerson(C::Identity),
+            Action::SearchPeople,
+            Action::CreatePerson,
+        ] {
+            let d = decide(&Request {
+                actor: &actor(role, false),
+                action,
+                owner_org: Some(ACTOR_ORG),
+                agreements: &[],
+                consent: &Consent::NotRecorded,
+                relationship: Relationship::None,
+                break_glass_reason: None,
+                today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            });
+            assert!(!d.is_allowed(), "{role:?} {action:?} allowed without MFA");
+        }
+    }
+}
+
+fn consent_decision(consent: Consent, kind: OrgKind, today: (i32, u32, u32)) -> Decision {
+    let a = Actor::User(UserActor {
+        user_id: UserId(1),
+        username: "pc".into(),
+        role: Role::Responder,
+        org_id: ACTOR_ORG,
+        org_kind: kind,
+        mfa_satisfied: true,
+        request_id: None,
+    });
+    decide(&Request {
+        actor: &a,
+        action: Action::ViewPerson(C::CrisisPlanSummary),
+        owner_org: Some(OTHER_ORG),
+        agreements: &all_categories_agreement(),
+        consent: &consent,
+        relationship: Relationship::None,
+        break_glass_reason: None,
+        today: NaiveDate::from_ymd_opt(today.0, today.1, today.2).unwrap(),
+    })
+}
+
+#[test]
+fn consent_is_specific_to_organisation_kind_category_and_date() {
+    let given = |kinds: Vec<OrgKind>, until| Consent::Given {
+        org_kinds: kinds,
+        categories: vec![C::CrisisPlanSummary],
+        until,
+    };
+    let until = NaiveDate::from_ymd_opt(2026, 6, 30);
+    let police = OrgKind::PoliceForce;
+    let ambulance = OrgKind::AmbulanceService;
+    assert!(consent_decision(given(vec![ambulance], until), ambulance, (2026, 6, 30)).is_allowed());
+    assert_eq!(
+        consent_decision(given(vec![ambulance], until), police, (2026, 6, 1)),
+        Decision::Deny(DenyReason::NoConsent)
+    );
+    assert_eq!(
+        consent_decision(given(vec![ambulance], until), ambulance, (2026, 7, 1)),
+        Decision::Deny(DenyReason::NoConsent)
+    );
+    assert_eq!(
+        consent_decision(
+            Consent::OtherBasis(LegalBasis::VitalInterests),
+            police,
+            (2026, 7, 1)
+        ),
+        Decision::Allow {
+            basis: Basis::Agreement(LegalBasis::DirectCare),
+            break_glass: false
+        }
+    );
+}
+
+#[test]
+fn break_glass_needs_a_real_reason() {
+    let d = decide_in(
+        Role::Responder,
+        Action::ViewPerson(C::CrisisPlanSummary),
+        NoAgreement,
+        Some("  because "),
+    );
+    assert_eq!(d, Decision::Deny(DenyReason::BreakGlassReasonTooShort));
+    let d = decide_in(
+        Role::Responder,
+        Action::ViewPerson(C::CrisisPlanSummary),
+        NoAgreement,
+        Some("Unresponsive, need plan"),
+    );
+    assert_eq!(
+        d,
+        Decision::Allow {
+            basis: Basis::BreakGlass,
+            break_glass: true
+        }
+    );
+    assert_eq!(
+        Basis::BreakGlass.legal_basis(),
+        Some(LegalBasis::VitalInterests)
+    );
+}
+
+#[test]
+fn system_actor_is_allowed_and_says_so() {
+    let d = decide(&Request {
+        actor: &Actor::system("migrate"),
+        action: Action::ManageUsers,
+        owner_org: None,
+        agreements: &[],
+        consent: &Consent::NotRecorded,
+        relationship: Relationship::None,
+        break_glass_reason: None,
+        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    });
+    assert_eq!(
+        d,
+        Decision::Allow {
+            basis: Basis::System,
+            break_glass: false
+        }
+    );
+}
