@@ -1,0 +1,232 @@
+//! Connecting, and everything that differs between SQLite and PostgreSQL.
+
+use crate::{Result, Tx};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database a store speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL or server that cannot be used, in words that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "database URL {0:?} is not understood: use sqlite:PATH (e.g. sqlite:./concordat-data/concordat.db) or postgres://USER@HOST:PORT/DATABASE"
+    )]
+    Malformed(String),
+    #[error(
+        "no SQLite database at {0}: check the path for typos, or create one with `concordat migrate --create --database-url sqlite:{0}`"
+    )]
+    SqliteMissing(String),
+    #[error("cannot reach the PostgreSQL server for {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+}
+
+/// Options for [`Store::connect`].
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptionsCfg {
+    /// Create the SQLite file if missing. Only `demo`, tests and `migrate --create` set this:
+    /// a typo in a URL must never silently create a new, empty database.
+    pub create: bool,
+    /// Pool size; `None` for the default.
+    pub max_connections: Option<u32>,
+}
+
+/// A connection pool plus the backend it speaks to. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    /// Never prints the URL: it may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({:?})", self.backend)
+    }
+}
+
+/// Redacts the password in a URL for messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Store {
+    /// Connects to `sqlite:PATH` or `postgres://…`, refusing malformed URLs and (unless `create`) missing SQLite files.
+    pub async fn connect(url: &str, cfg: ConnectOptionsCfg) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, connect_url) = parse_url(url, cfg.create)?;
+        let opts = AnyConnectOptions::from_str(&connect_url)
+            .map_err(|_| ConnectError::Malformed(redact_url(url)))?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        let pool_opts = AnyPoolOptions::new()
+            .max_connections(cfg.max_connections.unwrap_or(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            }))
+            .acquire_timeout(Duration::from_secs(10));
+        let pool_opts = if backend == Backend::Sqlite {
+            pool_opts.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers run beside a writer; the busy timeout makes writers queue instead of failing.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+        } else {
+            pool_opts
+        };
+        let pool = pool_opts
+            .connect_with(opts)
+            .await
+            .map_err(|e| ConnectError::Unreachable {
+                url: redact_url(url),
+                reason: e.to_string(),
+            })?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), because nearly every
+    /// operation appends an audit event: a deferred transaction that read first could not upgrade under load.
+    pub async fn begin(&self) -> Result<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx {
+            tx,
+            backend: self.backend,
+        })
+    }
+
+    /// Whether the database answers (for /readyz).
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Applies pending migrations; returns the names applied.
+    pub async fn migrate(&self) -> Result<Vec<String>> {
+        crate::migrate::run(self).await
+    }
+}
+
+fn parse_url(url: &str, create: bool) -> Result<(Backend, String), ConnectError> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() || path == ":memory:" && !create {
+            return Err(ConnectError::Malformed(url.to_string()));
+        }
+        if path != ":memory:" {
+            let p = PathBuf::from(path);
+            if !create && !p.is_file() {
+                return Err(ConnectError::SqliteMissing(path.to_string()));
+            }
+        }
+        let mode = if create { "rwc" } else { "rw" };
+        let extra = if query.is_empty() {
+            String::new()
+        } else {
+            format!("&{query}")
+        };
+        return Ok((
+            Backend::Sqlite,
+            format!("sqlite://{path}?mode={mode}{extra}"),
+        ));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let parsed = url::Url::parse(url).map_err(|_| ConnectError::Malformed(redact_url(url)))?;
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(ConnectError::Malformed(redact_url(url)));
+        }
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    Err(ConnectError::Malformed(redact_url(url)))
+}
+
+/// Rewrites `$1`-style placeholders to SQLite's numbered `?1` form. PostgreSQL takes the SQL as written.
+/// `$` never appears in our SQL outside placeholders (string values are always bound, never inlined).
+pub(crate) fn dialect(backend: Backend, sql: &str) -> Cow<'_, str> {
+    match backend {
+        Backend::Postgres => Cow::Borrowed(sql),
+        Backend::Sqlite => Cow::Owned(sql.replace('$', "?")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(matches!(
+            parse_url("sqlite:/no/such/dir/x.db", false),
+            Err(ConnectError::SqliteMissing(_))
+        ));
+        assert_eq!(
+            parse_url("sqlite:/tmp/x.db", true).unwrap(),
+            (Backend::Sqlite, "sqlite:///tmp/x.db?mode=rwc".to_string())
+        );
+        assert!(matches!(
+            parse_url("sqlite:", true),
+            Err(ConnectError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_url("mysql://x", true),
+            Err(ConnectError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_url("postgres//localhost/db", true),
+            Err(ConnectError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_url("postgres:///db", true),
+            Err(ConnectError::Malformed(_))
+        ));
+        assert_eq!(
+            parse_url("postgres://u@localhost:5432/db", false)
+                .unwrap()
+                .0,
+            Backend::Postgres
+        );
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            dialect(Backend::Sqlite, "a = $1 AND b = $12"),
+            "a = ?1 AND b = ?12"
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! Migrations: numbered SQL files per backend, embedded in the binary, each applied once in its own transaction.
+
+use crate::{Backend, Result, Store, StoreError};
+use sqlx::{AssertSqlSafe, Executor};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
+    store
+        .pool
+        .execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .await?;
+    let mut applied = Vec::new();
+    for m in MIGRATIONS {
+        let mut tx = store.begin().await?;
+        let sql = crate::backend::dialect(
+            store.backend,
+            "SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
+        );
+        let (n,): (i64,) = sqlx::query_as(AssertSqlSafe(sql.into_owned()))
+            .bind(m.version)
+            .fetch_one(&mut *tx.tx)
+            .await?;
+        if n > 0 {
+            continue;
+        }
+        let body = match store.backend {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        tx.tx
+            .execute(AssertSqlSafe(body))
+            .await
+            .map_err(|source| StoreError::Migration {
+                version: m.version,
+                source,
+            })?;
+        let sql = crate::backend::dialect(
+            store.backend,
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        );
+        sqlx::query(AssertSqlSafe(sql.into_owned()))
+            .bind(m.version)
+            .bind(m.name)
+            .bind(chrono::Utc::now().timestamp_millis())
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.commit().await?;
+        applied.push(m.name.to_string());
+    }
+    Ok(applied)
+}

@@ -1,0 +1,889 @@
+//! A transaction and every query Concordat runs. Each method is one statement or a short, fixed sequence.
+
+use crate::backend::dialect;
+use crate::records::*;
+use crate::{Backend, Result, StoreError};
+use concordat_domain::audit::{AuditDraft, AuditEvent, AuditOutcome};
+use concordat_domain::model::*;
+use concordat_domain::{DataCategory, LegalBasis, NhsNumber, OrgKind, Postcode, Role};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, AssertSqlSafe, Row};
+
+type Query = sqlx::query::Query<'static, Any, AnyArguments>;
+
+/// A database transaction. Dropping it without [`Tx::commit`] rolls everything back.
+pub struct Tx {
+    pub(crate) tx: sqlx::Transaction<'static, Any>,
+    pub(crate) backend: Backend,
+}
+
+fn get_bool(row: &AnyRow, col: &str) -> Result<bool> {
+    // SQLite has no boolean type: flags come back as integers there and as booleans from PostgreSQL.
+    match row.try_get::<bool, _>(col) {
+        Ok(b) => Ok(b),
+        Err(_) => Ok(row.try_get::<i64, _>(col)? != 0),
+    }
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value:?}"))
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    Role::from_code(s).ok_or_else(|| corrupt("role", s))
+}
+
+fn parse_kind(s: &str) -> Result<OrgKind> {
+    OrgKind::from_code(s).ok_or_else(|| corrupt("organisation kind", s))
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt("date", s))
+}
+
+const PERSON_COLS: &str = "id, owner_org_id, given_name, family_name, date_of_birth, nhs_number, sex, postcode, address_line, phone, email, synthetic, version";
+const AUDIT_COLS: &str = "seq, at, user_id, username, role, org_id, action, outcome, person_id, resource_kind, resource_id, reason, legal_basis, break_glass, request_id, prev_hash, hash";
+
+fn person_from(row: &AnyRow) -> Result<Person> {
+    let dob: Option<String> = row.try_get("date_of_birth")?;
+    let nhs: Option<String> = row.try_get("nhs_number")?;
+    let pc: Option<String> = row.try_get("postcode")?;
+    Ok(Person {
+        id: PersonId(row.try_get("id")?),
+        owner_org_id: OrgId(row.try_get("owner_org_id")?),
+        given_name: row.try_get("given_name")?,
+        family_name: row.try_get("family_name")?,
+        date_of_birth: dob.as_deref().map(parse_date).transpose()?,
+        nhs_number: nhs
+            .as_deref()
+            .map(|s| NhsNumber::parse(s).map_err(|_| corrupt("NHS number", "***")))
+            .transpose()?,
+        sex: row.try_get("sex")?,
+        postcode: pc
+            .as_deref()
+            .map(|s| Postcode::parse(s).map_err(|_| corrupt("postcode", s)))
+            .transpose()?,
+        address_line: row.try_get("address_line")?,
+        phone: row.try_get("phone")?,
+        email: row.try_get("email")?,
+        synthetic: get_bool(row, "synthetic")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn audit_from(row: &AnyRow) -> Result<AuditEvent> {
+    let outcome: String = row.try_get("outcome")?;
+    Ok(AuditEvent {
+        seq: row.try_get("seq")?,
+        draft: AuditDraft {
+            at: row.try_get("at")?,
+            user_id: row.try_get("user_id")?,
+            username: row.try_get("username")?,
+            role: row.try_get("role")?,
+            org_id: row.try_get("org_id")?,
+            action: row.try_get("action")?,
+            outcome: AuditOutcome::from_code(&outcome)
+                .ok_or_else(|| corrupt("audit outcome", &outcome))?,
+            person_id: row.try_get("person_id")?,
+            resource_kind: row.try_get("resource_kind")?,
+            resource_id: row.try_get("resource_id")?,
+            reason: row.try_get("reason")?,
+            legal_basis: row.try_get("legal_basis")?,
+            break_glass: get_bool(row, "break_glass")?,
+            request_id: row.try_get("request_id")?,
+        },
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+fn user_from(row: &AnyRow) -> Result<User> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        totp_enabled: get_bool(row, "totp_enabled")?,
+        mfa_demo_exempt: get_bool(row, "mfa_demo_exempt")?,
+        disabled: get_bool(row, "disabled")?,
+    })
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Tx {
+    fn q(&self, sql: &str) -> Query {
+        sqlx::query(AssertSqlSafe(dialect(self.backend, sql).into_owned()))
+    }
+
+    async fn one(&mut self, q: Query) -> Result<AnyRow> {
+        Ok(q.fetch_one(&mut *self.tx).await?)
+    }
+
+    async fn opt(&mut self, q: Query) -> Result<Option<AnyRow>> {
+        Ok(q.fetch_optional(&mut *self.tx).await?)
+    }
+
+    async fn all(&mut self, q: Query) -> Result<Vec<AnyRow>> {
+        Ok(q.fetch_all(&mut *self.tx).await?)
+    }
+
+    async fn exec(&mut self, q: Query) -> Result<u64> {
+        Ok(q.execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    /// Commits everything done in this transaction, audit events included.
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    // ---- organisations -------------------------------------------------------------------------
+
+    pub async fn org_insert(
+        &mut self,
+        name: &str,
+        kind: OrgKind,
+        ods_code: Option<&str>,
+        org_identifier: Option<&str>,
+    ) -> Result<OrgId> {
+        let q = self
+            .q("INSERT INTO organisations (name, kind, ods_code, org_identifier, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(name.to_string())
+            .bind(kind.code())
+            .bind(ods_code.map(str::to_string))
+            .bind(org_identifier.map(str::to_string))
+            .bind(now_ms());
+        match q.fetch_one(&mut *self.tx).await {
+            Ok(row) => Ok(OrgId(row.try_get("id")?)),
+            Err(e) => Err(StoreError::conflict_as(e, "organisation name")),
+        }
+    }
+
+    fn org_from(row: &AnyRow) -> Result<Organisation> {
+        let kind: String = row.try_get("kind")?;
+        Ok(Organisation {
+            id: OrgId(row.try_get("id")?),
+            name: row.try_get("name")?,
+            kind: parse_kind(&kind)?,
+            ods_code: row.try_get("ods_code")?,
+            org_identifier: row.try_get("org_identifier")?,
+        })
+    }
+
+    pub async fn org_list(&mut self) -> Result<Vec<Organisation>> {
+        let rows = self
+            .all(self.q(
+                "SELECT id, name, kind, ods_code, org_identifier FROM organisations ORDER BY name",
+            ))
+            .await?;
+        rows.iter().map(Self::org_from).collect()
+    }
+
+    pub async fn org_get(&mut self, id: OrgId) -> Result<Option<Organisation>> {
+        let q = self
+            .q("SELECT id, name, kind, ods_code, org_identifier FROM organisations WHERE id = $1")
+            .bind(id.0);
+        self.opt(q).await?.as_ref().map(Self::org_from).transpose()
+    }
+
+    pub async fn org_by_name(&mut self, name: &str) -> Result<Option<Organisation>> {
+        let q = self
+            .q("SELECT id, name, kind, ods_code, org_identifier FROM organisations WHERE lower(name) = lower($1)")
+            .bind(name.to_string());
+        self.opt(q).await?.as_ref().map(Self::org_from).transpose()
+    }
+
+    // ---- users and memberships -----------------------------------------------------------------
+
+    pub async fn user_insert(
+        &mut self,
+        username: &str,
+        display_name: &str,
+        password_hash: &str,
+        mfa_demo_exempt: bool,
+    ) -> Result<UserId> {
+        let q = self
+            .q("INSERT INTO users (username, display_name, password_hash, mfa_demo_exempt, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(username.to_string())
+            .bind(display_name.to_string())
+            .bind(password_hash.to_string())
+            .bind(mfa_demo_exempt)
+            .bind(now_ms());
+        match q.fetch_one(&mut *self.tx).await {
+            Ok(row) => Ok(UserId(row.try_get("id")?)),
+            Err(e) => Err(StoreError::conflict_as(e, "username")),
+        }
+    }
+
+    pub async fn user_get(&mut self, id: UserId) -> Result<Option<User>> {
+        let q = self
+            .q("SELECT id, username, display_name, totp_enabled, mfa_demo_exempt, disabled FROM users WHERE id = $1")
+            .bind(id.0);
+        self.opt(q).await?.as_ref().map(user_from).transpose()
+    }
+
+    pub async fn user_list(&mut self) -> Result<Vec<User>> {
+        let q = self.q("SELECT id, username, display_name, totp_enabled, mfa_demo_exempt, disabled FROM users ORDER BY username");
+        self.all(q).await?.iter().map(user_from).collect()
+    }
+
+    pub async fn user_credentials(&mut self, username: &str) -> Result<Option<UserCredentials>> {
+        let q = self
+            .q("SELECT id, username, display_name, totp_enabled, mfa_demo_exempt, disabled, password_hash, totp_secret, recovery_codes FROM users WHERE lower(username) = lower($1)")
+            .bind(username.to_string());
+        let Some(row) = self.opt(q).await? else {
+            return Ok(None);
+        };
+        let codes: String = row.try_get("recovery_codes")?;
+        Ok(Some(UserCredentials {
+            user: user_from(&row)?,
+            password_hash: row.try_get("password_hash")?,
+            totp_secret: row.try_get("totp_secret")?,
+            recovery_code_hashes: codes
+                .split('\n')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }))
+    }
+
+    pub async fn user_credentials_by_id(&mut self, id: UserId) -> Result<Option<UserCredentials>> {
+        let Some(user) = self.user_get(id).await? else {
+            return Ok(None);
+        };
+        self.user_credentials(&user.username).await
+    }
+
+    /// Stores a TOTP secret (pending until `enabled`) and the hashes of recovery codes.
+    pub async fn user_set_totp(
+        &mut self,
+        id: UserId,
+        secret: Option<&str>,
+        enabled: bool,
+        recovery_code_hashes: &[String],
+    ) -> Result<()> {
+        let q = self
+            .q("UPDATE users SET totp_secret = $1, totp_enabled = $2, recovery_codes = $3 WHERE id = $4")
+            .bind(secret.map(str::to_string))
+            .bind(enabled)
+            .bind(recovery_code_hashes.join("\n"))
+            .bind(id.0);
+        self.exec(q).await?;
+        Ok(())
+    }
+
+    pub async fn user_set_password(&mut self, id: UserId, hash: &str) -> Result<()> {
+        let q = self
+            .q("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash.to_string())
+            .bind(id.0);
+        self.exec(q).await?;
+        Ok(())
+    }
+
+    pub async fn membership_insert(
+        &mut self,
+        user: UserId,
+        org: OrgId,
+        role: Role,
+    ) -> Result<MembershipId> {
+        let q = self
+            .q("INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3) RETURNING id")
+            .bind(user.0)
+            .bind(org.0)
+            .bind(role.code());
+        match q.fetch_one(&mut *self.tx).await {
+            Ok(row) => Ok(MembershipId(row.try_get("id")?)),
+            Err(e) => Err(StoreError::conflict_as(e, "membership")),
+        }
+    }
+
+    pub async fn memberships_for_user(&mut self, user: UserId) -> Result<Vec<Membership>> {
+        let q = self
+            .q("SELECT m.id, m.user_id, m.org_id, m.role, o.name AS org_name, o.kind AS org_kind FROM memberships m JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY m.id")
+            .bind(user.0);
+        let rows = self.all(q).await?;
+        rows.iter()
+            .map(|r| {
+                let role: String = r.try_get("role")?;
+                let kind: String = r.try_get("org_kind")?;
+                Ok(Membership {
+                    id: MembershipId(r.try_get("id")?),
+                    user_id: UserId(r.try_get("user_id")?),
+                    org_id: OrgId(r.try_get("org_id")?),
+                    org_name: r.try_get("org_name")?,
+                    org_kind: parse_kind(&kind)?,
+                    role: parse_role(&role)?,
+                })
+            })
+            .collect()
+    }
+
+    // ---- sharing agreements --------------------------------------------------------------------
+
+    pub async fn agreement_insert(
+        &mut self,
+        from: OrgId,
+        to: OrgId,
+        categories: &[DataCategory],
+        legal_basis: LegalBasis,
+        review_date: chrono::NaiveDate,
+    ) -> Result<i64> {
+        let cats: Vec<&str> = categories.iter().map(|c| c.code()).collect();
+        let q = self
+            .q("INSERT INTO sharing_agreements (from_org_id, to_org_id, categories, legal_basis, review_date, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .bind(from.0)
+            .bind(to.0)
+            .bind(cats.join(","))
+            .bind(legal_basis.code())
+            .bind(review_date.format("%Y-%m-%d").to_string())
+            .bind(now_ms());
+        Ok(self.one(q).await?.try_get("id")?)
+    }
+
+    /// Agreements under which data flows to `to` (from anyone), or all agreements when `to` is `None`.
+    pub async fn agreements(&mut self, to: Option<OrgId>) -> Result<Vec<SharingAgreement>> {
+        let q = match to {
+            Some(t) => self
+                .q("SELECT id, from_org_id, to_org_id, categories, legal_basis, review_date FROM sharing_agreements WHERE to_org_id = $1 ORDER BY id")
+                .bind(t.0),
+            None => self.q("SELECT id, from_org_id, to_org_id, categories, legal_basis, review_date FROM sharing_agreements ORDER BY id"),
+        };
+        let rows = self.all(q).await?;
+        rows.iter()
+            .map(|r| {
+                let cats: String = r.try_get("categories")?;
+                let basis: String = r.try_get("legal_basis")?;
+                let review: String = r.try_get("review_date")?;
+                Ok(SharingAgreement {
+                    id: r.try_get("id")?,
+                    from_org_id: OrgId(r.try_get("from_org_id")?),
+                    to_org_id: OrgId(r.try_get("to_org_id")?),
+                    categories: cats
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(|c| {
+                            DataCategory::from_code(c).ok_or_else(|| corrupt("data category", c))
+                        })
+                        .collect::<Result<_>>()?,
+                    legal_basis: LegalBasis::from_code(&basis)
+                        .ok_or_else(|| corrupt("legal basis", &basis))?,
+                    review_date: parse_date(&review)?,
+                })
+            })
+            .collect()
+    }
+
+    // ---- people --------------------------------------------------------------------------------
+
+    pub async fn person_insert(&mut self, p: &NewPerson) -> Result<PersonId> {
+        let now = now_ms();
+        let q = self
+            .q("INSERT INTO people (owner_org_id, given_name, family_name, date_of_birth, nhs_number, sex, postcode, address_line, phone, email, synthetic, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) RETURNING id")
+            .bind(p.owner_org_id.0)
+            .bind(p.given_name.clone())
+            .bind(p.family_name.clone())
+            .bind(p.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+            .bind(p.nhs_number.map(|n| n.digits()))
+            .bind(p.sex.clone())
+            .bind(p.postcode.as_ref().map(|p| p.to_string()))
+            .bind(p.address_line.clone())
+            .bind(p.phone.clone())
+            .bind(p.email.clone())
+            .bind(p.synthetic)
+            .bind(now);
+        Ok(PersonId(self.one(q).await?.try_get("id")?))
+    }
+
+    /// Updates a person if nobody changed them since `expected_version`; returns the new version.
+    pub async fn person_update(
+        &mut self,
+        id: PersonId,
+        p: &NewPerson,
+        expected_version: i64,
+    ) -> Result<i64> {
+        let q = self
+            .q("UPDATE people SET given_name = $1, family_name = $2, date_of_birth = $3, nhs_number = $4, sex = $5, postcode = $6, address_line = $7, phone = $8, email = $9, version = version + 1, updated_at = $10 WHERE id = $11 AND version = $12")
+            .bind(p.given_name.clone())
+            .bind(p.family_name.clone())
+            .bind(p.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+            .bind(p.nhs_number.map(|n| n.digits()))
+            .bind(p.sex.clone())
+            .bind(p.postcode.as_ref().map(|p| p.to_string()))
+            .bind(p.address_line.clone())
+            .bind(p.phone.clone())
+            .bind(p.email.clone())
+            .bind(now_ms())
+            .bind(id.0)
+            .bind(expected_version);
+        if self.exec(q).await? == 0 {
+            return Err(StoreError::StaleVersion {
+                expected: expected_version,
+            });
+        }
+        Ok(expected_version + 1)
+    }
+
+    pub async fn person_get(&mut self, id: PersonId) -> Result<Option<Person>> {
+        let q = self
+            .q(&format!("SELECT {PERSON_COLS} FROM people WHERE id = $1"))
+            .bind(id.0);
+        self.opt(q).await?.as_ref().map(person_from).transpose()
+    }
+
+    /// The organisation that owns a person's record: what the policy needs before any personal data is read.
+    pub async fn person_owner(&mut self, id: PersonId) -> Result<Option<OrgId>> {
+        let q = self
+            .q("SELECT owner_org_id FROM people WHERE id = $1")
+            .bind(id.0);
+        Ok(self
+            .opt(q)
+            .await?
+            .map(|r| r.try_get("owner_org_id").map(OrgId))
+            .transpose()?)
+    }
+
+    pub async fn people_search(&mut self, query: &PersonQuery, limit: i64) -> Result<Vec<Person>> {
+        let q = match query {
+            PersonQuery::NhsNumber(n) => self
+                .q(&format!("SELECT {PERSON_COLS} FROM people WHERE nhs_number = $1 ORDER BY id LIMIT $2"))
+                .bind(n.digits())
+                .bind(limit),
+            PersonQuery::NameDob { family_name, date_of_birth } => self
+                .q(&format!("SELECT {PERSON_COLS} FROM people WHERE lower(family_name) = lower($1) AND date_of_birth = $2 ORDER BY id LIMIT $3"))
+                .bind(family_name.trim().to_string())
+                .bind(date_of_birth.format("%Y-%m-%d").to_string())
+                .bind(limit),
+            PersonQuery::Postcode(p) => self
+                .q(&format!("SELECT {PERSON_COLS} FROM people WHERE postcode = $1 ORDER BY family_name, given_name LIMIT $2"))
+                .bind(p.to_string())
+                .bind(limit),
+        };
+        self.all(q).await?.iter().map(person_from).collect()
+    }
+
+    pub async fn people_count(&mut self) -> Result<i64> {
+        Ok(self
+            .one(self.q("SELECT COUNT(*) AS n FROM people"))
+            .await?
+            .try_get("n")?)
+    }
+
+    pub async fn care_team_add(&mut self, person: PersonId, user: UserId) -> Result<()> {
+        let q = self
+            .q("INSERT INTO care_team (person_id, user_id) VALUES ($1, $2)")
+            .bind(person.0)
+            .bind(user.0);
+        self.exec(q).await.map_err(|e| match e {
+            StoreError::Db(e) => StoreError::conflict_as(e, "care team member"),
+            e => e,
+        })?;
+        Ok(())
+    }
+
+    pub async fn care_team_contains(&mut self, person: PersonId, user: UserId) -> Result<bool> {
+        let q = self
+            .q("SELECT COUNT(*) AS n FROM care_team WHERE person_id = $1 AND user_id = $2")
+            .bind(person.0)
+            .bind(user.0);
+        Ok(self.one(q).await?.try_get::<i64, _>("n")? > 0)
+    }
+
+    // ---- neighbourhoods and contacts -----------------------------------------------------------
+
+    pub async fn neighbourhood_insert(&mut self, n: &Neighbourhood) -> Result<()> {
+        let q = self
+            .q("INSERT INTO neighbourhoods (code, name, postcode_district, grid_x, grid_y, population) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(n.code.clone())
+            .bind(n.name.clone())
+            .bind(n.postcode_district.clone())
+            .bind(n.grid_x)
+            .bind(n.grid_y)
+            .bind(n.population);
+        self.exec(q).await?;
+        Ok(())
+    }
+
+    pub async fn neighbourhoods(&mut self) -> Result<Vec<Neighbourhood>> {
+        let rows = self.all(self.q("SELECT code, name, postcode_district, grid_x, grid_y, population FROM neighbourhoods ORDER BY code")).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Neighbourhood {
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    postcode_district: r.try_get("postcode_district")?,
+                    grid_x: r.try_get("grid_x")?,
+                    grid_y: r.try_get("grid_y")?,
+                    population: r.try_get("population")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn contact_insert(&mut self, c: &NewContact) -> Result<i64> {
+        let q = self
+            .q("INSERT INTO crisis_contacts (owner_org_id, person_id, called_at, arrived_at, source, setting, postcode, neighbourhood, grid_x, grid_y, outcome, street_triage, police_minutes, synthetic, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")
+            .bind(c.owner_org_id)
+            .bind(c.person_id)
+            .bind(c.called_at)
+            .bind(c.arrived_at)
+            .bind(c.source.clone())
+            .bind(c.setting.clone())
+            .bind(c.postcode.clone())
+            .bind(c.neighbourhood.clone())
+            .bind(c.grid_x)
+            .bind(c.grid_y)
+            .bind(c.outcome.clone())
+            .bind(c.street_triage)
+            .bind(c.police_minutes)
+            .bind(c.synthetic)
+            .bind(now_ms());
+        Ok(self.one(q).await?.try_get("id")?)
+    }
+
+    /// Contacts and s136 outcomes per calendar month (UTC), oldest first.
+    pub async fn contacts_by_month(&mut self) -> Result<Vec<MonthlyCount>> {
+        let month = match self.backend {
+            Backend::Sqlite => "strftime('%Y-%m', called_at / 1000, 'unixepoch')",
+            Backend::Postgres => {
+                "to_char(to_timestamp(called_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM')"
+            }
+        };
+        let sql = format!(
+            "SELECT {month} AS month, COUNT(*) AS contacts, COUNT(CASE WHEN outcome = 's136' THEN 1 END) AS s136 FROM crisis_contacts GROUP BY 1 ORDER BY 1"
+        );
+        let rows = self.all(self.q(&sql)).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MonthlyCount {
+                    month: r.try_get("month")?,
+                    contacts: r.try_get("contacts")?,
+                    s136: r.try_get("s136")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn contacts_count(&mut self) -> Result<i64> {
+        Ok(self
+            .one(self.q("SELECT COUNT(*) AS n FROM crisis_contacts"))
+            .await?
+            .try_get("n")?)
+    }
+
+    // ---- sessions and sign-in throttling -------------------------------------------------------
+
+    pub async fn session_insert(&mut self, s: &SessionRow) -> Result<()> {
+        let q = self
+            .q("INSERT INTO sessions (token_hash, kind, user_id, membership_id, csrf_token, mfa_passed, created_at, last_seen_at, expires_at, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(s.token_hash.clone())
+            .bind(s.kind.clone())
+            .bind(s.user_id.0)
+            .bind(s.membership_id.map(|m| m.0))
+            .bind(s.csrf_token.clone())
+            .bind(s.mfa_passed)
+            .bind(s.created_at)
+            .bind(s.last_seen_at)
+            .bind(s.expires_at)
+            .bind(s.revoked);
+        self.exec(q).await?;
+        Ok(())
+    }
+
+    pub async fn session_get(&mut self, token_hash: &str) -> Result<Option<SessionRow>> {
+        let q = self
+            .q("SELECT token_hash, kind, user_id, membership_id, csrf_token, mfa_passed, created_at, last_seen_at, expires_at, revoked FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_string());
+        let Some(r) = self.opt(q).await? else {
+            return Ok(None);
+        };
+        Ok(Some(SessionRow {
+            token_hash: r.try_get("token_hash")?,
+            kind: r.try_get("kind")?,
+            user_id: UserId(r.try_get("user_id")?),
+            membership_id: r
+                .try_get::<Option<i64>, _>("membership_id")?
+                .map(MembershipId),
+            csrf_token: r.try_get("csrf_token")?,
+            mfa_passed: get_bool(&r, "mfa_passed")?,
+            created_at: r.try_get("created_at")?,
+            last_seen_at: r.try_get("last_seen_at")?,
+            expires_at: r.try_get("expires_at")?,
+            revoked: get_bool(&r, "revoked")?,
+        }))
+    }
+
+    pub async fn session_touch(&mut self, token_hash: &str, at: i64) -> Result<()> {
+        let q = self
+            .q("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(at)
+            .bind(token_hash.to_string());
+        self.exec(q).await?;
+        Ok(())
+    }
+
+    pub async fn session_set_state(
+        &mut self,
+        token_hash: &str,
+        membership: Option<MembershipId>,
+        mfa_passed: bool,
+    ) -> Result<()> {
+        let q = self
+            .q("UPDATE sessions SET membership_id = $1, mfa_passed = $2 WHERE token_hash = $3")
+            .bind(membership.map(|m| m.0))
+            .bind(mfa_passed)
+            .bind(token_hash.to_string());
+        self.exec(q).await?;
+        Ok(())
+    }
+
+    pub async fn session_revoke(&mut self, token_hash: &str) -> Result<bool> {
+        let q = self
+            .q("UPDATE sessions SET revoked = $1 WHERE token_hash = $2 AND revoked = $3")
+            .bind(true)
+            .bind(token_hash.to_string())
+            .bind(false);
+        Ok(self.exec(q).await? > 0)
+    }
+
+    /// Failed sign-ins under `key` within the window that started at `window_start` or later.
+    pub async fn failures_get(&mut self, key: &str, window_start: i64) -> Result<i64> {
+        let q = self
+            .q("SELECT failures FROM sign_in_failures WHERE key = $1 AND window_start >= $2")
+            .bind(key.to_string())
+            .bind(window_start);
+        Ok(self
+            .opt(q)
+            .await?
+            .map(|r| r.try_get("failures"))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
+    /// Records one failure; a window older than `window_start` restarts at `now`.
+    pub async fn failures_record(&mut self, key: &str, now: i64, window_start: i64) -> Result<i64> {
+        let q = self
+            .q("INSERT INTO sign_in_failures (key, failures, window_start) VALUES ($1, 1, $2) ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN sign_in_failures.window_start < $3 THEN 1 ELSE sign_in_failures.failures + 1 END, window_start = CASE WHEN sign_in_failures.window_start < $3 THEN $2 ELSE sign_in_failures.window_start END RETURNING failures")
+            .bind(key.to_string())
+            .bind(now)
+            .bind(window_start);
+        Ok(self.one(q).await?.try_get("failures")?)
+    }
+
+    pub async fn failures_clear(&mut self, key: &str) -> Result<()> {
+        let q = self
+            .q("DELETE FROM sign_in_failures WHERE key = $1")
+            .bind(key.to_string());
+        self.exec(q).await?;
+        Ok(())
+    }
+
+    // ---- audit ---------------------------------------------------------------------------------
+
+    /// Appends an event to the hash chain. Locks the chain head for the rest of the transaction,
+    /// so concurrent appends queue rather than fork the chain.
+    pub async fn audit_append(&mut self, draft: &AuditDraft) -> Result<AuditEvent> {
+        let head_sql = match self.backend {
+            Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+            // SQLite transactions here begin IMMEDIATE and so already hold the write lock.
+            Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+        };
+        let head = self.one(self.q(head_sql)).await?;
+        let prev_seq: i64 = head.try_get("seq")?;
+        let prev_hash: String = head.try_get("hash")?;
+        let seq = prev_seq + 1;
+        let hash = draft.chain_hash(seq, &prev_hash);
+        let q = self
+            .q(&format!("INSERT INTO audit_events ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"))
+            .bind(seq)
+            .bind(draft.at)
+            .bind(draft.user_id)
+            .bind(draft.username.clone())
+            .bind(draft.role.clone())
+            .bind(draft.org_id)
+            .bind(draft.action.clone())
+            .bind(draft.outcome.code())
+            .bind(draft.person_id)
+            .bind(draft.resource_kind.clone())
+            .bind(draft.resource_id.clone())
+            .bind(draft.reason.clone())
+            .bind(draft.legal_basis.clone())
+            .bind(draft.break_glass)
+            .bind(draft.request_id.clone())
+            .bind(prev_hash.clone())
+            .bind(hash.clone());
+        self.exec(q).await?;
+        let q = self
+            .q("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(hash.clone());
+        self.exec(q).await?;
+        Ok(AuditEvent {
+            seq,
+            draft: draft.clone(),
+            prev_hash,
+            hash,
+        })
+    }
+
+    /// Events with `seq > after`, in order, at most `limit` (for verification in pages).
+    pub async fn audit_page(&mut self, after: i64, limit: i64) -> Result<Vec<AuditEvent>> {
+        let q = self
+            .q(&format!(
+                "SELECT {AUDIT_COLS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
+            ))
+            .bind(after)
+            .bind(limit);
+        self.all(q).await?.iter().map(audit_from).collect()
+    }
+
+    /// The stored chain head (sequence number and hash).
+    pub async fn audit_head(&mut self) -> Result<(i64, String)> {
+        let r = self
+            .one(self.q("SELECT seq, hash FROM audit_head WHERE id = 1"))
+            .await?;
+        Ok((r.try_get("seq")?, r.try_get("hash")?))
+    }
+
+    /// Newest first.
+    pub async fn audit_search(&mut self, f: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_events WHERE 1 = 1");
+        let mut n = 0;
+        let mut next = |col: &str, op: &str| {
+            n += 1;
+            format!(" AND {col} {op} ${n}")
+        };
+        let mut binds: Vec<i64> = Vec::new();
+        for (col, op, v) in [
+            ("person_id", "=", f.person_id),
+            ("user_id", "=", f.user_id),
+            ("org_id", "=", f.org_id),
+            ("at", ">=", f.from_ms),
+            ("at", "<", f.to_ms),
+        ] {
+            if let Some(v) = v {
+                sql.push_str(&next(col, op));
+                binds.push(v);
+            }
+        }
+        if f.break_glass_only {
+            sql.push_str(&next("break_glass", "="));
+        }
+        sql.push_str(&format!(
+            " ORDER BY seq DESC LIMIT {}",
+            f.limit.clamp(1, 1000)
+        ));
+        let mut q = self.q(&sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        if f.break_glass_only {
+            q = q.bind(true);
+        }
+        self.all(q).await?.iter().map(audit_from).collect()
+    }
+
+    /// Break-glass events, unreviewed first, newest first within each group.
+    pub async fn break_glass_queue(&mut self, limit: i64) -> Result<Vec<BreakGlassItem>> {
+        let cols: String = AUDIT_COLS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let q = self
+            .q(&format!("SELECT {cols}, u.username AS reviewer, r.reviewed_at, r.outcome AS review_outcome, r.notes FROM audit_events a LEFT JOIN break_glass_reviews r ON r.audit_seq = a.seq LEFT JOIN users u ON u.id = r.reviewed_by WHERE a.break_glass = $1 ORDER BY CASE WHEN r.audit_seq IS NULL THEN 0 ELSE 1 END, a.seq DESC LIMIT $2"))
+            .bind(true)
+            .bind(limit);
+        let rows = self.all(q).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BreakGlassItem {
+                    event: audit_from(r)?,
+                    reviewed_by: r.try_get("reviewer")?,
+                    reviewed_at: r.try_get("reviewed_at")?,
+                    outcome: r.try_get("review_outcome")?,
+                    notes: r.try_get("notes")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn audit_event(&mut self, seq: i64) -> Result<Option<AuditEvent>> {
+        let q = self
+            .q(&format!(
+                "SELECT {AUDIT_COLS} FROM audit_events WHERE seq = $1"
+            ))
+            .bind(seq);
+        self.opt(q).await?.as_ref().map(audit_from).transpose()
+    }
+
+    pub async fn break_glass_review(
+        &mut self,
+        seq: i64,
+        reviewer: UserId,
+        outcome: &str,
+        notes: &str,
+    ) -> Result<()> {
+        let q = self
+            .q("INSERT INTO break_glass_reviews (audit_seq, reviewed_by, reviewed_at, outcome, notes) VALUES ($1, $2, $3, $4, $5)")
+            .bind(seq)
+            .bind(reviewer.0)
+            .bind(now_ms())
+            .bind(outcome.to_string())
+            .bind(notes.to_string());
+        self.exec(q).await.map_err(|e| match e {
+            StoreError::Db(e) => StoreError::conflict_as(e, "review of this event"),
+            e => e,
+        })?;
+        Ok(())
+    }
+
+    // ---- settings ------------------------------------------------------------------------------
+
+    pub async fn setting_get(&mut self, key: &str) -> Result<Option<String>> {
+        let q = self
+            .q("SELECT value FROM settings WHERE key = $1")
+            .bind(key.to_string());
+        Ok(self.opt(q).await?.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    pub async fn setting_set(&mut self, key: &str, value: &str) -> Result<()> {
+        let q = self
+            .q("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key.to_string())
+            .bind(value.to_string());
+        self.exec(q).await?;
+        Ok(())
+    }
+
+    /// For tests only: removes the append-only triggers so a test can prove `verify` catches tampering.
+    #[doc(hidden)]
+    pub async fn testing_drop_audit_triggers(&mut self) -> Result<()> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;"
+            }
+            Backend::Postgres => {
+                "DROP TRIGGER audit_events_no_update ON audit_events; DROP TRIGGER audit_events_no_truncate ON audit_events;"
+            }
+        };
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// For tests only: runs raw SQL (to tamper with rows in tests).
+    #[doc(hidden)]
+    pub async fn testing_execute(&mut self, sql: &str) -> Result<u64> {
+        Ok(sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected())
+    }
+}
