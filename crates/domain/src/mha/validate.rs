@@ -38,8 +38,10 @@ pub fn validate(ep: &Episode, book: &RuleBook) -> Vec<FieldError> {
             if let ExtensionStatus::Refused { reasons } = clock.extension {
                 errs.extend(reasons);
             }
+            // An end before the detention itself is reported once, below.
             if let Some(end) = ep.ended_at
                 && end < clock.start
+                && end >= ep.detained_at
             {
                 errs.push(FieldError::input(
                     "ended_at",
