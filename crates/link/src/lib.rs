@@ -2,3 +2,4 @@
 //! Pure Rust + rayon; no database, no HTTP.
 
 pub mod cli;
+pub mod synth;
