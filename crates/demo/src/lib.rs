@@ -1,1 +1,175 @@
-//! Deterministic synthetic demo region: a fictional integrated care system with people, organisations and three years of crisis activity. Pure; no database.
+//! A deterministic, entirely synthetic demo region for Concordat.
+//!
+//! **Everything this crate produces is invented.**
+//! The region ("Northvale", "Easterby" and "Harrow Vale") does not exist; its organisations, staff and people
+//! are made up; postcodes use the area letters ZZ, which no real UK postcode uses; NHS numbers come from the
+//! 999 range reserved for testing; phone numbers come from Ofcom's ranges reserved for drama; email addresses
+//! use example.org.
+//! Names are common English names combined at random, so any resemblance to a real person is chance.
+//! The figures (contact rates, the effect of street triage) are plausible by design but are not data about
+//! any real service and must never be quoted as evidence.
+//!
+//! [`generate`] turns [`DemoParams`] into a [`DemoRegion`]: plain, owned, serde-serialisable records with stable
+//! string keys, which the store loads for `concordat demo`, tests and benchmarks.
+//! The same parameters always give the same region, byte for byte.
+//! The generating process, its parameters and the effect built into it are described in `docs/demo-data.md`.
+
+mod calendar;
+mod contacts;
+mod csv;
+mod episodes;
+mod geo;
+pub mod model;
+mod names;
+mod orgs;
+mod people;
+mod plans;
+mod sample;
+mod stats;
+#[cfg(test)]
+mod tests;
+
+pub use contacts::hour_of_week_factor;
+pub use csv::{
+    CONTACTS_HEADER, MONTHLY_HEADER, MonthCount, monthly_counts, write_contacts_csv,
+    write_monthly_csv,
+};
+pub use geo::GRID_KM;
+pub use model::*;
+pub use stats::{RegionSummary, summarise};
+
+use chrono::{Months, NaiveDate};
+use sample::stage_rng;
+use serde::{Deserialize, Serialize};
+
+/// What to generate. `DemoParams::default()` is the region `concordat demo` loads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemoParams {
+    /// Seed: the same seed and parameters give the same region.
+    pub seed: u64,
+    /// Resident population of the region (a count per grid cell; only people in contact get records).
+    pub residents: u32,
+    /// Whole years of activity from `start`.
+    pub years: u32,
+    /// First day of activity (local time, Europe/London).
+    pub start: NaiveDate,
+    /// First day the street triage service runs.
+    /// Put it after the end of the period for a region without the service.
+    pub triage_start: NaiveDate,
+    /// Crisis contacts per 1,000 residents per year at the start of the period.
+    pub contacts_per_1000_residents: f64,
+    /// Growth in the contact rate per year (0.04 = 4% a year).
+    pub annual_growth: f64,
+    /// People with no activity to add after those in contact (for lookup benchmarks at scale).
+    pub extra_people: u32,
+}
+
+impl Default for DemoParams {
+    fn default() -> Self {
+        Self {
+            seed: 20_171_211,
+            residents: 250_000,
+            years: 3,
+            start: NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default(),
+            // Month 19 of 36: eighteen months before and eighteen after.
+            triage_start: NaiveDate::from_ymd_opt(2024, 7, 1).unwrap_or_default(),
+            contacts_per_1000_residents: 16.0,
+            annual_growth: 0.04,
+            extra_people: 0,
+        }
+    }
+}
+
+impl DemoParams {
+    /// The day after the last day of activity.
+    pub fn end(&self) -> NaiveDate {
+        self.start
+            .checked_add_months(Months::new(12 * self.years))
+            .unwrap_or(self.start)
+    }
+
+    /// Number of whole months of activity.
+    pub fn months(&self) -> u32 {
+        12 * self.years
+    }
+}
+
+/// A generated region: everything the demo needs, as plain records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemoRegion {
+    /// The parameters it was generated from.
+    pub params: DemoParams,
+    /// Neighbourhoods, each with a postcode district in the fictional area ZZ.
+    pub neighbourhoods: Vec<Neighbourhood>,
+    /// The 1 km grid ([`GRID_KM`] × [`GRID_KM`] cells), row by row from the south-west corner.
+    pub cells: Vec<GridCell>,
+    /// Organisations: at least one of every kind.
+    pub organisations: Vec<Organisation>,
+    /// Staff: at least one per role; one per role has `demo_login` set.
+    pub staff: Vec<StaffMember>,
+    /// Data sharing agreements between the organisations.
+    pub sharing_agreements: Vec<SharingAgreement>,
+    /// Places of safety, A&E departments, the custody suite, the crisis house and the safe haven café.
+    pub places_of_safety: Vec<Place>,
+    /// People who appear in the activity (and any extra people asked for).
+    pub people: Vec<Person>,
+    /// Crisis contacts in time order.
+    pub contacts: Vec<Contact>,
+    /// s136 and s135 episodes, one for each contact with that outcome.
+    pub episodes: Vec<Episode>,
+    /// Crisis plans for some of the people in contact (most of the frequent ones).
+    pub crisis_plans: Vec<CrisisPlan>,
+}
+
+/// Generates the region described by `params`. Pure and deterministic.
+pub fn generate(params: &DemoParams) -> DemoRegion {
+    let seed = params.seed;
+    let geo = geo::Geography::build(&mut stage_rng(seed, 1), params.residents);
+    let organisations = orgs::organisations(&mut stage_rng(seed, 2), &geo);
+    let places = orgs::places(&mut stage_rng(seed, 3), &geo);
+    let pool = people::build_pool(
+        &mut stage_rng(seed, 4),
+        &geo,
+        params.residents,
+        params.start,
+        params.months(),
+    );
+    let drafts = contacts::generate(&mut stage_rng(seed, 5), params, &geo, &pool, &places);
+    let mut used = vec![false; pool.people.len()];
+    for d in &drafts {
+        if let Some(flag) = d.pool_index.and_then(|i| used.get_mut(i)) {
+            *flag = true;
+        }
+    }
+    let (people, keys) = people::realise(
+        &mut stage_rng(seed, 6),
+        &geo,
+        &pool,
+        &used,
+        params.extra_people,
+        params.start,
+    );
+    let contacts: Vec<Contact> = drafts
+        .into_iter()
+        .map(|d| {
+            let mut c = d.contact;
+            c.person = d.pool_index.and_then(|i| keys.get(i).cloned().flatten());
+            c
+        })
+        .collect();
+    let episodes = episodes::generate(&mut stage_rng(seed, 7), &contacts, &people, &places);
+    let crisis_plans = plans::generate(&mut stage_rng(seed, 8), params, &contacts, &people);
+    DemoRegion {
+        params: params.clone(),
+        neighbourhoods: geo.neighbourhoods,
+        cells: geo.cells,
+        organisations,
+        staff: orgs::staff(),
+        sharing_agreements: orgs::sharing_agreements(params.start, params.end()),
+        places_of_safety: places,
+        people,
+        contacts,
+        episodes,
+        crisis_plans,
+    }
+}

@@ -1,0 +1,326 @@
+//! Whole-region tests. The default region is generated once and shared: it is the one users see.
+
+use crate::*;
+use chrono::{Datelike, Timelike};
+use concordat_domain::{NhsNumber, OrgKind, Postcode, Role};
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+fn default_region() -> &'static DemoRegion {
+    static REGION: OnceLock<DemoRegion> = OnceLock::new();
+    REGION.get_or_init(|| generate(&DemoParams::default()))
+}
+
+fn small(seed: u64) -> DemoParams {
+    DemoParams {
+        seed,
+        residents: 40_000,
+        years: 2,
+        triage_start: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        ..DemoParams::default()
+    }
+}
+
+#[test]
+fn same_seed_same_region_other_seed_other_region() {
+    let a = generate(&small(7));
+    let b = generate(&small(7));
+    assert_eq!(a, b);
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
+    let c = generate(&small(8));
+    assert_ne!(a.contacts, c.contacts);
+}
+
+#[test]
+fn every_org_kind_and_role_is_present() {
+    let r = default_region();
+    for kind in OrgKind::ALL {
+        assert!(r.organisations.iter().any(|o| o.kind == *kind), "{kind:?}");
+    }
+    assert!(
+        r.organisations
+            .iter()
+            .filter(|o| o.kind == OrgKind::Vcse)
+            .count()
+            >= 3
+    );
+    for role in Role::ALL {
+        let logins = r
+            .staff
+            .iter()
+            .filter(|s| s.role == *role && s.demo_login)
+            .count();
+        assert_eq!(logins, 1, "{role:?}");
+    }
+    let orgs: BTreeSet<&str> = r.organisations.iter().map(|o| o.key.as_str()).collect();
+    for s in &r.staff {
+        assert!(orgs.contains(s.org.as_str()), "{}", s.username);
+        assert!(s.email.ends_with("@example.org"));
+    }
+    let kind_of = |key: &str| {
+        r.organisations
+            .iter()
+            .find(|o| o.key == key)
+            .map(|o| o.kind)
+    };
+    for s in r.staff.iter().filter(|s| s.role == Role::Responder) {
+        assert!(
+            kind_of(&s.org).is_some_and(OrgKind::is_emergency_service),
+            "{}",
+            s.username
+        );
+    }
+    for a in &r.sharing_agreements {
+        assert!(orgs.contains(a.from_org.as_str()) && orgs.contains(a.to_org.as_str()));
+        assert!(!a.categories.is_empty());
+    }
+    assert!(
+        r.sharing_agreements
+            .iter()
+            .any(|a| a.review_on < r.params.end()),
+        "some overdue"
+    );
+}
+
+#[test]
+fn identifiers_are_valid_and_clearly_synthetic() {
+    let r = default_region();
+    let mut seen = BTreeSet::new();
+    let with_number = r.people.iter().filter(|p| p.nhs_number.is_some()).count();
+    assert!(
+        with_number * 10 > r.people.len() * 8,
+        "most people have an NHS number"
+    );
+    assert!(with_number < r.people.len(), "some do not");
+    for p in &r.people {
+        if let Some(n) = p.nhs_number {
+            assert!(n.digits().starts_with("999"), "test range");
+            assert_eq!(NhsNumber::parse(&n.digits()), Ok(n));
+            assert!(seen.insert(n.digits()), "unique");
+        }
+        assert_eq!(
+            Postcode::parse(p.postcode.as_str()).as_ref(),
+            Ok(&p.postcode)
+        );
+        assert_eq!(p.postcode.area(), "ZZ");
+        if let Some(phone) = &p.phone {
+            assert!(
+                phone.starts_with("07700 900") || phone.starts_with("01632 960"),
+                "{phone}"
+            );
+        }
+        if let Some(email) = &p.email {
+            assert!(email.ends_with("@example.org"));
+        }
+    }
+    let phones: Vec<&String> = r.people.iter().filter_map(|p| p.phone.as_ref()).collect();
+    assert_eq!(phones.len(), phones.iter().collect::<BTreeSet<_>>().len());
+    let postcodes = r
+        .contacts
+        .iter()
+        .map(|c| &c.postcode)
+        .chain(r.organisations.iter().map(|o| &o.postcode))
+        .chain(r.places_of_safety.iter().map(|p| &p.postcode));
+    for pc in postcodes {
+        assert_eq!(pc.area(), "ZZ");
+        assert_eq!(Postcode::parse(pc.as_str()).as_ref(), Ok(pc));
+    }
+    for n in &r.neighbourhoods {
+        assert!(Postcode::parse(&format!("{} 1AA", n.postcode_district)).is_ok());
+    }
+}
+
+#[test]
+fn references_resolve_and_keys_are_unique() {
+    let r = default_region();
+    let people: BTreeSet<&str> = r.people.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(people.len(), r.people.len());
+    let orgs: BTreeSet<&str> = r.organisations.iter().map(|o| o.key.as_str()).collect();
+    let staff: BTreeSet<&str> = r.staff.iter().map(|s| s.username.as_str()).collect();
+    let areas: BTreeSet<&str> = r.neighbourhoods.iter().map(|n| n.code.as_str()).collect();
+    let keys: BTreeSet<&str> = r.contacts.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys.len(), r.contacts.len());
+    let mut used = BTreeSet::new();
+    for c in &r.contacts {
+        match (&c.person, &c.person_description) {
+            (Some(p), None) => {
+                assert!(people.contains(p.as_str()));
+                used.insert(p.as_str());
+            }
+            (None, Some(_)) => {}
+            _ => panic!("{}: a person or a description, not both", c.key),
+        }
+        assert!(!c.agencies.is_empty());
+        assert!(c.agencies.iter().all(|a| orgs.contains(a.as_str())));
+        assert!(staff.contains(c.recorded_by.as_str()));
+        assert!(areas.contains(c.neighbourhood.as_str()));
+        assert!(c.cell_x() < GRID_KM && c.cell_y() < GRID_KM);
+        assert!(c.arrived_at.is_none_or(|a| a >= c.call_at));
+    }
+    assert_eq!(
+        used.len(),
+        r.people.len(),
+        "every person appears in the activity"
+    );
+    assert!(r.contacts.windows(2).all(|w| w[0].call_at <= w[1].call_at));
+}
+
+#[test]
+fn outcomes_respect_the_law_and_record_reasons() {
+    for c in &default_region().contacts {
+        if c.outcome == Outcome::Section136 {
+            assert_ne!(
+                c.setting,
+                Setting::PrivatePremises,
+                "s136 cannot be used in a dwelling"
+            );
+            assert!(c.agencies.iter().any(|a| a == "northvale-police"));
+        }
+        if c.conveyance == Conveyance::PoliceVehicle {
+            assert!(c.conveyance_reason.is_some());
+        }
+        if c.police_minutes > 0 {
+            assert!(c.agencies.iter().any(|a| a == "northvale-police"));
+        }
+    }
+}
+
+#[test]
+fn volume_matches_the_documented_rate() {
+    let r = default_region();
+    let s = summarise(r);
+    for year in &s.contacts_per_year {
+        assert!((3_600..5_000).contains(year), "{year}");
+    }
+    assert!(
+        s.contacts_per_year[2] > s.contacts_per_year[0],
+        "mild upward trend"
+    );
+    assert!((0.8..0.92).contains(&s.linked_share));
+    assert_eq!(
+        r.neighbourhoods.iter().map(|n| n.population).sum::<u32>(),
+        r.params.residents
+    );
+}
+
+#[test]
+fn evenings_nights_and_weekends_are_busiest() {
+    let r = default_region();
+    let mut by_hour = [0u32; 24];
+    for c in &r.contacts {
+        by_hour[calendar::to_local(c.call_at).hour() as usize] += 1;
+    }
+    let evening: u32 = [20, 21, 22, 23, 0, 1].iter().map(|h| by_hour[*h]).sum();
+    let early: u32 = [4, 5, 6, 7, 8, 9].iter().map(|h| by_hour[*h]).sum();
+    assert!(evening > 2 * early, "{by_hour:?}");
+    let s = summarise(r);
+    assert!(s.weekend_night_to_weekday_day > 1.6, "{s:?}");
+    let (day, hour) = (s.peak_hour_of_week / 24, s.peak_hour_of_week % 24);
+    assert!(hour >= 19 || hour <= 1, "peak at {day} {hour}:00");
+    assert!(day >= 4, "peak on Friday to Sunday, got day {day}");
+}
+
+#[test]
+fn contacts_cluster_in_the_town_centre_and_stations() {
+    let r = default_region();
+    let s = summarise(r);
+    assert!(s.busiest_5pct_cells_share > 0.3, "{s:?}");
+    let centre = r
+        .contacts
+        .iter()
+        .filter(|c| c.neighbourhood == "NV01")
+        .count();
+    let mean = r.contacts.len() / r.neighbourhoods.len();
+    assert!(centre > 3 * mean, "town centre {centre}, mean {mean}");
+}
+
+#[test]
+fn some_people_meet_the_high_intensity_use_thresholds() {
+    let s = summarise(default_region());
+    assert!(s.high_intensity_people >= 5, "{s:?}");
+    assert!(s.max_contacts_in_a_year > 20);
+    assert!(s.top_1pct_share > 0.1, "heavy tail: {s:?}");
+}
+
+#[test]
+fn street_triage_lowers_s136_detentions() {
+    let r = default_region();
+    let s = summarise(r);
+    let fall = 1.0 - s.s136_per_100_public_after / s.s136_per_100_public_before;
+    assert!((0.3..0.6).contains(&fall), "{fall}: {s:?}");
+    assert!(
+        s.s136_per_month_after < 0.75 * s.s136_per_month_before,
+        "{s:?}"
+    );
+    assert!(
+        r.contacts
+            .iter()
+            .all(|c| !c.street_triage
+                || calendar::to_local(c.call_at).date() >= r.params.triage_start)
+    );
+    // Contacts keep their volume: the service changes outcomes, not demand.
+    let months = monthly_counts(r);
+    let mean =
+        |ms: &[MonthCount]| ms.iter().map(|m| f64::from(m.contacts)).sum::<f64>() / ms.len() as f64;
+    let (before, after): (Vec<MonthCount>, Vec<MonthCount>) =
+        months.into_iter().partition(|m| m.triage == 0);
+    assert!(mean(&after) > mean(&before));
+}
+
+#[test]
+fn csv_exports_have_one_row_per_contact_and_month() {
+    let r = generate(&small(3));
+    let mut out = Vec::new();
+    write_contacts_csv(&r, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(csv::CONTACTS_HEADER));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), r.contacts.len());
+    let columns = csv::CONTACTS_HEADER.split(',').count();
+    assert!(rows.iter().all(|row| row.split(',').count() == columns));
+    let first = &r.contacts[0];
+    assert!(rows[0].starts_with(&format!(
+        "{},{}",
+        first.key,
+        first.call_at.format("%Y-%m-%dT%H:%M:%SZ")
+    )));
+
+    let mut out = Vec::new();
+    write_monthly_csv(&r, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().next(), Some(csv::MONTHLY_HEADER));
+    assert_eq!(text.lines().count(), 1 + 24);
+    let months = monthly_counts(&r);
+    assert_eq!(
+        months.iter().map(|m| m.contacts as usize).sum::<usize>(),
+        r.contacts.len()
+    );
+    assert_eq!(
+        months.iter().map(|m| m.s136 as usize).sum::<usize>(),
+        r.contacts
+            .iter()
+            .filter(|c| c.outcome == Outcome::Section136)
+            .count()
+    );
+    assert_eq!((months[0].month.as_str(), months[0].triage), ("2023-01", 0));
+    assert_eq!(
+        (months[12].month.as_str(), months[12].triage),
+        ("2024-01", 1)
+    );
+    assert!(months.iter().all(|m| m.year == 2023 || m.year == 2024));
+    assert!(r.contacts.iter().all(|c| c.call_at.year() >= 2022));
+}
+
+#[test]
+fn extra_people_are_added_without_activity() {
+    let mut p = small(5);
+    let base = generate(&p);
+    p.extra_people = 500;
+    let more = generate(&p);
+    assert_eq!(more.people.len(), base.people.len() + 500);
+    assert_eq!(more.contacts, base.contacts);
+}
