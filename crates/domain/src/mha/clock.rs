@@ -9,6 +9,7 @@ use std::fmt;
 
 use crate::org::coded_enum;
 
+use super::police_station::{CheckReport, welfare_checks};
 use super::rules::{self, FieldError, Rule, RuleBook, RuleSet};
 use super::time::{london_local, minutes_text};
 use super::types::{Episode, PlaceOfSafetyKind, PoliceRank, Power};
@@ -384,10 +385,27 @@ pub struct BoardStatus {
     pub breach: Option<Breach>,
     /// The clock itself, for the detail view.
     pub clock: Option<Clock>,
+    /// Things the coordinator must also see: an unverified rule applied, a recorded extension that was refused.
+    pub notes: Vec<String>,
+    /// Welfare checks while the person is at a police station now; `overdue_now` must be shown.
+    pub welfare: Option<CheckReport>,
+}
+
+/// Welfare checks at the police station the person is at now, if the episode is open and they are at one.
+fn current_welfare(ep: &Episode, book: &RuleBook, now: DateTime<Utc>) -> Option<CheckReport> {
+    let rules = book.in_force_at(ep.detained_at)?;
+    if ep.ended_at.is_some() {
+        return None;
+    }
+    ep.stays
+        .iter()
+        .filter(|s| s.departed_at.is_none())
+        .find_map(|s| welfare_checks(s, rules, now))
 }
 
 /// The board row for an episode at `now`.
 pub fn board_status(ep: &Episode, book: &RuleBook, now: DateTime<Utc>) -> BoardStatus {
+    let welfare = current_welfare(ep, book, now);
     let clock = match compute_clock(ep, book) {
         Ok(c) => c,
         Err(ClockError::NotStarted) => {
@@ -403,6 +421,8 @@ pub fn board_status(ep: &Episode, book: &RuleBook, now: DateTime<Utc>) -> BoardS
                 minutes_left: None,
                 breach: None,
                 clock: None,
+                notes: Vec::new(),
+                welfare,
             };
         }
         Err(e) => {
@@ -414,6 +434,8 @@ pub fn board_status(ep: &Episode, book: &RuleBook, now: DateTime<Utc>) -> BoardS
                 minutes_left: None,
                 breach: None,
                 clock: None,
+                notes: Vec::new(),
+                welfare,
             };
         }
     };
@@ -457,6 +479,25 @@ pub fn board_status(ep: &Episode, book: &RuleBook, now: DateTime<Utc>) -> BoardS
             )
         }
     };
+    let mut notes = Vec::new();
+    if let ExtensionStatus::Refused { reasons } = &clock.extension {
+        notes.push(format!(
+            "An extension is recorded but refused ({} reason{}), so the limit has not moved",
+            reasons.len(),
+            if reasons.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(r) = clock.caveat {
+        notes.push(format!("{} ({})", r.summary, r.source));
+    }
+    if let Some(w) = &welfare
+        && w.overdue_now
+    {
+        notes.push(format!(
+            "Welfare check overdue: a healthcare professional must check at least every {} minutes",
+            w.interval_minutes
+        ));
+    }
     BoardStatus {
         level,
         detail,
@@ -465,5 +506,7 @@ pub fn board_status(ep: &Episode, book: &RuleBook, now: DateTime<Utc>) -> BoardS
         minutes_left,
         breach,
         clock: Some(clock),
+        notes,
+        welfare,
     }
 }

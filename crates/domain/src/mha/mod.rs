@@ -12,6 +12,26 @@
 //!
 //! The rules that change by date live in a [`RuleSet`]; a [`RuleBook`] picks the one in force on the date of detention.
 //! Times are UTC instants: the clock counts real hours, and [`london_local`] shows them as people in England read them.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use concordat_domain::mha::*;
+//!
+//! // Detained on the street at 00:10 UTC on the day the clocks go forward; at the place of safety at 00:30.
+//! let detained = Utc.with_ymd_and_hms(2025, 3, 30, 0, 10, 0).unwrap();
+//! let mut ep = Episode::new(Power::S136, detained, DetentionPlace::StreetOrPublicPlace, PersonAge::Years(34));
+//! ep.consultation = Some(Consultation::NotPracticable { reason: "Immediate risk on a bridge".into() });
+//! ep.stays.push(Stay::new(PlaceOfSafetyKind::HealthBased, Utc.with_ymd_and_hms(2025, 3, 30, 0, 30, 0).unwrap()));
+//!
+//! let book = RuleBook::england();
+//! assert!(validate(&ep, &book).is_empty());
+//!
+//! let now = Utc.with_ymd_and_hms(2025, 3, 30, 21, 0, 0).unwrap();
+//! let row = board_status(&ep, &book, now);
+//! assert_eq!(row.level.label(), "Under 4 hours left");
+//! // 24 real hours: 01:30 BST on the wall clock, 25 "clock hours" after 00:30 GMT.
+//! assert_eq!(row.deadline_local.as_deref(), Some("Mon 31 Mar 2025 01:30 BST"));
+//! ```
 
 mod clock;
 mod police_station;

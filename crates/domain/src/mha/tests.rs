@@ -928,6 +928,9 @@ fn render_board(b: &BoardStatus) -> String {
             br.overrun_minutes, br.ongoing
         );
     }
+    for n in &b.notes {
+        out += &format!("\nnote: {n}");
+    }
     out
 }
 
@@ -1013,7 +1016,8 @@ fn board_table() {
             "refused extension does not move the limit",
             refused_ext,
             "2024-02-02 10:30",
-            "Time limit passed (breach) | Limit passed 30 min ago (Fri 2 Feb 2024 10:00 GMT): record the breach and end the detention | -30 min | breach: 30 min over, ongoing true",
+            "Time limit passed (breach) | Limit passed 30 min ago (Fri 2 Feb 2024 10:00 GMT): record the breach and end the detention | -30 min | breach: 30 min over, ongoing true
+note: An extension is recorded but refused (1 reason), so the limit has not moved",
         ),
         (
             "not yet at a place of safety",
@@ -1029,6 +1033,36 @@ fn board_table() {
             }),
             "2024-02-01 10:15",
             "Clock cannot be computed: check the record | Record when the officer first entered the premises: the 24 hours start then when the person is kept there (Mental Health Act 1983 s135(1A) and s135(3ZA)(b)).",
+        ),
+        (
+            "s135(2): the unverified rule is shown beside the clock",
+            with(open.clone(), |e| e.power = Power::S135_2),
+            "2024-02-01 10:30",
+            "Within the time limit | 23 h 30 min left (limit Fri 2 Feb 2024 10:00 GMT) | 1410 min
+note: For a patient taken or retaken under a s135(2) warrant and held at a place of safety, the 24-hour clock is shown as for s135(1), so that nobody is held longer by mistake. (Unverified: confirm whether s135(3) applies to s135(2) warrants)",
+        ),
+        (
+            "police station with a welfare check overdue",
+            with(open.clone(), |e| {
+                e.stays = vec![with(
+                    stay(PlaceOfSafetyKind::PoliceStation, "2024-02-01 10:00", None),
+                    |s| s.welfare_checks = vec![t("2024-02-01 10:25")],
+                )]
+            }),
+            "2024-02-01 11:00",
+            "Within the time limit | 23 h 00 min left (limit Fri 2 Feb 2024 10:00 GMT) | 1380 min
+note: Welfare check overdue: a healthcare professional must check at least every 30 minutes",
+        ),
+        (
+            "police station with checks on time",
+            with(open.clone(), |e| {
+                e.stays = vec![with(
+                    stay(PlaceOfSafetyKind::PoliceStation, "2024-02-01 10:00", None),
+                    |s| s.welfare_checks = vec![t("2024-02-01 10:25"), t("2024-02-01 10:50")],
+                )]
+            }),
+            "2024-02-01 11:00",
+            "Within the time limit | 23 h 00 min left (limit Fri 2 Feb 2024 10:00 GMT) | 1380 min",
         ),
     ];
     let book = RuleBook::england();
