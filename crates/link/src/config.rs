@@ -1,0 +1,171 @@
+//! Run settings: column mapping, blocking rules, thresholds, clustering. Read from TOML or built in code.
+
+use crate::error::{LinkError, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Which input column holds each field. `None` means "not present" (or "detect it" before detection).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ColumnMap {
+    /// Record identifier, unique across inputs. Without it records are named `file:line`.
+    pub id: Option<String>,
+    /// Which agency or system the record came from. Without it each input file is one source.
+    pub source: Option<String>,
+    pub first_name: Option<String>,
+    pub surname: Option<String>,
+    pub dob: Option<String>,
+    pub sex: Option<String>,
+    pub postcode: Option<String>,
+    pub address: Option<String>,
+    pub nhs_number: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Further text columns compared by exact match and Jaro-Winkler bands (e.g. town, street number).
+    pub extra: Vec<String>,
+    /// The true person identifier, when known (evaluation only: never used for linking).
+    pub truth: Option<String>,
+}
+
+/// How records are grouped into clusters (people) from scored pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterMethod {
+    /// Connected components of the pairs at or above the threshold. Fast; can chain two people
+    /// together through one wrong link.
+    Connected,
+    /// Connected components, then each component of three or more is re-clustered by average
+    /// linkage over all its pairs: a group joins only when its members match on average.
+    Strict,
+}
+
+/// Settings for one linkage run. `Default` gives the settings the CLI uses without `--config`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinkConfig {
+    /// Column mapping. Fields left out are detected from the header by their usual names.
+    pub columns: ColumnMap,
+    /// When true (the default), fields missing from `columns` are detected from the header.
+    pub detect_columns: bool,
+    /// Blocking rules, e.g. `"dob"`, `"postcode & first_initial"`. Empty means the defaults for
+    /// the columns present (see [`crate::block::default_rules`]).
+    pub blocking: Vec<String>,
+    /// Blocks larger than this are dropped (and reported): they would cost quadratic time.
+    pub max_block_size: usize,
+    /// Match probability at or above which a pair is written out and links records into a cluster.
+    pub threshold: f64,
+    /// Clustering method.
+    pub cluster: ClusterMethod,
+    /// Random pairs sampled to estimate u probabilities.
+    pub u_samples: usize,
+    /// Maximum EM iterations per blocking rule.
+    pub em_iterations: usize,
+    /// Fix the prior probability that two random records match instead of estimating it.
+    pub prior: Option<f64>,
+    /// Apply term-frequency adjustments to names and postcodes.
+    pub term_frequency: bool,
+    /// Seed for the random sampling, so that runs are reproducible.
+    pub seed: u64,
+    /// Settings for the privacy-preserving encodings.
+    pub encode: EncodeConfig,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        Self {
+            columns: ColumnMap::default(),
+            detect_columns: true,
+            blocking: Vec::new(),
+            max_block_size: 5_000,
+            threshold: 0.9,
+            cluster: ClusterMethod::Strict,
+            u_samples: 2_000_000,
+            em_iterations: 50,
+            prior: None,
+            term_frequency: true,
+            seed: 42,
+            encode: EncodeConfig::default(),
+        }
+    }
+}
+
+/// How many bit positions each token of a field sets in the 1,024-bit Bloom filter.
+/// More bits give a field more weight in the Dice similarity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EncodeConfig {
+    pub first_name: u32,
+    pub surname: u32,
+    pub dob: u32,
+    pub sex: u32,
+    pub postcode: u32,
+    pub address: u32,
+    pub nhs_number: u32,
+    /// Dice similarity at or above which two encodings are linked (the linker's threshold).
+    pub threshold: f64,
+}
+
+impl Default for EncodeConfig {
+    fn default() -> Self {
+        Self {
+            first_name: 12,
+            surname: 12,
+            dob: 20,
+            sex: 4,
+            postcode: 8,
+            address: 0,
+            nhs_number: 0,
+            threshold: 0.8,
+        }
+    }
+}
+
+impl LinkConfig {
+    /// Reads a TOML config file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| LinkError::io(path, e))?;
+        let cfg: Self = toml::from_str(&text).map_err(|e| LinkError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        cfg.validate().map_err(|e| LinkError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Ok(cfg)
+    }
+
+    /// Checks ranges; called by every entry point so a bad value never reaches the maths.
+    pub fn validate(&self) -> Result<()> {
+        check_probability("threshold", self.threshold)?;
+        if let Some(p) = self.prior {
+            check_probability("prior", p)?;
+        }
+        if !(0.0..=1.0).contains(&self.encode.threshold) || self.encode.threshold.is_nan() {
+            return Err(LinkError::Setting(format!(
+                "encode.threshold must be a Dice similarity between 0 and 1; got {}",
+                self.encode.threshold
+            )));
+        }
+        if self.max_block_size < 2 {
+            return Err(LinkError::Setting(
+                "max_block_size must be at least 2".into(),
+            ));
+        }
+        for rule in &self.blocking {
+            crate::block::BlockingRule::parse(rule)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks that a probability is strictly between 0 and 1.
+pub fn check_probability(name: &str, p: f64) -> Result<()> {
+    if p > 0.0 && p < 1.0 {
+        Ok(())
+    } else {
+        Err(LinkError::Setting(format!(
+            "{name} must be a probability strictly between 0 and 1; got {p}"
+        )))
+    }
+}
