@@ -46,6 +46,9 @@ rules! {
     CLOCK_START_WARRANT_PREMISES = ("clock_start_warrant_premises", true,
         "Under s135(1), when the person is kept at the premises named in the warrant, the 24 hours begin when the officer first entered.",
         "Mental Health Act 1983 s135(1A) and s135(3ZA)(b)");
+    WARRANT_PREMISES_PLACE_OF_SAFETY = ("warrant_premises_place_of_safety", true,
+        "Under s135(1), the person may be kept at the premises named in the warrant only if those premises are a place of safety, so they must be recorded as the first place of safety.",
+        "Mental Health Act 1983 s135(1A); s135(7) for the consents a home needs");
     CLOCK_START_EMERGENCY_DEPARTMENT = ("clock_start_emergency_department", true,
         "If the person goes first to A&E, the 24 hours begin on arrival at A&E, because a hospital is a place of safety.",
         "DH/Home Office guidance on the 2017 changes (October 2017), para 4.4");

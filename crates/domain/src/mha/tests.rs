@@ -1400,6 +1400,43 @@ fn validation_table() {
             "warrant_entry_at: Record when the officer first entered the premises: the 24 hours start then when the person is kept there (Mental Health Act 1983 s135(1A) and s135(3ZA)(b)). [clock_start_warrant_premises]",
         ),
         (
+            "s135(1) kept at home with no place of safety recorded",
+            with(
+                Episode::new(
+                    Power::S135_1,
+                    t("2024-05-01 09:30"),
+                    DetentionPlace::PrivateDwelling,
+                    PersonAge::Years(50),
+                ),
+                |e| {
+                    e.warrant_entry_at = Some(t("2024-05-01 09:20"));
+                    e.kept_where_they_are_at = Some(t("2024-05-01 09:30"));
+                },
+            ),
+            "stays: Record the premises as the first place of safety (a home needs the person's agreement and, unless they live alone, an occupier's): the person can be kept there only if the premises are a place of safety (Mental Health Act 1983 s135(1A); s135(7) for the consents a home needs). [warrant_premises_place_of_safety]",
+        ),
+        (
+            "s135(1) kept at home, recorded as a home with consent",
+            with(
+                Episode::new(
+                    Power::S135_1,
+                    t("2024-05-01 09:30"),
+                    DetentionPlace::PrivateDwelling,
+                    PersonAge::Years(50),
+                ),
+                |e| {
+                    e.warrant_entry_at = Some(t("2024-05-01 09:20"));
+                    e.kept_where_they_are_at = Some(t("2024-05-01 09:30"));
+                    e.stays = vec![stay(
+                        PlaceOfSafetyKind::PrivateHome,
+                        "2024-05-01 09:30",
+                        None,
+                    )];
+                },
+            ),
+            "ok",
+        ),
+        (
             "before the 2017 rules",
             s136("2017-06-01 12:00"),
             "detained_at: No rules are recorded for detentions before 11 December 2017, so no clock can be computed.",

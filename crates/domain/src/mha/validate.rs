@@ -120,6 +120,13 @@ fn validate_detention(ep: &Episode, errs: &mut Vec<FieldError>) {
         )),
         _ => {}
     }
+    if ep.power.is_warrant() && ep.kept_where_they_are_at.is_some() && ep.stays.is_empty() {
+        errs.push(FieldError::refused(
+            "stays",
+            &rules::WARRANT_PREMISES_PLACE_OF_SAFETY,
+            "Record the premises as the first place of safety (a home needs the person's agreement and, unless they live alone, an occupier's): the person can be kept there only if the premises are a place of safety",
+        ));
+    }
     if let Some(kept) = ep.kept_where_they_are_at
         && kept < ep.detained_at
     {
