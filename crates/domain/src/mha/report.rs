@@ -94,7 +94,7 @@ pub struct HomeOfficeRow {
     pub police_station_used: bool,
     /// The person was moved between places of safety.
     pub transferred: bool,
-    /// Transport code, or `other_or_unknown` when not recorded.
+    /// `police_vehicle`, `ambulance` or `other_or_unknown`.
     pub transport: &'static str,
     /// Why a police vehicle was used; empty when none was.
     pub police_vehicle_reason: &'static str,
@@ -129,7 +129,11 @@ pub fn home_office_row(ep: &Episode, person: Demographics, book: &RuleBook) -> H
         first_place_of_safety: ep.first_stay().map_or("not_recorded", |s| s.kind.code()),
         police_station_used: ep.used_police_station(),
         transferred: ep.stays.len() > 1,
-        transport: ep.transport.map_or("other_or_unknown", Transport::code),
+        // The return has one category for "other or unknown".
+        transport: match ep.transport {
+            Some(t @ (Transport::PoliceVehicle | Transport::Ambulance)) => t.code(),
+            Some(Transport::Other) | None => "other_or_unknown",
+        },
         police_vehicle_reason: match ep.transport {
             Some(Transport::PoliceVehicle) => ep.police_vehicle_reason.map_or("", |r| r.code()),
             _ => "",

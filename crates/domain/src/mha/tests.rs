@@ -704,6 +704,23 @@ fn police_station_table() {
     }
 }
 
+#[test]
+fn ages_are_computed_on_the_london_date_of_detention() {
+    let leap = PersonAge::DateOfBirth(d("2004-02-29"));
+    // Born on 29 February: 18 on 1 March in a common year, so a police station is still refused on 28 February.
+    assert_eq!(leap.years_at(t("2022-02-28 12:00")), Some(17));
+    assert_eq!(leap.years_at(t("2022-03-01 12:00")), Some(18));
+    // 23:30 UTC on 30 June is 1 July in London: the birthday has come.
+    let summer = PersonAge::DateOfBirth(d("2006-07-01"));
+    assert_eq!(summer.years_at(t("2024-06-30 23:30")), Some(18));
+    assert_eq!(summer.years_at(t("2024-06-30 22:30")), Some(17));
+    assert_eq!(
+        PersonAge::Years(40).years_at(t("2024-06-30 22:30")),
+        Some(40)
+    );
+    assert_eq!(PersonAge::Unknown.years_at(t("2024-06-30 22:30")), None);
+}
+
 /// A hypothetical rule set in which police stations are never places of safety (as the Mental Health Bill proposes).
 /// The date is invented for the test: nothing here says when, or whether, the Bill will commence.
 fn hypothetical_bill_rules() -> RuleSet {
