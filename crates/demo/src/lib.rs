@@ -157,7 +157,13 @@ pub fn generate(params: &DemoParams) -> DemoRegion {
             c
         })
         .collect();
-    let episodes = episodes::generate(&mut stage_rng(seed, 7), &contacts, &people, &places);
+    let episodes = episodes::generate(
+        &mut stage_rng(seed, 7),
+        &contacts,
+        &people,
+        &places,
+        &geo.neighbourhoods,
+    );
     let crisis_plans = plans::generate(&mut stage_rng(seed, 8), params, &contacts, &people);
     DemoRegion {
         params: params.clone(),

@@ -460,6 +460,7 @@ code_enum!(
         PoliceVehicle => ("police_vehicle", "Police vehicle"),
         TriageCar => ("triage_car", "Street triage car"),
         OtherTransport => ("other", "Other"),
+        NotTransported => ("none", "Not transported (s135: assessed at home)"),
     }
 );
 

@@ -324,3 +324,157 @@ fn extra_people_are_added_without_activity() {
     assert_eq!(more.people.len(), base.people.len() + 500);
     assert_eq!(more.contacts, base.contacts);
 }
+
+#[test]
+fn one_episode_per_detention_within_the_2017_rules() {
+    let r = default_region();
+    let detentions: Vec<&Contact> = r
+        .contacts
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Section136 | Outcome::Section135))
+        .collect();
+    assert_eq!(r.episodes.len(), detentions.len());
+    let places: std::collections::BTreeMap<&str, &Place> = r
+        .places_of_safety
+        .iter()
+        .map(|p| (p.key.as_str(), p))
+        .collect();
+    for (e, c) in r.episodes.iter().zip(&detentions) {
+        assert_eq!(e.contact, c.key);
+        assert_eq!(e.person, c.person);
+        assert!(e.detained_at >= c.call_at);
+        assert!(
+            e.consultation.consulted.is_some() != e.consultation.not_practicable_reason.is_some(),
+            "{}: consulted or a reason why not",
+            e.key
+        );
+        assert!(!e.stays.is_empty());
+        let start = e.clock_started_at().unwrap();
+        assert!(start >= e.detained_at);
+        for w in e.stays.windows(2) {
+            assert!(
+                w[0].departed_at <= w[1].arrived_at,
+                "{}: stays in order",
+                e.key
+            );
+            assert!(w[0].transfer_reason.is_some());
+        }
+        for s in &e.stays {
+            assert!(s.departed_at >= s.arrived_at);
+            match &s.place {
+                Some(key) => {
+                    let place = places[key.as_str()];
+                    assert_eq!(place.kind, s.kind);
+                    if e.age_at_detention.is_some_and(|a| a < 18) {
+                        assert!(place.accepts_under_18, "{}: under 18 at {key}", e.key);
+                    }
+                }
+                None => assert_eq!((s.kind, e.power), (PlaceKind::Home, Power::Section135)),
+            }
+        }
+        let extra = e.extension.as_ref().map_or(0, |x| i64::from(x.hours));
+        let limit = start + chrono::Duration::hours(24 + extra);
+        assert!(e.doctor_seen_at >= start && e.amhp_seen_at >= start);
+        assert!(e.assessment_completed_at >= e.doctor_seen_at.max(e.amhp_seen_at));
+        assert!(
+            e.assessment_completed_at <= limit && e.ended_at <= limit,
+            "{}",
+            e.key
+        );
+        assert_eq!(e.stays.last().unwrap().departed_at, e.ended_at);
+        if let Some(x) = &e.extension {
+            assert!(x.hours >= 1 && x.hours <= 12);
+            assert!(x.authorised_at < start + chrono::Duration::hours(24));
+            assert_eq!(
+                x.authorised_by, e.doctor,
+                "only the examining doctor extends"
+            );
+            let reason = x.reason.to_lowercase();
+            assert!(
+                !reason.contains("available") && !reason.contains("amhp"),
+                "{reason}"
+            );
+            assert!(e.assessment_completed_at > start + chrono::Duration::hours(24));
+        }
+        if e.transport == Transport::PoliceVehicle {
+            assert!(e.police_vehicle_reason.is_some());
+        }
+    }
+}
+
+#[test]
+fn one_adult_police_station_use_with_the_regulation_conditions() {
+    let r = default_region();
+    let uses: Vec<&Episode> = r
+        .episodes
+        .iter()
+        .filter(|e| e.police_station.is_some())
+        .collect();
+    assert_eq!(uses.len(), 1);
+    let e = uses[0];
+    assert!(e.age_at_detention.is_some_and(|a| a >= 18));
+    let ps = e.police_station.as_ref().unwrap();
+    assert!(ps.imminent_risk_of_serious_harm && ps.no_other_place_can_manage);
+    assert!(ps.healthcare_professional_available && ps.health_professional_consulted);
+    assert!(ps.authorised_by.starts_with("Inspector"));
+    let stay = e
+        .stays
+        .iter()
+        .find(|s| s.kind == PlaceKind::PoliceStation)
+        .unwrap();
+    assert_eq!(ps.welfare_checks.first(), Some(&stay.arrived_at));
+    assert!(
+        ps.welfare_checks
+            .windows(2)
+            .all(|w| w[1] - w[0] <= chrono::Duration::minutes(30))
+    );
+    assert!(stay.departed_at - *ps.welfare_checks.last().unwrap() <= chrono::Duration::minutes(30));
+    assert!(
+        e.extension.is_none()
+            || e.extension
+                .as_ref()
+                .unwrap()
+                .superintendent_approval
+                .is_some()
+    );
+    let s = summarise(r);
+    assert!(
+        s.episodes_ae_first > 0 && s.episodes_with_transfer > 0 && s.episodes_extended > 0,
+        "{s:?}"
+    );
+    assert!(
+        r.episodes
+            .iter()
+            .any(|e| e.power == Power::Section135 && e.stays[0].kind == PlaceKind::Home)
+    );
+}
+
+#[test]
+fn places_of_safety_cover_every_kind_people_are_taken_to() {
+    let r = default_region();
+    for kind in [
+        PlaceKind::HealthBasedPlaceOfSafety,
+        PlaceKind::EmergencyDepartment,
+        PlaceKind::PoliceStation,
+        PlaceKind::CrisisHouse,
+        PlaceKind::SafeHaven,
+    ] {
+        assert!(
+            r.places_of_safety.iter().any(|p| p.kind == kind),
+            "{kind:?}"
+        );
+    }
+    let cafe = r
+        .places_of_safety
+        .iter()
+        .find(|p| p.kind == PlaceKind::SafeHaven)
+        .unwrap();
+    assert!(!cafe.open_24_7 && cafe.sessions.len() == 7);
+    assert!(r.places_of_safety.iter().all(|p| p.capacity > 0));
+    let orgs: BTreeSet<&str> = r.organisations.iter().map(|o| o.key.as_str()).collect();
+    assert!(
+        r.places_of_safety
+            .iter()
+            .all(|p| orgs.contains(p.org.as_str()))
+    );
+}
