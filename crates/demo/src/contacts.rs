@@ -521,7 +521,7 @@ fn outcome(
             table.push((Section135, 1.2 * (0.4 + 1.2 * severity)));
             table.push((Arrest, 1.0));
         } else {
-            table.push((Section136, 26.0 * (0.4 + 1.2 * severity)));
+            table.push((Section136, 14.0 * (0.4 + 1.2 * severity)));
             table.push((Arrest, 2.0));
         }
     }

@@ -478,3 +478,97 @@ fn places_of_safety_cover_every_kind_people_are_taken_to() {
             .all(|p| orgs.contains(p.org.as_str()))
     );
 }
+
+#[test]
+fn crisis_plans_are_coproduced_with_varied_consent() {
+    let r = default_region();
+    let end = r.params.end();
+    let people: BTreeSet<&str> = r.people.iter().map(|p| p.key.as_str()).collect();
+    let keys: BTreeSet<&str> = r.crisis_plans.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys.len(), r.crisis_plans.len());
+    let clinicians: BTreeSet<&str> = r
+        .staff
+        .iter()
+        .filter(|s| s.role == Role::CrisisClinician)
+        .map(|s| s.username.as_str())
+        .collect();
+    for plan in &r.crisis_plans {
+        assert!(people.contains(plan.person.as_str()));
+        assert!(clinicians.contains(plan.author.as_str()));
+        assert!(plan.review_due > plan.last_reviewed_on && plan.last_reviewed_on < end);
+        assert!(plan.created_at.date_naive() <= plan.last_reviewed_on);
+        assert_eq!(
+            plan.coproduced,
+            plan.participants
+                .iter()
+                .any(|p| p.ends_with("(the person)"))
+        );
+        assert!(plan.own_words.is_none() || plan.coproduced);
+        let kinds: Vec<SectionKind> = plan.sections.iter().map(|s| s.kind).collect();
+        assert!(plan.consent.sections.iter().all(|k| kinds.contains(k)));
+        assert!(plan.sections.iter().all(|s| !s.text.is_empty()));
+        let c = &plan.consent;
+        match c.status {
+            ConsentStatus::Given => assert_eq!(
+                (c.legal_basis, c.withdrawn_at),
+                (concordat_domain::LegalBasis::Consent, None)
+            ),
+            ConsentStatus::Withdrawn => assert!(c.withdrawn_at.is_some_and(|w| w > c.recorded_at)),
+            ConsentStatus::OtherBasis => {
+                assert_ne!(c.legal_basis, concordat_domain::LegalBasis::Consent);
+                assert!(c.basis_note.is_some());
+            }
+        }
+    }
+    for status in ConsentStatus::ALL {
+        assert!(
+            r.crisis_plans.iter().any(|p| p.consent.status == *status),
+            "{status:?}"
+        );
+    }
+    for level in SharingLevel::ALL {
+        assert!(
+            r.crisis_plans
+                .iter()
+                .any(|p| p.sections.iter().any(|s| s.sharing == *level))
+        );
+    }
+    assert!(
+        r.crisis_plans.iter().any(|p| p.review_due < end),
+        "some overdue"
+    );
+    assert!(
+        r.crisis_plans.iter().any(|p| p.review_due >= end),
+        "some in date"
+    );
+    assert!(
+        r.crisis_plans
+            .iter()
+            .any(|p| p.consent.valid_until.is_some_and(|d| d < end)),
+        "some lapsed"
+    );
+    assert!(
+        r.crisis_plans
+            .iter()
+            .any(|p| !p.consent.org_kinds.contains(&OrgKind::PoliceForce))
+    );
+    // Most people with frequent contact have a plan: a support need leads to a plan, not to sanctions.
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for c in &r.contacts {
+        if let Some(p) = &c.person {
+            *counts.entry(p.as_str()).or_default() += 1;
+        }
+    }
+    let planned: BTreeSet<&str> = r.crisis_plans.iter().map(|p| p.person.as_str()).collect();
+    let frequent: Vec<&str> = counts
+        .iter()
+        .filter(|(_, n)| **n > 20)
+        .map(|(p, _)| *p)
+        .collect();
+    let with_plan = frequent.iter().filter(|p| planned.contains(*p)).count();
+    assert!(
+        with_plan * 10 >= frequent.len() * 7,
+        "{with_plan} of {}",
+        frequent.len()
+    );
+}
