@@ -1,0 +1,279 @@
+// Real-browser checks for Concordat.
+//
+// Drives Debian's Chromium (/usr/bin/chromium) with playwright-core; never
+// downloads a browser. Needs a running demo server:
+//
+//   BASE_URL   e.g. http://127.0.0.1:8080 (no trailing slash needed)
+//   DATA_DIR   the demo's --data-dir, holding demo-logins.txt
+//   CHROMIUM   optional, defaults to /usr/bin/chromium
+//
+// `.ci/run` starts the server and sets both. Run by hand with
+//   cd tests/browser && npm ci && BASE_URL=… DATA_DIR=… node --test
+//
+// On failure a full-page screenshot goes to tests/browser/artifacts/
+// (ignored by git).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '');
+const DATA_DIR = process.env.DATA_DIR ?? '';
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(here, 'artifacts');
+
+if (!BASE_URL || !DATA_DIR) {
+  throw new Error(
+    'BASE_URL and DATA_DIR must be set (the demo server URL and its --data-dir); `.ci/run` sets both',
+  );
+}
+
+// axe-core's browser bundle, evaluated in the page through the DevTools
+// protocol (page.evaluate). The site's Content-Security-Policy forbids
+// inline script, so page.addScriptTag (which inserts an inline <script>)
+// is blocked; Runtime.evaluate is not subject to the page's CSP, so the
+// page under test keeps its real policy (no bypassCSP).
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Parses demo-logins.txt: '#' comments; TAB-separated username, password, role code, organisation. */
+function readLogins(dataDir) {
+  const file = path.join(dataDir, 'demo-logins.txt');
+  const logins = [];
+  for (const raw of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [username, password, role, organisation] = raw.split('\t');
+    if (!username || !password || !role) {
+      throw new Error(`demo-logins.txt: malformed line (expected 4 TAB-separated fields): ${JSON.stringify(line.slice(0, 40))}…`);
+    }
+    logins.push({ username, password, role: role.trim(), organisation: (organisation ?? '').trim() });
+  }
+  return logins;
+}
+
+function loginFor(role) {
+  const login = readLogins(DATA_DIR).find((l) => l.role === role);
+  assert.ok(login, `demo-logins.txt in ${DATA_DIR} has no login with role ${role}`);
+  return login;
+}
+
+let browser;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // playwright-core adds --headless itself when headless is true (the default);
+    // the list is spelled out so the flags match what CI documents.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/**
+ * Runs `fn(page, ctx)` in a fresh context; on failure saves a full-page
+ * screenshot as artifacts/<name>.png, and adds the browser console errors
+ * to the error message, then rethrows.
+ */
+async function withPage(name, contextOptions, fn) {
+  const context = await browser.newContext({ baseURL: BASE_URL, ...contextOptions });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const where = msg.location()?.url ?? '';
+    // A missing favicon is the browser guessing, not the page's fault.
+    if (/\/favicon\.ico$/.test(where)) return;
+    consoleErrors.push(where ? `${msg.text()} (${where})` : msg.text());
+  });
+  page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
+  try {
+    await fn(page, { consoleErrors });
+  } catch (err) {
+    const file = path.join(ARTIFACTS, `${name.replace(/[^a-z0-9_-]+/gi, '_')}.png`);
+    try {
+      await page.screenshot({ path: file, fullPage: true });
+      err.message += `\n  screenshot: ${file}\n  page url: ${page.url()}`;
+    } catch (shotErr) {
+      err.message += `\n  (screenshot failed: ${shotErr.message})`;
+    }
+    if (consoleErrors.length > 0) {
+      err.message += `\n  browser console errors:\n    ${consoleErrors.join('\n    ')}`;
+    }
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
+
+/** Runs axe-core on the current page and fails on serious or critical violations, listed readably. */
+async function assertNoSeriousAxeViolations(page, where) {
+  const alreadyLoaded = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!alreadyLoaded) {
+    await page.evaluate(AXE_SOURCE);
+  }
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ['violations'] });
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary ?? '' })),
+    }));
+  });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const minor = violations.filter((v) => !bad.includes(v));
+  if (minor.length > 0) {
+    console.log(`axe (${where}): ${minor.length} minor/moderate finding(s): ${minor.map((v) => `${v.id} [${v.impact}]`).join(', ')}`);
+  }
+  if (bad.length > 0) {
+    const text = bad
+      .map((v) => {
+        const nodes = v.nodes
+          .slice(0, 5)
+          .map((n) => `      at ${n.target}\n        ${n.summary.replace(/\n/g, '\n        ')}`)
+          .join('\n');
+        const more = v.nodes.length > 5 ? `\n      … and ${v.nodes.length - 5} more element(s)` : '';
+        return `  - ${v.id} [${v.impact}] ${v.help}\n    ${v.helpUrl}\n${nodes}${more}`;
+      })
+      .join('\n');
+    assert.fail(`axe-core found ${bad.length} serious/critical violation(s) on ${where}:\n${text}`);
+  }
+}
+
+/** The sign-in form: the <form> that holds the username input. */
+function signInForm(page) {
+  return page.locator('form').filter({ has: page.locator('input[name="username"]') });
+}
+
+async function signIn(page, login) {
+  const response = await page.goto('/sign-in');
+  assert.equal(response?.status(), 200, 'GET /sign-in should answer 200');
+  const form = signInForm(page);
+  assert.equal(await form.count(), 1, 'the sign-in page should have exactly one form with a username input');
+  assert.equal(await form.locator('input[name="csrf"]').count(), 1, 'the sign-in form should carry a hidden csrf field');
+  await form.locator('input[name="username"]').fill(login.username);
+  await form.locator('input[name="password"]').fill(login.password);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/home', { timeout: 15_000 }),
+    form.locator('button[type="submit"], input[type="submit"], button:not([type])').first().click(),
+  ]);
+}
+
+async function assertHome(page, login) {
+  assert.equal(new URL(page.url()).pathname, '/home', 'after sign-in the browser should be on /home');
+  const h1 = page.locator('h1');
+  assert.equal(await h1.count(), 1, 'the home page should have exactly one <h1>');
+  const heading = (await h1.innerText()).trim();
+  assert.ok(heading.length > 0, 'the home page <h1> should not be empty');
+  console.log(`${login.role}: /home <h1> = ${JSON.stringify(heading)}`);
+  const banner = page.getByText(/synthetic/i).first();
+  assert.ok(await banner.isVisible(), 'every demo page should show a visible banner saying the data is synthetic');
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'concordat_session');
+  assert.ok(session, 'sign-in should set the concordat_session cookie');
+  assert.ok(session.httpOnly, 'the session cookie should be HttpOnly');
+  assert.ok(session.sameSite === 'Lax' || session.sameSite === 'Strict', `the session cookie should be SameSite Lax or Strict (got ${session.sameSite})`);
+}
+
+describe('sign in as a demo user', () => {
+  for (const role of ['triage_clinician', 'analyst']) {
+    test(`${role}: sign in through the form, reach /home, no serious or critical axe violations`, async () => {
+      const login = loginFor(role);
+      await withPage(`home-${role}`, {}, async (page, { consoleErrors }) => {
+        await signIn(page, login);
+        await assertHome(page, login);
+        await assertNoSeriousAxeViolations(page, `/home as ${role}`);
+        assert.deepEqual(consoleErrors, [], 'signing in and showing /home should log no browser console errors (e.g. CSP violations)');
+      });
+    });
+  }
+
+  test('a wrong password keeps the user on the sign-in page, with no server error', async () => {
+    const login = loginFor('triage_clinician');
+    await withPage('wrong-password', {}, async (page) => {
+      await page.goto('/sign-in');
+      const form = signInForm(page);
+      await form.locator('input[name="username"]').fill(login.username);
+      await form.locator('input[name="password"]').fill(`${login.password}-wrong`);
+      const [response] = await Promise.all([
+        page.waitForNavigation({ timeout: 15_000 }),
+        form.locator('button[type="submit"], input[type="submit"], button:not([type])').first().click(),
+      ]);
+      const status = response?.status() ?? 0;
+      assert.ok(status >= 200 && status < 500, `a failed sign-in should not be a server error (got ${status})`);
+      assert.notEqual(new URL(page.url()).pathname, '/home', 'a wrong password must not reach /home');
+      assert.equal(await page.locator('input[name="password"]').count(), 1, 'the sign-in form should be shown again');
+      await assertNoSeriousAxeViolations(page, 'the sign-in page after a failed attempt');
+    });
+  });
+});
+
+describe('sign-in page', () => {
+  test('phone-sized viewport (390x844): form usable, no horizontal scrolling, no serious or critical axe violations', async () => {
+    await withPage('sign-in-phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }, async (page, { consoleErrors }) => {
+      const response = await page.goto('/sign-in');
+      assert.equal(response?.status(), 200);
+      const form = signInForm(page);
+      for (const name of ['username', 'password']) {
+        const input = form.locator(`input[name="${name}"]`);
+        assert.ok(await input.isVisible(), `the ${name} input should be visible on a phone`);
+        const box = await input.boundingBox();
+        assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `the ${name} input should fit in 390 px (box ${JSON.stringify(box)})`);
+        // Every input needs a visible <label> (explicit or wrapping), not just a placeholder.
+        const labelText = await input.evaluate((el) => Array.from(el.labels ?? []).map((l) => l.innerText.trim()).join(' '));
+        assert.ok(labelText.length > 0, `the ${name} input should have a visible <label>`);
+      }
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `the sign-in page scrolls sideways by ${overflow}px on a 390 px wide screen`);
+      await assertNoSeriousAxeViolations(page, '/sign-in at 390x844');
+      assert.deepEqual(consoleErrors, [], 'the sign-in page should log no browser console errors (e.g. CSP violations)');
+    });
+  });
+
+  test('security headers: a Content-Security-Policy without inline script, nosniff, frame-ancestors none', async () => {
+    const context = await browser.newContext({ baseURL: BASE_URL });
+    try {
+      const response = await context.request.get('/sign-in');
+      assert.equal(response.status(), 200);
+      const headers = response.headers();
+      const csp = headers['content-security-policy'] ?? '';
+      assert.ok(csp !== '', 'GET /sign-in should send a Content-Security-Policy header');
+      const directives = Object.fromEntries(
+        csp
+          .split(';')
+          .map((d) => d.trim().split(/\s+/))
+          .filter((parts) => parts[0])
+          .map(([name, ...values]) => [name.toLowerCase(), values]),
+      );
+      const scriptSrc = directives['script-src'] ?? directives['default-src'] ?? [];
+      assert.ok(scriptSrc.length > 0, `the CSP should restrict scripts (script-src or default-src): ${csp}`);
+      assert.ok(!scriptSrc.includes("'unsafe-inline'"), `the CSP should not allow inline script: ${csp}`);
+      assert.deepEqual(directives['frame-ancestors'], ["'none'"], `the CSP should say frame-ancestors 'none': ${csp}`);
+      assert.equal(headers['x-content-type-options'], 'nosniff');
+      assert.ok(headers['referrer-policy'], 'a Referrer-Policy header should be sent');
+    } finally {
+      await context.close();
+    }
+  });
+});
