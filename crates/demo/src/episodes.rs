@@ -71,7 +71,7 @@ fn stay(place: Option<&Place>, kind: PlaceKind, arrived_at: DateTime<Utc>) -> St
         place: place.map(|p| p.key.clone()),
         kind,
         arrived_at,
-        departed_at: arrived_at,
+        departed_at: Some(arrived_at),
         transfer_reason: None,
     }
 }
@@ -258,7 +258,7 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
         let arrive = detained_at + travel;
         let mut first = stay(custody, PlaceKind::PoliceStation, arrive);
         let leave = arrive + hours(lognormal(rng, 4.0, 0.3).clamp(2.0, 8.0));
-        first.departed_at = leave;
+        first.departed_at = Some(leave);
         first.transfer_reason =
             Some("Calmer and safe to move; a room at the Willows Suite became free.".into());
         let mut checks = Vec::new();
@@ -290,7 +290,7 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
         let mut first = stay(ae, PlaceKind::EmergencyDepartment, arrive);
         if chance(rng, 0.7) {
             let leave = arrive + hours(lognormal(rng, 3.0, 0.5).clamp(1.0, 10.0));
-            first.departed_at = leave;
+            first.departed_at = Some(leave);
             first.transfer_reason =
                 Some("Medically fit; moved to the health-based place of safety.".into());
             stays.push(first);
@@ -313,7 +313,7 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
         if nearer_home {
             let mut first = stay(from, PlaceKind::HealthBasedPlaceOfSafety, arrive);
             let leave = arrive + hours(lognormal(rng, 1.5, 0.4).clamp(0.5, 4.0));
-            first.departed_at = leave;
+            first.departed_at = Some(leave);
             first.transfer_reason =
                 Some("Moved to the place of safety nearer the person's home and family.".into());
             stays.push(first);
@@ -381,7 +381,7 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
     .min(hard_limit - minutes(5.0))
     .max(assessment_completed_at);
     if let Some(last) = stays.last_mut() {
-        last.departed_at = ended_at;
+        last.departed_at = Some(ended_at);
     }
 
     let psychosis = c.presenting_needs.contains(&PresentingNeed::Psychosis);
@@ -427,14 +427,14 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
         stays,
         police_station,
         extension,
-        doctor_seen_at,
-        doctor,
-        amhp_seen_at,
-        amhp: amhp_name(rng),
-        assessment_completed_at,
-        outcome,
+        doctor_seen_at: Some(doctor_seen_at),
+        doctor: Some(doctor),
+        amhp_seen_at: Some(amhp_seen_at),
+        amhp: Some(amhp_name(rng)),
+        assessment_completed_at: Some(assessment_completed_at),
+        outcome: Some(outcome),
         transport,
         police_vehicle_reason,
-        ended_at,
+        ended_at: Some(ended_at),
     }
 }

@@ -19,6 +19,7 @@ mod contacts;
 mod csv;
 mod episodes;
 mod geo;
+mod live;
 pub mod model;
 mod names;
 mod orgs;
@@ -35,6 +36,7 @@ pub use csv::{
     write_monthly_csv,
 };
 pub use geo::GRID_KM;
+pub use live::{LiveActivity, live_activity};
 pub use model::*;
 pub use stats::{RegionSummary, summarise};
 

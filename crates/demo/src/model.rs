@@ -400,8 +400,8 @@ pub struct Stay {
     pub kind: PlaceKind,
     /// Arrival (for s135 at home: when the officer entered).
     pub arrived_at: DateTime<Utc>,
-    /// Departure.
-    pub departed_at: DateTime<Utc>,
+    /// Departure; `None` while the person is still there (open episodes only).
+    pub departed_at: Option<DateTime<Utc>>,
     /// Why the person moved on from here, for stays followed by a transfer.
     pub transfer_reason: Option<String>,
 }
@@ -495,24 +495,24 @@ pub struct Episode {
     pub police_station: Option<PoliceStationUse>,
     /// Extension of the detention period, if any.
     pub extension: Option<Extension>,
-    /// When the doctor examined the person.
-    pub doctor_seen_at: DateTime<Utc>,
+    /// When the doctor examined the person (`None` while waiting).
+    pub doctor_seen_at: Option<DateTime<Utc>>,
     /// Name of the doctor (fictional).
-    pub doctor: String,
-    /// When the AMHP interviewed the person.
-    pub amhp_seen_at: DateTime<Utc>,
+    pub doctor: Option<String>,
+    /// When the AMHP interviewed the person (`None` while waiting).
+    pub amhp_seen_at: Option<DateTime<Utc>>,
     /// Name of the AMHP (fictional).
-    pub amhp: String,
-    /// When the assessment was complete.
-    pub assessment_completed_at: DateTime<Utc>,
-    /// Outcome of the assessment.
-    pub outcome: EpisodeOutcome,
+    pub amhp: Option<String>,
+    /// When the assessment was complete (`None` while open).
+    pub assessment_completed_at: Option<DateTime<Utc>>,
+    /// Outcome of the assessment (`None` while open).
+    pub outcome: Option<EpisodeOutcome>,
     /// Transport to the first place.
     pub transport: Transport,
     /// Why a police vehicle was used.
     pub police_vehicle_reason: Option<String>,
-    /// When the detention ended (the person left the last place or was admitted).
-    pub ended_at: DateTime<Utc>,
+    /// When the detention ended (the person left the last place or was admitted); `None` while open.
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl Episode {
