@@ -187,7 +187,17 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
             consulted_at: Some(detained_at - minutes(lognormal(rng, 10.0, 0.5).clamp(2.0, 40.0))),
             not_practicable_reason: None,
         }
-    } else if power == Power::Section135 || chance(rng, 0.55) {
+    } else if power == Power::Section135 {
+        // A warrant is applied for by an AMHP, who goes in with the officers.
+        Consultation {
+            consulted: Some(Consultee::Amhp),
+            consulted_name: Some(
+                "AMHP who applied for the warrant, Northvale Borough Council".into(),
+            ),
+            consulted_at: Some(detained_at - minutes(lognormal(rng, 30.0, 0.5).clamp(5.0, 120.0))),
+            not_practicable_reason: None,
+        }
+    } else if chance(rng, 0.55) {
         let ambulance = c.agencies.iter().any(|a| a.contains("ambulance"));
         let who = if ambulance && chance(rng, 0.5) {
             Consultee::Paramedic

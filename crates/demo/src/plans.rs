@@ -79,6 +79,13 @@ const OWN_WORDS: &[&str] = &[
     "The café and my peer worker have done more for me than any hospital stay.",
 ];
 
+const WHO_NOT: &[&str] = &[
+    "Please do not contact my ex-partner.",
+    "Please do not call my parents unless I ask you to.",
+    "Please do not contact my workplace.",
+    "There is nobody I do not want told.",
+];
+
 const FAMILY_ROLES: &[&str] = &[
     "sister", "brother", "mother", "father", "partner", "friend", "daughter", "son",
 ];
@@ -193,9 +200,10 @@ fn one_plan(
         participants
             .push("Street triage nurse, Northvale Mental Health NHS Foundation Trust".to_string());
     }
+    let who_not = pick(rng, WHO_NOT);
     let who = format!(
         "Please call my {role}, {relative}, on {}. My care coordinator is at the community team on weekdays; \
-         out of hours call the crisis team. Please do not contact my ex-partner.",
+         out of hours call the crisis team. {who_not}",
         contact_phone(rng)
     );
 
