@@ -5,14 +5,16 @@ Usage:
   python splink_run.py febrl-link A.csv B.csv OUT.csv [--ssn]
   python splink_run.py synth IN.csv OUT.csv
 
-The model mirrors Concordat's as closely as Splink allows: the same standardisation done up front
-(Splink leaves cleaning to the user), the same blocking rules, name / date / postcode / identifier
-comparisons with term-frequency adjustments on names and postcodes, u by random sampling, m by
+The model mirrors Concordat's defaults as closely as Splink allows: the same standardisation done
+up front (Splink leaves cleaning to the user), the same blocking rules (NHS number; date of birth;
+postcode and first initial; surname Soundex and birth year; forename and surname Soundex), a
+comparison for every field Concordat compares, term-frequency adjustments on names and postcodes, u by random sampling, m by
 unsupervised EM, and connected components at a fixed match probability.
 Stage timings go to stderr as one JSON line.
 """
 
 import json
+import os
 import re
 import sys
 import time
@@ -21,7 +23,7 @@ import pandas as pd
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-THRESHOLD = 0.9
+THRESHOLD = float(os.environ.get("SPLINK_THRESHOLD", "0.9"))
 T0 = time.perf_counter()
 stages = {}
 
@@ -87,9 +89,16 @@ def prepare_synth(df):
     ph = ph.where(~ph.str.startswith("44"), "0" + ph.str[2:])
     df["phone"] = ph.replace("", None)
     df["sex"] = df["sex"].replace("", None)
-    df["first_initial"] = df["first_name"].str[:1]
-    uniq = df["surname"].dropna().unique()
-    df["surname_soundex"] = df["surname"].map(dict(zip(uniq, map(soundex, uniq))))
+    df["address_1"] = clean_name(df["address_1"])
+    return add_keys(df, "first_name")
+
+
+def add_keys(df, first):
+    # Derived blocking keys, as Concordat derives them: initial, Soundex codes, year of birth.
+    df["first_initial"] = df[first].str[:1]
+    for col, key in [(first, "first_soundex"), ("surname", "surname_soundex")]:
+        uniq = df[col].dropna().unique()
+        df[key] = df[col].map(dict(zip(uniq, map(soundex, uniq))))
     df["yob"] = df["dob"].str[:4]
     return df
 
@@ -101,11 +110,7 @@ def prepare_febrl(df):
         if c in df:
             df[c] = df[c].fillna("").astype(str).str.strip().replace("", None)
     df["dob"] = pd.to_datetime(df["dob"], format="%Y-%m-%d", errors="coerce").dt.strftime("%Y-%m-%d")
-    df["first_initial"] = df["given_name"].str[:1]
-    uniq = df["surname"].dropna().unique()
-    df["surname_soundex"] = df["surname"].map(dict(zip(uniq, map(soundex, uniq))))
-    df["yob"] = df["dob"].str[:4]
-    return df
+    return add_keys(df, "given_name")
 
 
 def synth_settings():
@@ -118,12 +123,15 @@ def synth_settings():
             block_on("dob"),
             block_on("postcode", "first_initial"),
             block_on("surname_soundex", "yob"),
+            block_on("first_soundex", "surname_soundex"),
         ],
         comparisons=[
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("surname").configure(term_frequency_adjustments=True),
             cl.DateOfBirthComparison("dob", input_is_string=True),
             cl.PostcodeComparison("postcode").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("sex"),
+            cl.JaroWinklerAtThresholds("address_1", [0.9, 0.7]),
             cl.ExactMatch("nhs_number"),
             cl.ExactMatch("phone"),
         ],
@@ -137,15 +145,16 @@ def febrl_settings(link_type, ssn):
         block_on("dob"),
         block_on("postcode", "first_initial"),
         block_on("surname_soundex", "yob"),
-        block_on("given_name", "surname"),
+        block_on("first_soundex", "surname_soundex"),
     ]
     comparisons = [
         cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
         cl.NameComparison("surname").configure(term_frequency_adjustments=True),
         cl.DateOfBirthComparison("dob", input_is_string=True),
         cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
-        cl.ExactMatch("street_number"),
+        cl.JaroWinklerAtThresholds("street_number", [0.9, 0.7]),
         cl.JaroWinklerAtThresholds("address_1", [0.9, 0.7]),
+        cl.JaroWinklerAtThresholds("address_2", [0.9, 0.7]),
         cl.JaroWinklerAtThresholds("suburb", [0.9, 0.7]).configure(term_frequency_adjustments=True),
     ]
     if ssn:

@@ -32,6 +32,7 @@ pub mod pipeline;
 pub mod privacy;
 pub mod progress;
 pub mod standardise;
+pub mod synth;
 pub mod util;
 
 pub use block::{BlockingRule, RuleReport};
