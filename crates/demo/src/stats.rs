@@ -83,7 +83,7 @@ pub fn summarise(region: &DemoRegion) -> RegionSummary {
         let is_after = date >= params.triage_start;
         let s136 = c.outcome == Outcome::Section136;
         let public = c.setting != Setting::PrivatePremises
-            && c.agencies.iter().any(|a| a == "northvale-police");
+            && c.agencies.iter().any(|a| a == crate::orgs::POLICE);
         if is_after {
             after += 1;
             triage_after += usize::from(c.street_triage);
@@ -107,13 +107,7 @@ pub fn summarise(region: &DemoRegion) -> RegionSummary {
         how[h as usize] += 1;
         *per_cell.entry((c.cell_x(), c.cell_y())).or_default() += 1;
     }
-    let months_before = region
-        .params
-        .start
-        .years_since(params.start)
-        .map_or(0, |_| {
-            months_until(params.start, params.triage_start.min(params.end()))
-        });
+    let months_before = months_until(params.start, params.triage_start.min(params.end()));
     let months_after = params.months().saturating_sub(months_before);
     let mut hiu: Vec<&str> = per_person_year
         .iter()

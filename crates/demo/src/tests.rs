@@ -575,3 +575,38 @@ fn crisis_plans_are_coproduced_with_varied_consent() {
         frequent.len()
     );
 }
+
+#[test]
+fn odd_parameters_give_small_regions_without_panicking() {
+    let base = DemoParams::default();
+    let cases = [
+        DemoParams {
+            residents: 0,
+            years: 1,
+            ..base.clone()
+        },
+        DemoParams {
+            residents: 1_000,
+            years: 0,
+            ..base.clone()
+        },
+        DemoParams {
+            residents: 5_000,
+            years: 1,
+            start: chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(),
+            triage_start: chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+            ..base.clone()
+        },
+    ];
+    for params in cases {
+        let r = generate(&params);
+        assert_eq!(monthly_counts(&r).len(), params.months() as usize);
+        assert!(r.contacts.iter().all(|c| !c.street_triage));
+        assert_eq!(
+            r.neighbourhoods.iter().map(|n| n.population).sum::<u32>(),
+            params.residents
+        );
+        let _ = summarise(&r);
+        let _ = live_activity(&r, chrono::Utc::now());
+    }
+}
