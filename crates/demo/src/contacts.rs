@@ -8,8 +8,8 @@ use crate::DemoParams;
 use crate::calendar::{bank_holidays, local_midnight, to_local};
 use crate::geo::{GRID_KM, Geography};
 use crate::model::{
-    Contact, ContactSource, Conveyance, Outcome, Place, PlaceKind, PresentingNeed, ResponseType,
-    Setting,
+    Contact, ContactSource, Conveyance, Outcome, Place, PlaceKind, PoliceVehicleReason,
+    PresentingNeed, ResponseType, Setting,
 };
 use crate::names::HOTSPOTS;
 use crate::orgs::{
@@ -135,6 +135,9 @@ pub(crate) fn generate(
     };
     let per_hour =
         f64::from(params.residents) * params.contacts_per_1000_residents / 1000.0 / (365.25 * 24.0);
+    let week: Vec<f64> = (0..168)
+        .map(|i| hour_of_week_factor(weekday_from(i / 24), i % 24))
+        .collect();
     let mut drafts = Vec::new();
     let mut hour = start;
     while hour < end {
@@ -146,7 +149,10 @@ pub(crate) fn generate(
             1.0
         };
         let rate = per_hour
-            * hour_of_week_factor(local.weekday(), local.hour())
+            * week
+                .get((local.weekday().num_days_from_monday() * 24 + local.hour()) as usize)
+                .copied()
+                .unwrap_or(1.0)
             * season(local.month())
             * (1.0 + params.annual_growth).powf(years)
             * holiday;
@@ -552,16 +558,11 @@ fn conveyance(
     police: bool,
     ambulance: bool,
 ) -> (Conveyance, Option<String>) {
+    // Reasons use the Home Office categories' wording, so episodes can record the category.
     let police_reason = |rng: &mut DemoRng| {
-        pick(
-            rng,
-            &[
-                "No ambulance available within 30 minutes",
-                "Risk of violence made an ambulance unsuitable",
-                "Ambulance crew asked for police transport",
-            ],
-        )
-        .to_string()
+        PoliceVehicleReason::ALL[weighted(rng, &[6.0, 3.0, 1.0])]
+            .label()
+            .to_string()
     };
     let car = triage == Triage::Car;
     match outcome {

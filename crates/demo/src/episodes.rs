@@ -7,8 +7,10 @@
 //! No breach is generated: the historical data shows a service working within the law.
 
 use crate::model::{
-    Consultation, Consultee, Contact, Conveyance, Episode, EpisodeOutcome, Extension, Outcome,
-    Person, Place, PlaceKind, PoliceStationUse, Power, PresentingNeed, Setting, Stay, Transport,
+    Consultation, Consultee, Contact, Conveyance, DetentionPlaceKind, Episode, EpisodeOutcome,
+    Extension, ExtensionReason, HomeConsent, OccupierAgreement, Outcome, Person, Place, PlaceKind,
+    PoliceRank, PoliceStationUse, PoliceVehicleReason, Power, PresentingNeed, Setting, Stay,
+    Transport,
 };
 use crate::names::{FAMILY, GIVEN_FEMALE, GIVEN_MALE, HOTSPOTS};
 use crate::orgs::{CUSTODY, HBPOS_EASTERBY, HBPOS_NORTHVALE, POLICE};
@@ -26,10 +28,19 @@ const DOCTORS: &[&str] = &[
     "Dr P. Raghunathan (section 12 approved)",
 ];
 
-const EXTENSION_REASONS: &[&str] = &[
-    "Too intoxicated to take part in an assessment; the doctor judged that it must wait until the person is sober.",
-    "Needed treatment for a physical injury before an assessment was possible.",
-    "Too acutely agitated to be interviewed safely; rapid tranquillisation was needed first.",
+const EXTENSION_REASONS: &[(ExtensionReason, &str)] = &[
+    (
+        ExtensionReason::Intoxication,
+        "Too intoxicated to take part in an assessment; it must wait until the person is sober.",
+    ),
+    (
+        ExtensionReason::PhysicalTreatment,
+        "Needed treatment for a physical injury before an assessment was possible.",
+    ),
+    (
+        ExtensionReason::TooUnwellToAssess,
+        "Too acutely agitated to be interviewed safely; rapid tranquillisation was needed first.",
+    ),
 ];
 
 const NOT_PRACTICABLE: &[&str] = &[
@@ -73,6 +84,7 @@ fn stay(place: Option<&Place>, kind: PlaceKind, arrived_at: DateTime<Utc>) -> St
         arrived_at,
         departed_at: Some(arrived_at),
         transfer_reason: None,
+        home_consent: None,
     }
 }
 
@@ -175,6 +187,8 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
     };
     let under_18 = cfg.age.is_some_and(|a| a < 18);
     let at_scene = c.arrived_at.unwrap_or(c.call_at);
+    // Under a warrant the officers enter first, then decide; under s136 the decision follows a conversation.
+    let warrant_entry_at = (power == Power::Section135).then_some(at_scene);
     let detained_at = at_scene + minutes(lognormal(rng, 25.0, 0.5).clamp(5.0, 120.0));
     let officer = format!("PC {}", rng.random_range(1000..10_000u32));
 
@@ -261,8 +275,20 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
     // Places in order; the time spent before the assessment at the last place.
     let mut stays: Vec<Stay> = Vec::new();
     let mut police_station = None;
+    let mut kept_where_they_are_at = None;
     if power == Power::Section135 && c.conveyance == Conveyance::NotConveyed {
-        stays.push(stay(None, PlaceKind::Home, detained_at));
+        // Kept at home: the home is the place of safety from the officers' entry, with the consents recorded.
+        kept_where_they_are_at = Some(detained_at);
+        let mut home = stay(None, PlaceKind::Home, at_scene);
+        home.home_consent = Some(HomeConsent {
+            person_agreed: true,
+            occupier: if chance(rng, 0.5) {
+                OccupierAgreement::PersonIsSoleOccupier
+            } else {
+                OccupierAgreement::OccupierAgreed
+            },
+        });
+        stays.push(home);
     } else if cfg.police_station {
         let custody = places.iter().find(|p| p.key == CUSTODY);
         let arrive = detained_at + travel;
@@ -277,7 +303,16 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
             checks.push(t);
             t += minutes(rng.random_range(20.0..=30.0));
         }
+        let mut reviews = Vec::new();
+        let mut t = arrive + Duration::hours(3);
+        while t < leave {
+            reviews.push(t);
+            t += Duration::hours(3);
+        }
         police_station = Some(PoliceStationUse {
+            decided_by_rank: PoliceRank::Constable,
+            authorised_by_rank: PoliceRank::Inspector,
+            custody_reviews: reviews,
             imminent_risk_of_serious_harm: true,
             no_other_place_can_manage: true,
             healthcare_professional_available: true,
@@ -336,7 +371,10 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
             stays.push(stay(hbpos, PlaceKind::HealthBasedPlaceOfSafety, arrive));
         }
     }
-    let start = stays.first().map_or(detained_at, |s| s.arrived_at);
+    let start = match (kept_where_they_are_at, warrant_entry_at) {
+        (Some(_), Some(entry)) => entry,
+        _ => stays.first().map_or(detained_at, |s| s.arrived_at),
+    };
     let last_arrival = stays.last().map_or(start, |s| s.arrived_at);
     let limit = start + Duration::hours(24);
 
@@ -347,7 +385,7 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
         let doctor_seen =
             start + hours(rng.random_range(2.0..12.0)).max(last_arrival - start + minutes(30.0));
         let amhp_seen = completed - minutes(rng.random_range(30.0..90.0));
-        let reason = if c.presenting_needs.contains(&PresentingNeed::Alcohol)
+        let (reason, reason_detail) = if c.presenting_needs.contains(&PresentingNeed::Alcohol)
             || c.presenting_needs.contains(&PresentingNeed::Drugs)
         {
             EXTENSION_REASONS[0]
@@ -358,8 +396,9 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
         } else {
             EXTENSION_REASONS[2]
         };
+        // Whole hours that cover the delay plus a margin, never more than 12.
         let needed = (completed - start).num_minutes() - 24 * 60;
-        let hours = u8::try_from((needed / 60 + 2).clamp(1, 12)).unwrap_or(12);
+        let extra_minutes = u32::try_from((needed / 60 + 2).clamp(1, 12) * 60).unwrap_or(720);
         let doctor = pick(rng, DOCTORS).to_string();
         (
             doctor_seen,
@@ -367,10 +406,11 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
             completed,
             Some(Extension {
                 authorised_at,
-                hours,
+                minutes: extra_minutes,
                 authorised_by: doctor,
-                reason: reason.to_string(),
-                superintendent_approval: None,
+                reason,
+                reason_detail: reason_detail.to_string(),
+                superintendent_approved_at: None,
             }),
         )
     } else {
@@ -385,7 +425,8 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
         || pick(rng, DOCTORS).to_string(),
         |e| e.authorised_by.clone(),
     );
-    let hard_limit = limit + Duration::hours(extension.as_ref().map_or(0, |e| i64::from(e.hours)));
+    let hard_limit =
+        limit + Duration::minutes(extension.as_ref().map_or(0, |e| i64::from(e.minutes)));
     let ended_at = (assessment_completed_at
         + minutes(lognormal(rng, 80.0, 0.5).clamp(15.0, 300.0)))
     .min(hard_limit - minutes(5.0))
@@ -414,11 +455,18 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
     let (transport, police_vehicle_reason) = match c.conveyance {
         _ if cfg.police_station => (
             Transport::PoliceVehicle,
-            Some("Risk of violence made an ambulance unsuitable".to_string()),
+            Some(PoliceVehicleReason::RiskToAmbulanceCrew),
         ),
         Conveyance::Ambulance => (Transport::Ambulance, None),
         Conveyance::TriageCar => (Transport::TriageCar, None),
-        Conveyance::PoliceVehicle => (Transport::PoliceVehicle, c.conveyance_reason.clone()),
+        Conveyance::PoliceVehicle => (
+            Transport::PoliceVehicle,
+            PoliceVehicleReason::ALL
+                .iter()
+                .copied()
+                .find(|r| c.conveyance_reason.as_deref() == Some(r.label()))
+                .or(Some(PoliceVehicleReason::NoAmbulanceWithin30Minutes)),
+        ),
         Conveyance::NotConveyed => (Transport::NotTransported, None),
     };
 
@@ -429,6 +477,15 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
         age_at_detention: cfg.age,
         power,
         detained_at,
+        warrant_entry_at,
+        kept_where_they_are_at,
+        detention_place_kind: match (power, c.setting) {
+            (Power::Section135, _) | (_, Setting::PrivatePremises) => {
+                DetentionPlaceKind::PrivateDwelling
+            }
+            (_, Setting::StreetOrPublicPlace) => DetentionPlaceKind::StreetOrPublicPlace,
+            (_, Setting::Other) => DetentionPlaceKind::OtherPrivatePremises,
+        },
         detention_postcode: c.postcode.clone(),
         detention_place: cfg.place_name,
         officer,

@@ -6,8 +6,9 @@
 
 use crate::DemoRegion;
 use crate::model::{
-    Consultation, Consultee, Contact, ContactSource, Conveyance, Episode, Extension, Outcome,
-    PlaceKind, Power, PresentingNeed, ResponseType, Setting, Stay, Transport,
+    Consultation, Consultee, Contact, ContactSource, Conveyance, DetentionPlaceKind, Episode,
+    Extension, ExtensionReason, HomeConsent, OccupierAgreement, Outcome, PlaceKind, Power,
+    PresentingNeed, ResponseType, Setting, Stay, Transport,
 };
 use crate::orgs::{AE_NORTHVALE, HBPOS_NORTHVALE, POLICE, TRIAGE_NURSES, TRUST};
 use chrono::{DateTime, Duration, Utc};
@@ -176,7 +177,12 @@ pub fn live_activity(region: &DemoRegion, now: DateTime<Utc>) -> LiveActivity {
         });
         let mut stays = Vec::new();
         if at_home {
-            stays.push(open_stay(None, PlaceKind::Home, start));
+            let mut home = open_stay(None, PlaceKind::Home, start);
+            home.home_consent = Some(HomeConsent {
+                person_agreed: true,
+                occupier: OccupierAgreement::PersonIsSoleOccupier,
+            });
+            stays.push(home);
         } else if s.ae_first {
             let moved = start + Duration::hours(4);
             stays.push(Stay {
@@ -187,6 +193,7 @@ pub fn live_activity(region: &DemoRegion, now: DateTime<Utc>) -> LiveActivity {
                 transfer_reason: Some(
                     "Medically fit; moved to the health-based place of safety.".into(),
                 ),
+                home_consent: None,
             });
             stays.push(open_stay(
                 Some(HBPOS_NORTHVALE),
@@ -203,18 +210,49 @@ pub fn live_activity(region: &DemoRegion, now: DateTime<Utc>) -> LiveActivity {
         let doctor = "Dr A. Fairweather (section 12 approved)".to_string();
         let extension = s.extension_hours.map(|hours| Extension {
             authorised_at: start + Duration::hours(22),
-            hours,
+            minutes: u32::from(hours) * 60,
             authorised_by: doctor.clone(),
-            reason: "Too intoxicated to take part in an assessment; the doctor judged that it must wait until the person is sober.".into(),
-            superintendent_approval: None,
+            reason: ExtensionReason::Intoxication,
+            reason_detail:
+                "Too intoxicated to take part in an assessment; it must wait until the person is sober."
+                    .into(),
+            superintendent_approved_at: None,
         });
+        // For s135 at home the clock starts at the officers' entry; the decision to keep the person there follows.
+        let kept_at = start + Duration::minutes(10);
+        let consultation = if at_home {
+            Consultation {
+                consulted: Some(Consultee::Amhp),
+                consulted_name: Some(
+                    "AMHP who applied for the warrant, Northvale Borough Council".into(),
+                ),
+                consulted_at: Some(start - Duration::minutes(30)),
+                not_practicable_reason: None,
+            }
+        } else {
+            Consultation {
+                consulted: Some(Consultee::RegisteredNurse),
+                consulted_name: Some(
+                    "Street triage nurse, Northvale Mental Health NHS Foundation Trust".into(),
+                ),
+                consulted_at: Some(detained_at - Duration::minutes(10)),
+                not_practicable_reason: None,
+            }
+        };
         episodes.push(Episode {
             key: format!("EL{:04}", i + 1),
             contact: contact_key,
             person: Some(person.key.clone()),
             age_at_detention: now.date_naive().years_since(person.date_of_birth),
             power: s.power,
-            detained_at: if at_home { start } else { detained_at },
+            detained_at: if at_home { kept_at } else { detained_at },
+            warrant_entry_at: at_home.then_some(start),
+            kept_where_they_are_at: at_home.then_some(kept_at),
+            detention_place_kind: if at_home {
+                DetentionPlaceKind::PrivateDwelling
+            } else {
+                DetentionPlaceKind::StreetOrPublicPlace
+            },
             detention_postcode: postcode,
             detention_place: if at_home {
                 "The person's home".to_string()
@@ -223,14 +261,7 @@ pub fn live_activity(region: &DemoRegion, now: DateTime<Utc>) -> LiveActivity {
             },
             officer: format!("PC {}", 4100 + i),
             officer_org: POLICE.to_string(),
-            consultation: Consultation {
-                consulted: Some(Consultee::RegisteredNurse),
-                consulted_name: Some(
-                    "Street triage nurse, Northvale Mental Health NHS Foundation Trust".into(),
-                ),
-                consulted_at: Some(detained_at - Duration::minutes(10)),
-                not_practicable_reason: None,
-            },
+            consultation,
             stays,
             police_station: None,
             extension,
@@ -259,6 +290,7 @@ fn open_stay(place: Option<&str>, kind: PlaceKind, arrived_at: DateTime<Utc>) ->
         arrived_at,
         departed_at: None,
         transfer_reason: None,
+        home_consent: None,
     }
 }
 
@@ -285,8 +317,8 @@ mod tests {
             assert!(e.stays.last().unwrap().departed_at.is_none());
             assert!(e.age_at_detention.is_some_and(|a| a >= 18));
             let start = e.clock_started_at().unwrap();
-            let extra = e.extension.as_ref().map_or(0, |x| i64::from(x.hours));
-            left.push((start + Duration::hours(24 + extra) - now).num_minutes());
+            let extra = e.extension.as_ref().map_or(0, |x| i64::from(x.minutes));
+            left.push((start + Duration::minutes(24 * 60 + extra) - now).num_minutes());
         }
         assert!(
             left.iter().all(|m| *m > 0),

@@ -189,7 +189,7 @@ code_enum!(
 code_enum!(
     /// Where the person was.
     Setting {
-        StreetOrPublicPlace => ("street", "Street or public place"),
+        StreetOrPublicPlace => ("street_or_public_place", "Street or public place"),
         PrivatePremises => ("private_premises", "Private premises"),
         Other => ("other", "Other"),
     }
@@ -307,12 +307,13 @@ impl Contact {
 
 code_enum!(
     /// Kinds of place that receive people in crisis.
+    /// The place-of-safety kinds use the same codes as the domain's `mha::PlaceOfSafetyKind`.
     PlaceKind {
-        HealthBasedPlaceOfSafety => ("health_based_pos", "Health-based place of safety"),
+        HealthBasedPlaceOfSafety => ("health_based", "Health-based place of safety"),
         EmergencyDepartment => ("emergency_department", "A&E (emergency department)"),
         PoliceStation => ("police_station", "Police station"),
-        Home => ("home", "Home"),
-        OtherPlace => ("other", "Other place"),
+        Home => ("private_home", "Private home (with consent)"),
+        OtherPlace => ("other_suitable_place", "Other suitable place (with its manager's agreement)"),
         CrisisHouse => ("crisis_house", "Crisis house"),
         SafeHaven => ("safe_haven", "Safe haven café"),
     }
@@ -361,17 +362,17 @@ pub struct Place {
 }
 
 code_enum!(
-    /// Mental Health Act power used.
+    /// Mental Health Act power used (codes as in the domain's `mha::Power`).
     Power {
         Section136 => ("s136", "Section 136 (removal from a public place)"),
-        Section135 => ("s135", "Section 135 (warrant to enter premises)"),
+        Section135 => ("s135_1", "Section 135(1) warrant (to enter, and remove or keep a person)"),
     }
 );
 
 code_enum!(
     /// Who the officer consulted before using s136.
     Consultee {
-        RegisteredNurse => ("registered_nurse", "Registered nurse"),
+        RegisteredNurse => ("nurse", "Registered nurse"),
         Doctor => ("doctor", "Registered medical practitioner"),
         Amhp => ("amhp", "Approved mental health professional"),
         Paramedic => ("paramedic", "Paramedic"),
@@ -391,6 +392,24 @@ pub struct Consultation {
     pub not_practicable_reason: Option<String>,
 }
 
+code_enum!(
+    /// Whether an occupier agreed to a private home being used (codes as in the domain's `mha::OccupierAgreement`).
+    OccupierAgreement {
+        PersonIsSoleOccupier => ("person_is_sole_occupier", "The person lives there alone"),
+        OccupierAgreed => ("occupier_agreed", "Another occupier agreed"),
+        NotObtained => ("not_obtained", "No occupier's agreement"),
+    }
+);
+
+/// Consents for using a private home as a place of safety.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeConsent {
+    /// The person agreed.
+    pub person_agreed: bool,
+    /// The occupier's position.
+    pub occupier: OccupierAgreement,
+}
+
 /// One stay at a place during a detention. Stays are in order; a later stay is a transfer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stay {
@@ -404,11 +423,28 @@ pub struct Stay {
     pub departed_at: Option<DateTime<Utc>>,
     /// Why the person moved on from here, for stays followed by a transfer.
     pub transfer_reason: Option<String>,
+    /// For a private home: the consents obtained.
+    pub home_consent: Option<HomeConsent>,
 }
+
+code_enum!(
+    /// Police ranks, lowest first (codes as in the domain's `mha::PoliceRank`).
+    PoliceRank {
+        Constable => ("constable", "Constable"),
+        Sergeant => ("sergeant", "Sergeant"),
+        Inspector => ("inspector", "Inspector"),
+        ChiefInspector => ("chief_inspector", "Chief inspector"),
+        Superintendent => ("superintendent", "Superintendent"),
+    }
+);
 
 /// The conditions recorded when a police station was used for an adult (Places of Safety Regulations 2017).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoliceStationUse {
+    /// Rank of the officer who decided.
+    pub decided_by_rank: PoliceRank,
+    /// Rank of the officer who authorised it (inspector or above, because the decision maker was below).
+    pub authorised_by_rank: PoliceRank,
     /// Behaviour posed an imminent risk of serious injury or death.
     pub imminent_risk_of_serious_harm: bool,
     /// No other place of safety could reasonably be expected to manage the person.
@@ -423,30 +459,44 @@ pub struct PoliceStationUse {
     pub health_professional_consulted: bool,
     /// Welfare checks by a healthcare professional (at most 30 minutes apart).
     pub welfare_checks: Vec<DateTime<Utc>>,
+    /// Reviews by the custody officer (every 3 hours; the interval is unverified, see the domain brief).
+    pub custody_reviews: Vec<DateTime<Utc>>,
     /// Why the person's behaviour made other places unsuitable, in plain English.
     pub reason: String,
 }
+
+code_enum!(
+    /// Why the period was extended: always a reason in the person's condition
+    /// (codes as in the domain's `mha::ExtensionReason`, which also has the unlawful reasons).
+    ExtensionReason {
+        Intoxication => ("intoxication", "Intoxicated: not yet fit to be assessed"),
+        PhysicalTreatment => ("physical_treatment", "Needs physical treatment before assessment"),
+        TooUnwellToAssess => ("too_unwell_to_assess", "Too unwell or distressed to be assessed yet"),
+    }
+);
 
 /// An extension of the detention period by the examining doctor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extension {
     /// When authorised (before the first 24 hours ran out).
     pub authorised_at: DateTime<Utc>,
-    /// Extra hours (at most 12).
-    pub hours: u8,
-    /// The doctor responsible for the examination.
+    /// Extra minutes (at most 12 hours).
+    pub minutes: u32,
+    /// The doctor responsible for the examination (the same as [`Episode::doctor`]).
     pub authorised_by: String,
     /// The reason, always in the person's condition.
-    pub reason: String,
-    /// Superintendent's approval, only when the person was held in a police station.
-    pub superintendent_approval: Option<String>,
+    pub reason: ExtensionReason,
+    /// The doctor's explanation.
+    pub reason_detail: String,
+    /// A superintendent's approval, needed only when the person is held in a police station (never generated).
+    pub superintendent_approved_at: Option<DateTime<Utc>>,
 }
 
 code_enum!(
-    /// Outcome of the assessment.
+    /// Outcome of the assessment (codes as in the domain's `mha::OutcomeKind`).
     EpisodeOutcome {
         NoMentalDisorder => ("no_mental_disorder", "No mental disorder found; discharged"),
-        DischargedWithSupport => ("discharged_with_support", "Discharged with referral or community support"),
+        DischargedWithSupport => ("discharged_with_referral", "Discharged with referral or community support"),
         InformalAdmission => ("informal_admission", "Informal (voluntary) admission"),
         DetainedSection2 => ("detained_s2", "Detained under section 2"),
         DetainedSection3 => ("detained_s3", "Detained under section 3"),
@@ -454,7 +504,27 @@ code_enum!(
 );
 
 code_enum!(
+    /// Why a police vehicle was used (codes as in the domain's `mha::PoliceVehicleReason`).
+    /// The labels are also the texts of [`Contact::conveyance_reason`] for police vehicles.
+    PoliceVehicleReason {
+        NoAmbulanceWithin30Minutes => ("no_ambulance_within_30_minutes", "No ambulance available within 30 minutes"),
+        RiskToAmbulanceCrew => ("risk_to_ambulance_crew", "Person's behaviour made an ambulance unsafe"),
+        AmbulanceCrewRequested => ("ambulance_crew_requested", "Ambulance crew asked the police to convey"),
+    }
+);
+
+code_enum!(
+    /// Where the person was when the power was used (a subset of the domain's `mha::DetentionPlace`, same codes).
+    DetentionPlaceKind {
+        StreetOrPublicPlace => ("street_or_public_place", "Street or other public place"),
+        PrivateDwelling => ("private_dwelling", "House, flat or room where someone lives"),
+        OtherPrivatePremises => ("other_private_premises", "Other private premises that are not a dwelling (e.g. workplace, shop)"),
+    }
+);
+
+code_enum!(
     /// How the person was taken to the first place of safety.
+    /// The domain's `mha::Transport` counts the triage car as "other" and has no "not transported".
     Transport {
         Ambulance => ("ambulance", "Ambulance"),
         PoliceVehicle => ("police_vehicle", "Police vehicle"),
@@ -479,6 +549,12 @@ pub struct Episode {
     pub power: Power,
     /// Time of detention (for s135: when the warrant was executed).
     pub detained_at: DateTime<Utc>,
+    /// For s135: when the officer first entered the premises.
+    pub warrant_entry_at: Option<DateTime<Utc>>,
+    /// For s135 when the person stays at home: when the officer decided to keep them there.
+    pub kept_where_they_are_at: Option<DateTime<Utc>>,
+    /// Where: the kind of place.
+    pub detention_place_kind: DetentionPlaceKind,
     /// Where: postcode of the detention.
     pub detention_postcode: Postcode,
     /// Where, in words.
@@ -510,17 +586,20 @@ pub struct Episode {
     /// Transport to the first place.
     pub transport: Transport,
     /// Why a police vehicle was used.
-    pub police_vehicle_reason: Option<String>,
+    pub police_vehicle_reason: Option<PoliceVehicleReason>,
     /// When the detention ended (the person left the last place or was admitted); `None` while open.
     pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl Episode {
-    /// When the statutory clock started, by the generator's reading of the rules: arrival at the first place
-    /// (for s135 at home, entry).
+    /// When the statutory clock started, by the generator's reading of the rules: arrival at the first place,
+    /// or for s135 at home, the officer's entry.
     /// The domain crate computes this authoritatively; this is here for cross-checks.
     pub fn clock_started_at(&self) -> Option<DateTime<Utc>> {
-        self.stays.first().map(|s| s.arrived_at)
+        match (self.kept_where_they_are_at, self.warrant_entry_at) {
+            (Some(_), Some(entry)) => Some(entry),
+            _ => self.stays.first().map(|s| s.arrived_at),
+        }
     }
 }
 

@@ -350,7 +350,21 @@ fn one_episode_per_detention_within_the_2017_rules() {
         );
         assert!(!e.stays.is_empty());
         let start = e.clock_started_at().unwrap();
-        assert!(start >= e.detained_at);
+        match (e.power, e.kept_where_they_are_at) {
+            (Power::Section135, Some(kept)) => {
+                // Kept at home: the clock runs from the officers' entry, before the decision.
+                assert_eq!(Some(start), e.warrant_entry_at);
+                assert!(kept >= start && e.stays[0].home_consent.is_some_and(|h| h.person_agreed));
+            }
+            (Power::Section135, None) => {
+                assert!(e.warrant_entry_at.is_some() && start >= e.detained_at)
+            }
+            (Power::Section136, kept) => {
+                assert!(kept.is_none() && e.warrant_entry_at.is_none());
+                assert!(start >= e.detained_at);
+                assert_ne!(e.detention_place_kind, DetentionPlaceKind::PrivateDwelling);
+            }
+        }
         for w in e.stays.windows(2) {
             assert!(
                 w[0].departed_at.unwrap() <= w[1].arrived_at,
@@ -369,11 +383,14 @@ fn one_episode_per_detention_within_the_2017_rules() {
                         assert!(place.accepts_under_18, "{}: under 18 at {key}", e.key);
                     }
                 }
-                None => assert_eq!((s.kind, e.power), (PlaceKind::Home, Power::Section135)),
+                None => {
+                    assert_eq!((s.kind, e.power), (PlaceKind::Home, Power::Section135));
+                    assert!(s.home_consent.is_some());
+                }
             }
         }
-        let extra = e.extension.as_ref().map_or(0, |x| i64::from(x.hours));
-        let limit = start + chrono::Duration::hours(24 + extra);
+        let extra = e.extension.as_ref().map_or(0, |x| i64::from(x.minutes));
+        let limit = start + chrono::Duration::minutes(24 * 60 + extra);
         let (doctor_seen, amhp_seen) = (e.doctor_seen_at.unwrap(), e.amhp_seen_at.unwrap());
         let (completed, ended) = (e.assessment_completed_at.unwrap(), e.ended_at.unwrap());
         assert!(doctor_seen >= start && amhp_seen >= start);
@@ -382,17 +399,17 @@ fn one_episode_per_detention_within_the_2017_rules() {
         assert!(completed <= limit && ended <= limit, "{}", e.key);
         assert_eq!(e.stays.last().unwrap().departed_at, Some(ended));
         if let Some(x) = &e.extension {
-            assert!(x.hours >= 1 && x.hours <= 12);
+            assert!(x.minutes >= 60 && x.minutes <= 12 * 60);
             assert!(x.authorised_at < start + chrono::Duration::hours(24));
             assert_eq!(
                 Some(&x.authorised_by),
                 e.doctor.as_ref(),
                 "only the examining doctor extends"
             );
-            let reason = x.reason.to_lowercase();
+            let detail = x.reason_detail.to_lowercase();
             assert!(
-                !reason.contains("available") && !reason.contains("amhp"),
-                "{reason}"
+                !detail.contains("available") && !detail.contains("amhp"),
+                "{detail}"
             );
             assert!(completed > start + chrono::Duration::hours(24));
         }
@@ -417,6 +434,10 @@ fn one_adult_police_station_use_with_the_regulation_conditions() {
     assert!(ps.imminent_risk_of_serious_harm && ps.no_other_place_can_manage);
     assert!(ps.healthcare_professional_available && ps.health_professional_consulted);
     assert!(ps.authorised_by.starts_with("Inspector"));
+    assert!(
+        ps.authorised_by_rank >= PoliceRank::Inspector
+            && ps.decided_by_rank < PoliceRank::Inspector
+    );
     let stay = e
         .stays
         .iter()
@@ -437,7 +458,7 @@ fn one_adult_police_station_use_with_the_regulation_conditions() {
             || e.extension
                 .as_ref()
                 .unwrap()
-                .superintendent_approval
+                .superintendent_approved_at
                 .is_some()
     );
     let s = summarise(r);
