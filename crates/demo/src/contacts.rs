@@ -532,8 +532,8 @@ fn outcome(
         }
     }
     let (s136, ae_f, crisis, community, vcse, signposted) = match triage {
-        Triage::Car => (0.22, 0.45, 1.5, 1.3, 1.8, 1.3),
-        Triage::Phone => (0.5, 0.75, 1.3, 1.1, 1.3, 1.2),
+        Triage::Car => (0.17, 0.45, 1.5, 1.3, 1.8, 1.3),
+        Triage::Phone => (0.45, 0.75, 1.3, 1.1, 1.3, 1.2),
         Triage::ControlRoom => (0.85, 0.9, 1.2, 1.0, 1.1, 1.1),
         Triage::None => (1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
     };
