@@ -61,7 +61,7 @@ impl Problem {
                 self.length
             )));
         }
-        if self.start_every == 0 || WEEK % self.start_every != 0 {
+        if self.start_every == 0 || !WEEK.is_multiple_of(self.start_every) {
             return Err(RotaError::Setting(format!(
                 "shift starts every {} hours does not divide the 168-hour week",
                 self.start_every
