@@ -385,6 +385,14 @@ pub fn parse_series(
     })
 }
 
+/// A date as a chart or table label: `YYYY-MM` for monthly series, `YYYY-MM-DD` otherwise.
+pub fn date_label(date: NaiveDate, frequency: Frequency) -> String {
+    match frequency {
+        Frequency::Monthly => date.format("%Y-%m").to_string(),
+        _ => date.to_string(),
+    }
+}
+
 /// Output format shared by the CLI commands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

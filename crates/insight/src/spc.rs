@@ -667,7 +667,11 @@ fn run_inner(args: &Args) -> Result<String, String> {
         target: args.target,
     };
     let result = xmr(values, &options).map_err(|e| format!("{}: {e}", args.input.display()))?;
-    let labels: Vec<String> = series.dates.iter().map(|d| d.to_string()).collect();
+    let labels: Vec<String> = series
+        .dates
+        .iter()
+        .map(|d| input::date_label(*d, series.frequency))
+        .collect();
     if let Some(out) = &args.out {
         let title = args
             .title

@@ -79,7 +79,7 @@ fn its_reads_dates_and_offset_and_matches_the_library() {
     };
     let (data, labels) = its::load(&args).unwrap();
     assert_eq!(data.intervention, 36);
-    assert_eq!(labels[36], "2005-01-01");
+    assert_eq!(labels[36], "2005-01");
     assert_eq!(data.season.as_ref().unwrap()[0], 1.0);
     let r = its::fit(
         &data,
