@@ -346,13 +346,16 @@ fn one_contact(rng: &mut DemoRng, ctx: &Ctx, key: String, at: DateTime<Utc>) -> 
 
     let outcome = outcome(
         rng,
-        walk_in,
-        setting,
-        police,
-        severity,
-        injury,
-        drink_or_drugs,
-        triage,
+        &Situation {
+            walk_in,
+            setting,
+            police,
+            severity,
+            injury,
+            drink_or_drugs,
+            triage,
+            daytime: (8..18).contains(&hour),
+        },
     );
     let physical_health_check = match triage {
         Triage::Car => chance(rng, 0.75),
@@ -481,12 +484,9 @@ fn needs(rng: &mut DemoRng, severity: f64, age: u32, wknight: bool) -> Vec<Prese
     out
 }
 
-/// Draws the main outcome. The street triage effect lives here and only here: when the service takes part,
-/// detention under s136 and A&E attendance become less likely and referrals more likely, by the factors
-/// documented in docs/demo-data.md.
-#[allow(clippy::too_many_arguments)]
-fn outcome(
-    rng: &mut DemoRng,
+/// What is known about a contact when its outcome is drawn.
+#[derive(Clone, Copy)]
+struct Situation {
     walk_in: bool,
     setting: Setting,
     police: bool,
@@ -494,8 +494,25 @@ fn outcome(
     injury: bool,
     drink_or_drugs: bool,
     triage: Triage,
-) -> Outcome {
+    /// 08:00 to 18:00 local time.
+    daytime: bool,
+}
+
+/// Draws the main outcome. The street triage effect lives here and only here: when the service takes part,
+/// detention under s136 and A&E attendance become less likely and referrals more likely, by the factors
+/// documented in docs/demo-data.md.
+fn outcome(rng: &mut DemoRng, situation: &Situation) -> Outcome {
     use Outcome::*;
+    let Situation {
+        walk_in,
+        setting,
+        police,
+        severity,
+        injury,
+        drink_or_drugs,
+        triage,
+        daytime,
+    } = *situation;
     if walk_in {
         let table = [
             (NoFurtherAction, 15.0),
@@ -524,7 +541,9 @@ fn outcome(
     ];
     if police {
         if private {
-            table.push((Section135, 1.2 * (0.4 + 1.2 * severity)));
+            // Warrants are planned, so mostly executed in the daytime.
+            let when = if daytime { 2.0 } else { 0.2 };
+            table.push((Section135, when * (0.4 + 1.2 * severity)));
             table.push((Arrest, 1.0));
         } else {
             table.push((Section136, 14.0 * (0.4 + 1.2 * severity)));
@@ -582,7 +601,7 @@ fn conveyance(
                     Conveyance::TriageCar,
                     Some("Safe to travel with the nurse in the triage car".to_string()),
                 )
-            } else if (car && r < 0.85) || (!car && r < 0.38) {
+            } else if (car && r < 0.85) || (!car && r < 0.45) {
                 (
                     Conveyance::Ambulance,
                     Some("Ambulance arranged to the place of safety".to_string()),

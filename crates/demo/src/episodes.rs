@@ -208,7 +208,7 @@ fn one_episode(rng: &mut DemoRng, c: &Contact, places: &[Place], cfg: EpisodeCon
             consulted_name: Some(
                 "AMHP who applied for the warrant, Northvale Borough Council".into(),
             ),
-            consulted_at: Some(detained_at - minutes(lognormal(rng, 30.0, 0.5).clamp(5.0, 120.0))),
+            consulted_at: Some(at_scene - minutes(lognormal(rng, 180.0, 0.5).clamp(30.0, 720.0))),
             not_practicable_reason: None,
         }
     } else if chance(rng, 0.55) {
