@@ -631,3 +631,51 @@ fn odd_parameters_give_small_regions_without_panicking() {
         let _ = live_activity(&r, chrono::Utc::now());
     }
 }
+
+/// Formats a count with thousands separators, as the documentation does.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn documented_figures_match_the_default_region() {
+    // docs/demo-data.md quotes these; if this fails, re-run the demo_stats example and update the page.
+    let docs = include_str!("../../../docs/demo-data.md");
+    let s = summarise(default_region());
+    let per_year: Vec<String> = s.contacts_per_year.iter().map(|n| thousands(*n)).collect();
+    let expected = [
+        format!("| contacts per year | {} |", per_year.join(" / ")),
+        format!("| people with records | {} |", thousands(s.people)),
+        format!(
+            "| episodes / A&E first / with a transfer / extended / police station | {} / {} / {} / {} / {} |",
+            s.episodes,
+            s.episodes_ae_first,
+            s.episodes_with_transfer,
+            s.episodes_extended,
+            s.episodes_police_station
+        ),
+        format!("| crisis plans | {} |", s.crisis_plans),
+        format!(
+            "| s136 per month, before / after street triage | {:.1} / {:.1} (",
+            s.s136_per_month_before, s.s136_per_month_after
+        ),
+        format!(
+            "High Intensity Use thresholds (> 20 in a calendar year or > 5 in a calendar month) | {} |",
+            s.high_intensity_people
+        ),
+    ];
+    for line in expected {
+        assert!(
+            docs.contains(&line),
+            "docs/demo-data.md should contain: {line}"
+        );
+    }
+}
