@@ -1,0 +1,157 @@
+//! Organisations, users and memberships.
+
+use crate::{App, AppError, FieldError, Subject, audit_allowed, decide_org_wide, require};
+use concordat_domain::model::{Organisation, UserId};
+use concordat_domain::password::check_new_password;
+use concordat_domain::policy::{Action, Actor};
+use concordat_domain::{OrgKind, Role};
+
+/// A new staff account.
+#[derive(Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub org_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Adds a user with one membership. The password must pass the NCSC-style rules; it is stored as argon2id.
+    pub async fn add_user(&self, actor: &Actor, new: &NewUser) -> Result<UserId, AppError> {
+        let subject = Subject {
+            resource_kind: "user",
+            ..Default::default()
+        };
+        require(self, actor, Action::ManageUsers, &subject).await?;
+        let mut errs = Vec::new();
+        let username = new.username.trim();
+        if username.is_empty()
+            || username.len() > 64
+            || !username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        {
+            errs.push(FieldError::new(
+                "username",
+                "use 1 to 64 letters, digits, dots, hyphens or underscores",
+            ));
+        }
+        if new.display_name.trim().is_empty() {
+            errs.push(FieldError::new("display_name", "enter the person's name"));
+        }
+        if let Err(e) = check_new_password(&new.password, username) {
+            errs.push(FieldError::new("password", e.to_string()));
+        }
+        if !errs.is_empty() {
+            return Err(AppError::Invalid(errs));
+        }
+        let hash = crate::auth::hash_password(&new.password)?;
+        let mut tx = self.store.begin().await?;
+        let Some(org) = tx.org_by_name(new.org_name.trim()).await? else {
+            return Err(AppError::invalid(
+                "org",
+                format!("no organisation is called {:?}", new.org_name.trim()),
+            ));
+        };
+        let id = tx
+            .user_insert(username, new.display_name.trim(), &hash, false)
+            .await?;
+        tx.membership_insert(id, org.id, new.role).await?;
+        let decision = decide_org_wide(actor, Action::ManageUsers);
+        let subject = Subject {
+            resource_kind: "user",
+            resource_id: Some(id.to_string()),
+            person_id: None,
+        };
+        audit_allowed(
+            &mut tx,
+            actor,
+            "user.create",
+            &subject,
+            &decision,
+            Some(new.role.code()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Adds an organisation.
+    pub async fn add_organisation(
+        &self,
+        actor: &Actor,
+        name: &str,
+        kind: OrgKind,
+        ods_code: Option<&str>,
+        org_identifier: Option<&str>,
+    ) -> Result<Organisation, AppError> {
+        let subject = Subject {
+            resource_kind: "organisation",
+            ..Default::default()
+        };
+        require(self, actor, Action::ManageOrganisations, &subject).await?;
+        if name.trim().is_empty() || name.len() > 200 {
+            return Err(AppError::invalid(
+                "name",
+                "enter the organisation's name (at most 200 characters)",
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        let id = tx
+            .org_insert(name.trim(), kind, ods_code, org_identifier)
+            .await?;
+        let decision = decide_org_wide(actor, Action::ManageOrganisations);
+        let subject = Subject {
+            resource_kind: "organisation",
+            resource_id: Some(id.to_string()),
+            person_id: None,
+        };
+        audit_allowed(
+            &mut tx,
+            actor,
+            "organisation.create",
+            &subject,
+            &decision,
+            None,
+        )
+        .await?;
+        let org = tx.org_get(id).await?.ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    /// Lists organisations (any signed-in member may see who is in the partnership).
+    pub async fn organisations(&self) -> Result<Vec<Organisation>, AppError> {
+        let mut tx = self.store.begin().await?;
+        Ok(tx.org_list().await?)
+    }
+
+    /// Monthly contacts and s136 detentions across the partnership: aggregate figures, nobody identified.
+    pub async fn monthly_counts(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<concordat_store::MonthlyCount>, AppError> {
+        require(
+            self,
+            actor,
+            Action::ViewAggregates,
+            &Subject {
+                resource_kind: "aggregate",
+                ..Default::default()
+            },
+        )
+        .await?;
+        let mut tx = self.store.begin().await?;
+        Ok(tx.contacts_by_month().await?)
+    }
+}

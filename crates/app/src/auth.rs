@@ -1,0 +1,646 @@
+//! Sign-in, sessions, bearer tokens and multi-factor authentication.
+//!
+//! Secrets never leave this module in the clear except to the person they belong to:
+//! session tokens are stored as SHA-256 hashes, passwords as argon2id hashes, recovery codes as SHA-256 hashes.
+
+use crate::{App, AppError, Subject, audit_draft};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use chrono::Utc;
+use concordat_domain::audit::AuditDraft;
+use concordat_domain::model::{Membership, MembershipId, User, UserId};
+use concordat_domain::policy::{Actor, Basis, Decision, DenyReason, UserActor};
+use concordat_store::{SessionRow, Tx};
+use sha2::{Digest, Sha256};
+
+/// Browser sessions ride in a cookie and need CSRF tokens; API tokens ride in an Authorization header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Cookie,
+    Bearer,
+}
+
+impl SessionKind {
+    fn code(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+/// What to do after a password was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// Signed in fully.
+    Done,
+    /// Enter a code from the authenticator app (or a recovery code).
+    VerifyMfa,
+    /// This role must use MFA and the user has not set it up yet.
+    EnrolMfa,
+}
+
+/// A new session. `token` is the secret the client must keep; it is shown once and never stored.
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub next: NextStep,
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A resolved, live session: who the user is and which membership they act in.
+#[derive(Clone)]
+pub struct SessionContext {
+    pub token_hash: String,
+    pub kind: SessionKind,
+    pub user: User,
+    pub memberships: Vec<Membership>,
+    pub membership: Option<Membership>,
+    pub mfa_passed: bool,
+    pub csrf_token: String,
+}
+
+impl std::fmt::Debug for SessionContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionContext")
+            .field("user", &self.user.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionContext {
+    /// Whether MFA is needed before anything else: the user's roles can see personal data, and they have
+    /// neither passed MFA in this session nor a demo exemption.
+    pub fn mfa_outstanding(&self) -> bool {
+        !self.mfa_satisfied() && self.memberships.iter().any(|m| m.role.sees_personal_data())
+    }
+
+    pub fn mfa_satisfied(&self) -> bool {
+        self.mfa_passed || self.user.mfa_demo_exempt
+    }
+
+    /// The actor for app calls, or `None` when the user has no membership to act in.
+    pub fn actor(&self, request_id: Option<String>) -> Option<Actor> {
+        let m = self.membership.as_ref()?;
+        Some(Actor::User(UserActor {
+            user_id: self.user.id,
+            username: self.user.username.clone(),
+            role: m.role,
+            org_id: m.org_id,
+            org_kind: m.org_kind,
+            mfa_satisfied: self.mfa_satisfied(),
+            request_id,
+        }))
+    }
+}
+
+/// A TOTP enrolment in progress: show the QR code and the key, then ask for a code.
+#[derive(Clone)]
+pub struct Enrolment {
+    pub secret_base32: String,
+    pub otpauth_url: String,
+    pub qr_svg: String,
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::fill(&mut b[..]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// SHA-256 of a session token, as stored.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Hashes a password with argon2id (the crate's default parameters: 19 MiB, 2 passes, as OWASP advises).
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut bytes = [0u8; 16];
+    rand::fill(&mut bytes);
+    let salt =
+        SaltString::encode_b64(&bytes).map_err(|e| AppError::Internal(format!("salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A fixed argon2id hash to verify against when the username is unknown, so timing does not reveal which usernames exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Vdn6c3oYyBfWZ0AzmqTqWZ2mhpIu2xKchqvYxqvH5Ts";
+
+fn totp_for(secret_base32: &str) -> Result<totp_rs::TOTP, AppError> {
+    let bytes = totp_rs::Secret::Encoded(secret_base32.to_string())
+        .to_bytes()
+        .map_err(|_| AppError::Internal("stored TOTP secret is not base32".into()))?;
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes)
+        .map_err(|e| AppError::Internal(format!("TOTP: {e}")))
+}
+
+fn now_s() -> u64 {
+    u64::try_from(Utc::now().timestamp()).unwrap_or(0)
+}
+
+/// Current TOTP code for a secret (used by tests and the demo to sign in scripted users).
+pub fn current_totp(secret_base32: &str) -> Result<String, AppError> {
+    Ok(totp_for(secret_base32)?.generate(now_s()))
+}
+
+fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+fn system_subject(kind: &'static str, id: Option<String>) -> Subject {
+    Subject {
+        person_id: None,
+        resource_kind: kind,
+        resource_id: id,
+    }
+}
+
+fn user_event(
+    user: &User,
+    action: &str,
+    allowed: bool,
+    reason: Option<&str>,
+    request_id: Option<String>,
+) -> AuditDraft {
+    // Sign-in events have no membership yet: record the user, not a role.
+    let actor = Actor::User(UserActor {
+        user_id: user.id,
+        username: user.username.clone(),
+        role: concordat_domain::Role::AllianceMember,
+        org_id: concordat_domain::model::OrgId(0),
+        org_kind: concordat_domain::OrgKind::Other,
+        mfa_satisfied: false,
+        request_id,
+    });
+    let decision = if allowed {
+        Decision::Allow {
+            basis: Basis::Role,
+            break_glass: false,
+        }
+    } else {
+        Decision::Deny(DenyReason::RoleNotPermitted)
+    };
+    let mut d = audit_draft(
+        &actor,
+        action,
+        &system_subject("user", Some(user.id.to_string())),
+        &decision,
+        reason,
+    );
+    d.role = None;
+    d.org_id = None;
+    d.legal_basis = None;
+    d
+}
+
+impl App {
+    /// Signs in with a username and password (and, for the API, a TOTP code in the same request).
+    /// Throttles failures per account and per network address. Every attempt on a known account is audited.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        totp_code: Option<&str>,
+        address: &str,
+        kind: SessionKind,
+        request_id: Option<String>,
+    ) -> Result<NewSession, AppError> {
+        let now = Utc::now().timestamp_millis();
+        let window = i64::try_from(self.cfg.throttle_window.as_millis()).unwrap_or(i64::MAX);
+        let window_start = now - window;
+        let acct_key = format!("account:{}", username.trim().to_lowercase());
+        let addr_key = format!("address:{address}");
+        let mut tx = self.store.begin().await?;
+        let retry = u64::try_from(window / 1000).unwrap_or(900);
+        if tx.failures_get(&acct_key, window_start).await? >= self.cfg.max_failures_per_account
+            || tx.failures_get(&addr_key, window_start).await? >= self.cfg.max_failures_per_address
+        {
+            return Err(AppError::Throttled {
+                retry_after_secs: retry,
+            });
+        }
+        let creds = tx.user_credentials(username.trim()).await?;
+        let ok = match &creds {
+            Some(c) => verify_password(password, &c.password_hash) && !c.user.disabled,
+            None => {
+                verify_password(password, DUMMY_HASH);
+                false
+            }
+        };
+        let Some(creds) = creds.filter(|_| ok) else {
+            tx.failures_record(&acct_key, now, window_start).await?;
+            tx.failures_record(&addr_key, now, window_start).await?;
+            if let Some(user) = tx.user_credentials(username.trim()).await?.map(|c| c.user) {
+                tx.audit_append(&user_event(
+                    &user,
+                    "user.sign_in",
+                    false,
+                    Some("wrong password"),
+                    request_id,
+                ))
+                .await?;
+            }
+            tx.commit().await?;
+            return Err(AppError::BadCredentials);
+        };
+        let user = creds.user.clone();
+        let memberships = tx.memberships_for_user(user.id).await?;
+        let needs_mfa =
+            memberships.iter().any(|m| m.role.sees_personal_data()) && !user.mfa_demo_exempt;
+        let mut mfa_passed = false;
+        let next = match (kind, user.totp_enabled, totp_code) {
+            (SessionKind::Bearer, true, Some(code)) => {
+                let secret = creds.totp_secret.as_deref().unwrap_or_default();
+                if !totp_for(secret)?.check(&normalise_code(code), now_s()) {
+                    tx.failures_record(&acct_key, now, window_start).await?;
+                    tx.audit_append(&user_event(
+                        &user,
+                        "user.sign_in",
+                        false,
+                        Some("wrong security code"),
+                        request_id,
+                    ))
+                    .await?;
+                    tx.commit().await?;
+                    return Err(AppError::BadMfaCode);
+                }
+                mfa_passed = true;
+                NextStep::Done
+            }
+            (SessionKind::Bearer, true, None) => {
+                return Err(AppError::invalid("totp", "enter the 6-digit security code"));
+            }
+            (_, true, _) => NextStep::VerifyMfa,
+            (_, false, _) if needs_mfa => NextStep::EnrolMfa,
+            (_, false, _) => NextStep::Done,
+        };
+        tx.failures_clear(&acct_key).await?;
+        let ttl = match kind {
+            SessionKind::Cookie => self.cfg.session_absolute,
+            SessionKind::Bearer => self.cfg.bearer_ttl,
+        };
+        let session = self
+            .insert_session(
+                &mut tx,
+                user.id,
+                memberships.first().map(|m| m.id),
+                mfa_passed,
+                kind,
+                ttl,
+            )
+            .await?;
+        tx.audit_append(&user_event(&user, "user.sign_in", true, None, request_id))
+            .await?;
+        tx.commit().await?;
+        Ok(NewSession { next, ..session })
+    }
+
+    async fn insert_session(
+        &self,
+        tx: &mut Tx,
+        user: UserId,
+        membership: Option<MembershipId>,
+        mfa_passed: bool,
+        kind: SessionKind,
+        ttl: std::time::Duration,
+    ) -> Result<NewSession, AppError> {
+        let now = Utc::now().timestamp_millis();
+        let token = random_token(32);
+        let csrf_token = random_token(24);
+        let expires_at = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        tx.session_insert(&SessionRow {
+            token_hash: hash_token(&token),
+            kind: kind.code().to_string(),
+            user_id: user,
+            membership_id: membership,
+            csrf_token: csrf_token.clone(),
+            mfa_passed,
+            created_at: now,
+            last_seen_at: now,
+            expires_at,
+            revoked: false,
+        })
+        .await?;
+        Ok(NewSession {
+            token,
+            csrf_token,
+            next: NextStep::Done,
+            expires_at,
+        })
+    }
+
+    /// Looks up a live session by its token; expired, idle or revoked sessions are `None`.
+    pub async fn resolve_session(
+        &self,
+        token: &str,
+        kind: SessionKind,
+    ) -> Result<Option<SessionContext>, AppError> {
+        let now = Utc::now().timestamp_millis();
+        let hash = hash_token(token);
+        let mut tx = self.store.begin().await?;
+        let Some(row) = tx.session_get(&hash).await? else {
+            return Ok(None);
+        };
+        let idle = i64::try_from(self.cfg.session_idle.as_millis()).unwrap_or(i64::MAX / 2);
+        let idle_expired = kind == SessionKind::Cookie && now - row.last_seen_at > idle;
+        if row.revoked || row.kind != kind.code() || now >= row.expires_at || idle_expired {
+            return Ok(None);
+        }
+        let Some(user) = tx.user_get(row.user_id).await?.filter(|u| !u.disabled) else {
+            return Ok(None);
+        };
+        let memberships = tx.memberships_for_user(user.id).await?;
+        let membership = row
+            .membership_id
+            .and_then(|id| memberships.iter().find(|m| m.id == id).cloned());
+        // Touch at most once a minute: keeps the idle clock honest without a write per request.
+        if now - row.last_seen_at > 60_000 {
+            tx.session_touch(&hash, now).await?;
+            tx.commit().await?;
+        }
+        Ok(Some(SessionContext {
+            token_hash: hash,
+            kind,
+            user,
+            memberships,
+            membership,
+            mfa_passed: row.mfa_passed,
+            csrf_token: row.csrf_token,
+        }))
+    }
+
+    /// Ends a session or revokes an API token.
+    pub async fn sign_out(
+        &self,
+        ctx: &SessionContext,
+        request_id: Option<String>,
+    ) -> Result<(), AppError> {
+        let mut tx = self.store.begin().await?;
+        tx.session_revoke(&ctx.token_hash).await?;
+        tx.audit_append(&user_event(
+            &ctx.user,
+            "user.sign_out",
+            true,
+            None,
+            request_id,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Verifies a TOTP or recovery code and rotates the session: the old token stops working.
+    pub async fn verify_mfa(
+        &self,
+        ctx: &SessionContext,
+        code: &str,
+        request_id: Option<String>,
+    ) -> Result<NewSession, AppError> {
+        let mut tx = self.store.begin().await?;
+        let now = Utc::now().timestamp_millis();
+        let window = i64::try_from(self.cfg.throttle_window.as_millis()).unwrap_or(i64::MAX);
+        let key = format!("mfa:{}", ctx.user.id);
+        if tx.failures_get(&key, now - window).await? >= self.cfg.max_failures_per_account {
+            return Err(AppError::Throttled {
+                retry_after_secs: u64::try_from(window / 1000).unwrap_or(900),
+            });
+        }
+        let creds = tx
+            .user_credentials_by_id(ctx.user.id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let code = normalise_code(code);
+        let secret = creds
+            .totp_secret
+            .clone()
+            .filter(|_| creds.user.totp_enabled);
+        let totp_ok = match &secret {
+            Some(s) => code.len() == 6 && totp_for(s)?.check(&code, now_s()),
+            None => false,
+        };
+        let recovery_used = if totp_ok {
+            None
+        } else {
+            let h = hash_token(&code);
+            creds.recovery_code_hashes.iter().position(|c| *c == h)
+        };
+        if !totp_ok && recovery_used.is_none() {
+            tx.failures_record(&key, now, now - window).await?;
+            tx.audit_append(&user_event(
+                &ctx.user,
+                "user.mfa_verify",
+                false,
+                None,
+                request_id,
+            ))
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::BadMfaCode);
+        }
+        if let Some(i) = recovery_used {
+            // A recovery code works once.
+            let mut rest = creds.recovery_code_hashes.clone();
+            rest.remove(i);
+            tx.user_set_totp(ctx.user.id, secret.as_deref(), true, &rest)
+                .await?;
+        }
+        tx.failures_clear(&key).await?;
+        let new = self.rotate(&mut tx, ctx, true).await?;
+        let reason = recovery_used.map(|_| "recovery code used");
+        tx.audit_append(&user_event(
+            &ctx.user,
+            "user.mfa_verify",
+            true,
+            reason,
+            request_id,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    async fn rotate(
+        &self,
+        tx: &mut Tx,
+        ctx: &SessionContext,
+        mfa_passed: bool,
+    ) -> Result<NewSession, AppError> {
+        tx.session_revoke(&ctx.token_hash).await?;
+        let ttl = match ctx.kind {
+            SessionKind::Cookie => self.cfg.session_absolute,
+            SessionKind::Bearer => self.cfg.bearer_ttl,
+        };
+        self.insert_session(
+            tx,
+            ctx.user.id,
+            ctx.membership.as_ref().map(|m| m.id),
+            mfa_passed,
+            ctx.kind,
+            ttl,
+        )
+        .await
+    }
+
+    /// Starts TOTP enrolment: a new secret, stored as pending until confirmed with a code.
+    pub async fn start_mfa_enrolment(&self, ctx: &SessionContext) -> Result<Enrolment, AppError> {
+        let mut bytes = [0u8; 20];
+        rand::fill(&mut bytes);
+        let secret = match totp_rs::Secret::Raw(bytes.to_vec()).to_encoded() {
+            totp_rs::Secret::Encoded(s) => s,
+            totp_rs::Secret::Raw(_) => {
+                return Err(AppError::Internal("base32 encoding failed".into()));
+            }
+        };
+        let mut tx = self.store.begin().await?;
+        let creds = tx
+            .user_credentials_by_id(ctx.user.id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        if creds.user.totp_enabled {
+            return Err(AppError::Conflict(
+                "multi-factor authentication is already set up".into(),
+            ));
+        }
+        tx.user_set_totp(ctx.user.id, Some(&secret), false, &[])
+            .await?;
+        tx.commit().await?;
+        let label = format!("Concordat:{}", ctx.user.username);
+        let otpauth_url = format!(
+            "otpauth://totp/{}?secret={secret}&issuer=Concordat&algorithm=SHA1&digits=6&period=30",
+            url_escape(&label)
+        );
+        let qr_svg = qrcode::QrCode::new(otpauth_url.as_bytes())
+            .map_err(|e| AppError::Internal(format!("QR code: {e}")))?
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(220, 220)
+            .build();
+        Ok(Enrolment {
+            secret_base32: secret,
+            otpauth_url,
+            qr_svg,
+        })
+    }
+
+    /// Confirms enrolment with a code from the app; returns ten one-time recovery codes (shown once) and the
+    /// rotated session.
+    pub async fn confirm_mfa_enrolment(
+        &self,
+        ctx: &SessionContext,
+        code: &str,
+        request_id: Option<String>,
+    ) -> Result<(Vec<String>, NewSession), AppError> {
+        let mut tx = self.store.begin().await?;
+        let creds = tx
+            .user_credentials_by_id(ctx.user.id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let Some(secret) = creds.totp_secret.filter(|_| !creds.user.totp_enabled) else {
+            return Err(AppError::Conflict(
+                "start setting up multi-factor authentication first".into(),
+            ));
+        };
+        if !totp_for(&secret)?.check(&normalise_code(code), now_s()) {
+            return Err(AppError::invalid(
+                "code",
+                "the security code is not right: check the time on your phone and try the newest code",
+            ));
+        }
+        let codes: Vec<String> = (0..10)
+            .map(|_| {
+                let raw = random_token(8).to_lowercase().replace(['-', '_'], "x");
+                format!("{}-{}", &raw[..5], &raw[5..10])
+            })
+            .collect();
+        let hashes: Vec<String> = codes
+            .iter()
+            .map(|c| hash_token(&normalise_code(c)))
+            .collect();
+        tx.user_set_totp(ctx.user.id, Some(&secret), true, &hashes)
+            .await?;
+        let new = self.rotate(&mut tx, ctx, true).await?;
+        tx.audit_append(&user_event(
+            &ctx.user,
+            "user.mfa_enrol",
+            true,
+            None,
+            request_id,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok((codes, new))
+    }
+
+    /// Switches the membership a session acts in (for users with several roles).
+    pub async fn choose_membership(
+        &self,
+        ctx: &SessionContext,
+        membership: MembershipId,
+    ) -> Result<(), AppError> {
+        if !ctx.memberships.iter().any(|m| m.id == membership) {
+            return Err(AppError::invalid(
+                "membership",
+                "choose one of your own roles",
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        tx.session_set_state(&ctx.token_hash, Some(membership), ctx.mfa_passed)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_hashes_are_argon2id_and_verify() {
+        let h = hash_password("harbour kettle violet").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("harbour kettle violet", &h));
+        assert!(!verify_password("harbour kettle violets", &h));
+        assert!(!verify_password("anything", "not a hash"));
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn codes_normalise() {
+        assert_eq!(normalise_code(" 123 456 "), "123456");
+        assert_eq!(normalise_code("ABCDE-fghij"), "abcdefghij");
+        assert_eq!(url_escape("Concordat:amy o"), "Concordat:amy%20o");
+    }
+}

@@ -1,0 +1,199 @@
+//! Loading the synthetic demo region (from the `concordat-demo` crate) into the store.
+
+use crate::{App, AppError, Subject, audit_draft};
+use concordat_demo::DemoRegion;
+use concordat_domain::model::{Neighbourhood, NewPerson, OrgId};
+use concordat_domain::policy::{Actor, Basis, Decision};
+use concordat_domain::{OrgKind, Role};
+use concordat_store::NewContact;
+use std::collections::HashMap;
+
+/// A demo sign-in to print and write to demo-logins.txt.
+#[derive(Clone)]
+pub struct DemoLogin {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    pub org_name: String,
+}
+
+impl std::fmt::Debug for DemoLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoLogin")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Figures about what was loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoLoaded {
+    pub organisations: usize,
+    pub staff: usize,
+    pub people: usize,
+    pub contacts: usize,
+}
+
+/// The settings key that marks a database as holding the demo region.
+pub const DEMO_SETTING: &str = "demo_region";
+
+impl App {
+    /// Whether this database holds the synthetic demo region (pages then say so).
+    pub async fn is_demo(&self) -> Result<bool, AppError> {
+        let mut tx = self.store.begin().await?;
+        Ok(tx.setting_get(DEMO_SETTING).await?.is_some())
+    }
+
+    /// Loads a generated region in one transaction: all of it or nothing.
+    /// Every staff member gets `password`; demo logins skip MFA (pages show a banner saying so).
+    pub async fn load_demo(
+        &self,
+        region: &DemoRegion,
+        password: &str,
+    ) -> Result<(DemoLoaded, Vec<DemoLogin>), AppError> {
+        let actor = Actor::system("demo");
+        let hash = crate::auth::hash_password(password)?;
+        let mut tx = self.store.begin().await?;
+        if tx.setting_get(DEMO_SETTING).await?.is_some() {
+            return Err(AppError::Conflict(
+                "this database already holds the demo region".into(),
+            ));
+        }
+        let mut orgs: HashMap<&str, (OrgId, String)> = HashMap::new();
+        for o in &region.organisations {
+            let id = tx
+                .org_insert(&o.name, o.kind, o.ods_code.as_deref(), o.org_id.as_deref())
+                .await?;
+            orgs.insert(o.key.as_str(), (id, o.name.clone()));
+        }
+        let org = |key: &str| {
+            orgs.get(key)
+                .map(|(id, _)| *id)
+                .ok_or_else(|| AppError::Internal(format!("demo: unknown organisation {key}")))
+        };
+        let trust = region
+            .organisations
+            .iter()
+            .find(|o| o.kind == OrgKind::MentalHealthTrust)
+            .map(|o| org(&o.key))
+            .transpose()?
+            .ok_or_else(|| AppError::Internal("demo: no mental health trust".into()))?;
+        for n in &region.neighbourhoods {
+            tx.neighbourhood_insert(&Neighbourhood {
+                code: n.code.clone(),
+                name: n.name.clone(),
+                postcode_district: n.postcode_district.clone(),
+                grid_x: i64::from(n.x),
+                grid_y: i64::from(n.y),
+                population: i64::from(n.population),
+            })
+            .await?;
+        }
+        let mut staff_org: HashMap<&str, OrgId> = HashMap::new();
+        let mut logins = Vec::new();
+        for s in &region.staff {
+            let o = org(&s.org)?;
+            let uid = tx
+                .user_insert(&s.username, &s.display_name, &hash, true)
+                .await?;
+            tx.membership_insert(uid, o, s.role).await?;
+            staff_org.insert(s.username.as_str(), o);
+            if s.demo_login {
+                logins.push(DemoLogin {
+                    username: s.username.clone(),
+                    password: password.to_string(),
+                    role: s.role,
+                    org_name: orgs
+                        .get(s.org.as_str())
+                        .map(|(_, n)| n.clone())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        for a in &region.sharing_agreements {
+            tx.agreement_insert(
+                org(&a.from_org)?,
+                org(&a.to_org)?,
+                &a.categories,
+                a.legal_basis,
+                a.review_on,
+            )
+            .await?;
+        }
+        let mut people = HashMap::new();
+        for p in &region.people {
+            let id = tx
+                .person_insert(&NewPerson {
+                    owner_org_id: trust,
+                    given_name: p.given_name.clone(),
+                    family_name: p.family_name.clone(),
+                    date_of_birth: Some(p.date_of_birth),
+                    nhs_number: p.nhs_number,
+                    sex: Some(p.sex.code().to_string()),
+                    postcode: Some(p.postcode.clone()),
+                    address_line: Some(p.address_line.clone()),
+                    phone: p.phone.clone(),
+                    email: p.email.clone(),
+                    synthetic: true,
+                })
+                .await?;
+            people.insert(p.key.as_str(), id);
+        }
+        for c in &region.contacts {
+            tx.contact_insert(&NewContact {
+                owner_org_id: staff_org
+                    .get(c.recorded_by.as_str())
+                    .copied()
+                    .unwrap_or(trust)
+                    .0,
+                person_id: c.person.as_deref().and_then(|k| people.get(k)).map(|p| p.0),
+                called_at: c.call_at.timestamp_millis(),
+                arrived_at: c.arrived_at.map(|t| t.timestamp_millis()),
+                source: c.source.code().to_string(),
+                setting: c.setting.code().to_string(),
+                postcode: Some(c.postcode.to_string()),
+                neighbourhood: Some(c.neighbourhood.clone()),
+                grid_x: Some(f64::from(c.x_m) / 1000.0),
+                grid_y: Some(f64::from(c.y_m) / 1000.0),
+                outcome: c.outcome.code().to_string(),
+                street_triage: c.street_triage,
+                police_minutes: Some(i64::from(c.police_minutes)),
+                synthetic: true,
+            })
+            .await?;
+        }
+        let loaded = DemoLoaded {
+            organisations: region.organisations.len(),
+            staff: region.staff.len(),
+            people: region.people.len(),
+            contacts: region.contacts.len(),
+        };
+        tx.setting_set(
+            DEMO_SETTING,
+            &format!("synthetic; seed {}", region.params.seed),
+        )
+        .await?;
+        let subject = Subject {
+            resource_kind: "demo_region",
+            resource_id: Some(region.params.seed.to_string()),
+            person_id: None,
+        };
+        let decision = Decision::Allow {
+            basis: Basis::System,
+            break_glass: false,
+        };
+        let reason = format!("{loaded:?}");
+        tx.audit_append(&audit_draft(
+            &actor,
+            "demo.load",
+            &subject,
+            &decision,
+            Some(&reason),
+        ))
+        .await?;
+        tx.commit().await?;
+        logins.sort_by_key(|l| l.role);
+        Ok((loaded, logins))
+    }
+}

@@ -1,0 +1,170 @@
+//! The privacy officer's tools: the audit log, the break-glass review queue, a person's access history,
+//! and verification of the hash chain.
+
+use crate::{App, AppError, Subject, audit_allowed, decide_org_wide, require};
+use concordat_domain::audit::{AuditEvent, ChainError, ChainVerifier};
+use concordat_domain::model::PersonId;
+use concordat_domain::policy::{Action, Actor};
+use concordat_store::{AuditFilter, BreakGlassItem};
+
+/// The result of walking the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub events_checked: u64,
+    /// The first broken link, if any.
+    pub error: Option<ChainError>,
+    /// True when the stored head matches the last event.
+    pub head_matches: bool,
+}
+
+/// Outcomes a privacy officer can record for a break-glass access.
+pub const REVIEW_OUTCOMES: &[(&str, &str)] = &[
+    ("appropriate", "Appropriate: a real emergency"),
+    (
+        "follow_up",
+        "Needs follow-up with the user or their manager",
+    ),
+    (
+        "inappropriate",
+        "Inappropriate: report under the organisation's policy",
+    ),
+];
+
+impl App {
+    /// Searches the audit log (privacy officers only). The search itself is audited.
+    pub async fn audit_search(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditEvent>, AppError> {
+        let subject = Subject {
+            person_id: filter.person_id,
+            resource_kind: "audit",
+            resource_id: None,
+        };
+        require(self, actor, Action::ViewAudit, &subject).await?;
+        let mut tx = self.store.begin().await?;
+        let events = tx.audit_search(filter).await?;
+        let decision = decide_org_wide(actor, Action::ViewAudit);
+        audit_allowed(&mut tx, actor, "audit.search", &subject, &decision, None).await?;
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    /// Everyone who looked at a person's record, for the person to have a copy (privacy officers only).
+    pub async fn access_history(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+    ) -> Result<Vec<AuditEvent>, AppError> {
+        let filter = AuditFilter {
+            person_id: Some(person.0),
+            limit: 1000,
+            ..Default::default()
+        };
+        self.audit_search(actor, &filter).await
+    }
+
+    pub async fn break_glass_queue(&self, actor: &Actor) -> Result<Vec<BreakGlassItem>, AppError> {
+        let subject = Subject {
+            resource_kind: "break_glass_queue",
+            ..Default::default()
+        };
+        require(self, actor, Action::ReviewBreakGlass, &subject).await?;
+        let mut tx = self.store.begin().await?;
+        let items = tx.break_glass_queue(200).await?;
+        let decision = decide_org_wide(actor, Action::ReviewBreakGlass);
+        audit_allowed(
+            &mut tx,
+            actor,
+            "audit.view_break_glass_queue",
+            &subject,
+            &decision,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(items)
+    }
+
+    /// Marks a break-glass event reviewed with an outcome.
+    pub async fn review_break_glass(
+        &self,
+        actor: &Actor,
+        seq: i64,
+        outcome: &str,
+        notes: &str,
+    ) -> Result<(), AppError> {
+        let subject = Subject {
+            resource_kind: "audit_event",
+            resource_id: Some(seq.to_string()),
+            person_id: None,
+        };
+        require(self, actor, Action::ReviewBreakGlass, &subject).await?;
+        if !REVIEW_OUTCOMES.iter().any(|(code, _)| *code == outcome) {
+            return Err(AppError::invalid("outcome", "choose an outcome"));
+        }
+        if notes.chars().count() > 2000 {
+            return Err(AppError::invalid("notes", "use at most 2,000 characters"));
+        }
+        let Some(user) = actor.as_user() else {
+            return Err(AppError::invalid(
+                "reviewer",
+                "a person must review break-glass access",
+            ));
+        };
+        let mut tx = self.store.begin().await?;
+        match tx.audit_event(seq).await? {
+            Some(ev) if ev.draft.break_glass => {}
+            _ => return Err(AppError::NotFound),
+        }
+        tx.break_glass_review(seq, user.user_id, outcome, notes.trim())
+            .await?;
+        let decision = decide_org_wide(actor, Action::ReviewBreakGlass);
+        let subject = Subject {
+            person_id: None,
+            ..subject
+        };
+        audit_allowed(
+            &mut tx,
+            actor,
+            "audit.review_break_glass",
+            &subject,
+            &decision,
+            Some(outcome),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Walks the whole audit chain in pages and reports the first broken link.
+    pub async fn verify_audit(&self) -> Result<VerifyReport, AppError> {
+        let mut v = ChainVerifier::default();
+        let mut after = 0;
+        let mut tx = self.store.begin().await?;
+        loop {
+            let page = tx.audit_page(after, 5000).await?;
+            if page.is_empty() {
+                break;
+            }
+            for e in &page {
+                if let Err(err) = v.push(e) {
+                    return Ok(VerifyReport {
+                        events_checked: v.checked(),
+                        error: Some(err),
+                        head_matches: false,
+                    });
+                }
+                after = e.seq;
+            }
+        }
+        let (seq, hash) = tx.audit_head().await?;
+        let head_matches = v.head() == (seq, hash.as_str());
+        Ok(VerifyReport {
+            events_checked: v.checked(),
+            error: None,
+            head_matches,
+        })
+    }
+}

@@ -1,0 +1,1065 @@
+//! HTML pages. Each handler parses its input, calls one app function and renders a template.
+
+use crate::AppState;
+use crate::error::{WebError, public_message};
+use crate::extract::{
+    AnySession, CSRF_COOKIE, ClientAddr, SESSION_COOKIE, Signed, cookie, csrf_ok,
+};
+use crate::security::RequestId;
+use askama::Template;
+use axum::Extension;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use concordat_app::auth::{NewSession, NextStep, SessionContext, SessionKind};
+use concordat_app::people::{PersonSummary, PersonView, SearchInput};
+use concordat_app::{AppError, FieldError};
+use concordat_domain::Role;
+use concordat_domain::model::PersonId;
+use serde::Deserialize;
+use std::sync::Arc;
+
+type St = State<Arc<AppState>>;
+
+/// What every page's frame needs.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    pub title: String,
+    pub user: Option<String>,
+    pub role: Option<String>,
+    pub org: Option<String>,
+    pub demo: bool,
+    pub mfa_exempt: bool,
+    pub csrf: String,
+    pub nav: Vec<(&'static str, &'static str)>,
+    pub errors: Vec<FieldError>,
+}
+
+impl Layout {
+    pub fn bare(title: &str) -> Self {
+        Layout {
+            title: title.into(),
+            ..Default::default()
+        }
+    }
+
+    fn for_session(title: &str, state: &AppState, ctx: &SessionContext) -> Self {
+        let role = ctx.membership.as_ref().map(|m| m.role);
+        Layout {
+            title: title.into(),
+            user: Some(ctx.user.display_name.clone()),
+            role: role.map(|r| r.label().to_string()),
+            org: ctx.membership.as_ref().map(|m| m.org_name.clone()),
+            demo: state.demo,
+            mfa_exempt: ctx.user.mfa_demo_exempt && !ctx.mfa_passed,
+            csrf: ctx.csrf_token.clone(),
+            nav: role.map(nav_for).unwrap_or_default(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    /// The message for one field, for inline errors.
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
+    let mut nav = vec![("/home", "Home")];
+    if matches!(
+        role,
+        Role::Responder
+            | Role::TriageClinician
+            | Role::CrisisClinician
+            | Role::PlaceOfSafetyCoordinator
+            | Role::Administrator
+    ) {
+        nav.push(("/people", "Find a person"));
+    }
+    if role == Role::PrivacyOfficer {
+        nav.push(("/privacy/audit", "Audit log"));
+        nav.push(("/privacy/break-glass", "Break-glass reviews"));
+    }
+    nav.push(("/dashboard", "Partnership figures"));
+    nav.push(("/organisations", "Organisations"));
+    nav
+}
+
+fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => WebError::html(AppError::Internal(format!("template: {e}"))).into_response(),
+    }
+}
+
+fn session_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
+}
+
+fn clear_session_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+fn check_csrf(ctx: &SessionContext, submitted: &str) -> Result<(), WebError> {
+    if csrf_ok(&ctx.csrf_token, submitted) {
+        Ok(())
+    } else {
+        Err(csrf_failed())
+    }
+}
+
+fn csrf_failed() -> WebError {
+    WebError::Html(AppError::invalid(
+        "csrf",
+        "the form expired or came from another site: go back, reload the page and try again",
+    ))
+}
+
+pub async fn root(session: Option<AnySession>) -> Redirect {
+    if session.is_some() {
+        Redirect::to("/home")
+    } else {
+        Redirect::to("/sign-in")
+    }
+}
+
+// ---- sign-in ----------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    layout: Layout,
+    username: String,
+}
+
+pub async fn sign_in_form(State(state): St, headers: HeaderMap) -> Response {
+    // A pre-session CSRF token, double-submitted: in a cookie and in the form.
+    let token = cookie(&headers, CSRF_COOKIE)
+        .map(str::to_string)
+        .filter(|t| t.len() >= 32)
+        .unwrap_or_else(|| {
+            format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )
+        });
+    let mut layout = Layout::bare("Sign in");
+    layout.csrf = token.clone();
+    layout.demo = state.demo;
+    let mut res = render(
+        StatusCode::OK,
+        &SignInPage {
+            layout,
+            username: String::new(),
+        },
+    );
+    let secure = if state.cfg.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    if let Ok(v) =
+        format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}").parse()
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn sign_in(
+    State(state): St,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    Extension(rid): Extension<RequestId>,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let expected = cookie(&headers, CSRF_COOKIE).unwrap_or_default();
+    if !csrf_ok(expected, &form.csrf) {
+        return csrf_failed().into_response();
+    }
+    let mut layout = Layout::bare("Sign in");
+    layout.csrf = form.csrf.clone();
+    layout.demo = state.demo;
+    let mut errors = Vec::new();
+    if form.username.trim().is_empty() {
+        errors.push(FieldError::new("username", "enter your username"));
+    }
+    if form.password.is_empty() {
+        errors.push(FieldError::new("password", "enter your password"));
+    }
+    if !errors.is_empty() {
+        let page = SignInPage {
+            layout: layout.with_errors(errors),
+            username: form.username,
+        };
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    match state
+        .app
+        .sign_in(
+            &form.username,
+            &form.password,
+            None,
+            &addr,
+            SessionKind::Cookie,
+            Some(rid.0),
+        )
+        .await
+    {
+        Ok(session) => {
+            let to = match session.next {
+                NextStep::Done => "/home",
+                NextStep::VerifyMfa => "/sign-in/mfa",
+                NextStep::EnrolMfa => "/mfa/enrol",
+            };
+            with_session(Redirect::to(to), &session, state.cfg.secure_cookies)
+        }
+        Err(e @ (AppError::BadCredentials | AppError::Throttled { .. })) => {
+            let status = crate::error::status_of(&e);
+            let errors = vec![FieldError::new("username", public_message(&e))];
+            render(
+                status,
+                &SignInPage {
+                    layout: layout.with_errors(errors),
+                    username: form.username,
+                },
+            )
+        }
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+/// Sets a (new) session cookie: used at sign-in and whenever the session id is rotated.
+fn with_session(r: impl IntoResponse, session: &NewSession, secure: bool) -> Response {
+    let mut res = r.into_response();
+    if let Ok(v) = session_cookie(&session.token, secure).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn sign_out(State(state): St, s: AnySession, Form(form): Form<CsrfOnly>) -> Response {
+    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
+        return e.into_response();
+    }
+    if let Err(e) = state.app.sign_out(&s.ctx, s.request_id).await {
+        return WebError::html(e).into_response();
+    }
+    let mut res = Redirect::to("/sign-in").into_response();
+    if let Ok(v) = clear_session_cookie(state.cfg.secure_cookies).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+// ---- multi-factor authentication ------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "mfa_verify.html")]
+struct MfaPage {
+    layout: Layout,
+}
+
+pub async fn mfa_form(State(state): St, s: AnySession) -> Response {
+    render(
+        StatusCode::OK,
+        &MfaPage {
+            layout: Layout::for_session("Enter your security code", &state, &s.ctx),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn mfa_verify(State(state): St, s: AnySession, Form(form): Form<CodeForm>) -> Response {
+    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
+        return e.into_response();
+    }
+    match state.app.verify_mfa(&s.ctx, &form.code, s.request_id).await {
+        Ok(session) => with_session(Redirect::to("/home"), &session, state.cfg.secure_cookies),
+        Err(e @ (AppError::BadMfaCode | AppError::Throttled { .. })) => {
+            let layout = Layout::for_session("Enter your security code", &state, &s.ctx)
+                .with_errors(vec![FieldError::new("code", public_message(&e))]);
+            render(crate::error::status_of(&e), &MfaPage { layout })
+        }
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mfa_enrol.html")]
+struct EnrolPage {
+    layout: Layout,
+    secret: String,
+    qr_svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct RecoveryPage {
+    layout: Layout,
+    codes: Vec<String>,
+}
+
+pub async fn enrol_form(State(state): St, s: AnySession) -> Response {
+    match state.app.start_mfa_enrolment(&s.ctx).await {
+        Ok(e) => render(
+            StatusCode::OK,
+            &EnrolPage {
+                layout: Layout::for_session("Set up multi-factor authentication", &state, &s.ctx),
+                secret: e.secret_base32,
+                qr_svg: e.qr_svg,
+            },
+        ),
+        Err(AppError::Conflict(_)) => Redirect::to("/home").into_response(),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+pub async fn enrol_confirm(
+    State(state): St,
+    s: AnySession,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
+        return e.into_response();
+    }
+    match state
+        .app
+        .confirm_mfa_enrolment(&s.ctx, &form.code, s.request_id)
+        .await
+    {
+        Ok((codes, session)) => {
+            let mut layout = Layout::for_session("Save your recovery codes", &state, &s.ctx);
+            layout.csrf = session.csrf_token.clone();
+            with_session(
+                render(StatusCode::OK, &RecoveryPage { layout, codes }),
+                &session,
+                state.cfg.secure_cookies,
+            )
+        }
+        Err(AppError::Invalid(errors)) => {
+            // The pending secret stays; show it again with the error.
+            match state.app.start_mfa_enrolment(&s.ctx).await {
+                Ok(e) => render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &EnrolPage {
+                        layout: Layout::for_session(
+                            "Set up multi-factor authentication",
+                            &state,
+                            &s.ctx,
+                        )
+                        .with_errors(errors),
+                        secret: e.secret_base32,
+                        qr_svg: e.qr_svg,
+                    },
+                ),
+                Err(e) => WebError::html(e).into_response(),
+            }
+        }
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+// ---- home -----------------------------------------------------------------------------------------
+
+struct Card {
+    title: &'static str,
+    href: &'static str,
+    text: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    intro: &'static str,
+    cards: Vec<Card>,
+}
+
+fn cards_for(role: Role) -> (&'static str, Vec<Card>) {
+    let find = Card {
+        title: "Find a person",
+        href: "/people",
+        text: "Search by NHS number, by family name and date of birth, or by postcode. Every search and every record you open is recorded.",
+    };
+    let figures = Card {
+        title: "Partnership figures",
+        href: "/dashboard",
+        text: "Monthly crisis contacts and section 136 detentions across the partnership, as statistical process control charts.",
+    };
+    let orgs = Card {
+        title: "Organisations",
+        href: "/organisations",
+        text: "Who is in the partnership.",
+    };
+    match role {
+        Role::Responder => (
+            "Find the person's crisis information quickly, and only what your organisation may see.",
+            vec![find, orgs],
+        ),
+        Role::TriageClinician | Role::CrisisClinician | Role::PlaceOfSafetyCoordinator => (
+            "Find people, see what is shared with your organisation, and follow the partnership's figures.",
+            vec![find, figures, orgs],
+        ),
+        Role::PrivacyOfficer => (
+            "Check who looked at what, and review every break-glass access.",
+            vec![
+                Card {
+                    title: "Audit log",
+                    href: "/privacy/audit",
+                    text: "Search every read and change by person, user, organisation and date.",
+                },
+                Card {
+                    title: "Break-glass reviews",
+                    href: "/privacy/break-glass",
+                    text: "Accesses made in an emergency with a reason, waiting for your review.",
+                },
+                figures,
+            ],
+        ),
+        Role::Administrator => (
+            "Look after organisations, accounts and records.",
+            vec![find, orgs, figures],
+        ),
+        Role::Analyst
+        | Role::AllianceCoordinator
+        | Role::AllianceMember
+        | Role::ExpertByExperience => (
+            "See how the partnership is doing. Nobody can be identified from these figures.",
+            vec![figures, orgs],
+        ),
+    }
+}
+
+pub async fn home(State(state): St, s: Signed) -> Response {
+    let Some(role) = s.ctx.membership.as_ref().map(|m| m.role) else {
+        return WebError::html(AppError::invalid(
+            "membership",
+            "your account has no role yet: ask your administrator",
+        ))
+        .into_response();
+    };
+    let (intro, cards) = cards_for(role);
+    render(
+        StatusCode::OK,
+        &HomePage {
+            layout: Layout::for_session(&format!("Home: {}", role.label()), &state, &s.ctx),
+            intro,
+            cards,
+        },
+    )
+}
+
+// ---- people -----------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    input: SearchInputView,
+    searched: bool,
+    results: Vec<PersonSummary>,
+}
+
+#[derive(Default)]
+struct SearchInputView {
+    nhs_number: String,
+    family_name: String,
+    date_of_birth: String,
+    postcode: String,
+}
+
+pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput>) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let view = SearchInputView {
+        nhs_number: input.nhs_number.clone(),
+        family_name: input.family_name.clone(),
+        date_of_birth: input.date_of_birth.clone(),
+        postcode: input.postcode.clone(),
+    };
+    let layout = Layout::for_session("Find a person", &state, &s.ctx);
+    let empty = [
+        &input.nhs_number,
+        &input.family_name,
+        &input.date_of_birth,
+        &input.postcode,
+    ]
+    .iter()
+    .all(|v| v.trim().is_empty());
+    if empty {
+        return render(
+            StatusCode::OK,
+            &SearchPage {
+                layout,
+                input: view,
+                searched: false,
+                results: vec![],
+            },
+        );
+    }
+    match state.app.search_people(&actor, &input).await {
+        Ok(results) => render(
+            StatusCode::OK,
+            &SearchPage {
+                layout,
+                input: view,
+                searched: true,
+                results,
+            },
+        ),
+        Err(AppError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SearchPage {
+                layout: layout.with_errors(errors),
+                input: view,
+                searched: false,
+                results: vec![],
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    layout: Layout,
+    p: PersonView,
+}
+
+#[derive(Template)]
+#[template(path = "person_denied.html")]
+struct DeniedPage {
+    layout: Layout,
+    id: i64,
+    reason: String,
+    may_break_glass: bool,
+}
+
+fn person_result(
+    state: &AppState,
+    s: &Signed,
+    id: i64,
+    r: Result<PersonView, AppError>,
+    errors: Vec<FieldError>,
+) -> Response {
+    match r {
+        Ok(p) => render(
+            StatusCode::OK,
+            &PersonPage {
+                layout: Layout::for_session("Person", state, &s.ctx),
+                p,
+            },
+        ),
+        Err(AppError::Denied(reason)) => {
+            let role = s.ctx.membership.as_ref().map(|m| m.role);
+            let may_break_glass = reason.break_glass_may_override()
+                && matches!(
+                    role,
+                    Some(
+                        Role::Responder
+                            | Role::TriageClinician
+                            | Role::CrisisClinician
+                            | Role::PlaceOfSafetyCoordinator
+                    )
+                );
+            render(
+                StatusCode::FORBIDDEN,
+                &DeniedPage {
+                    layout: Layout::for_session("You cannot see this record", state, &s.ctx)
+                        .with_errors(errors),
+                    id,
+                    reason: reason.to_string(),
+                    may_break_glass,
+                },
+            )
+        }
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+pub async fn person(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let r = state.app.view_person(&actor, PersonId(id), None).await;
+    person_result(&state, &s, id, r, vec![])
+}
+
+#[derive(Deserialize)]
+pub struct BreakGlassForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn person_break_glass(
+    State(state): St,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(form): Form<BreakGlassForm>,
+) -> Response {
+    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
+        return e.into_response();
+    }
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    if form.reason.trim().chars().count() < 10 {
+        let r = state.app.view_person(&actor, PersonId(id), None).await;
+        return person_result(
+            &state,
+            &s,
+            id,
+            r,
+            vec![FieldError::new(
+                "reason",
+                "say why you need to see this, in at least 10 characters",
+            )],
+        );
+    }
+    let r = state
+        .app
+        .view_person(&actor, PersonId(id), Some(form.reason.trim()))
+        .await;
+    person_result(&state, &s, id, r, vec![])
+}
+
+// ---- partnership pages --------------------------------------------------------------------------
+
+struct MonthRow {
+    month: String,
+    contacts: i64,
+    s136: i64,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    rows: Vec<MonthRow>,
+    s136_chart: String,
+    contacts_chart: String,
+    s136_summary: String,
+}
+
+fn spc_svg(
+    title: &str,
+    labels: &[String],
+    values: &[f64],
+    improvement: concordat_insight::spc::Improvement,
+) -> (String, String) {
+    let opts = concordat_insight::spc::SpcOptions {
+        improvement,
+        ..Default::default()
+    };
+    match concordat_insight::spc::xmr(values, &opts) {
+        Ok(r) => (
+            concordat_insight::chart::spc_chart(title, labels, &r, None),
+            format!("Variation: {}.", r.summary.variation.label()),
+        ),
+        Err(e) => (String::new(), format!("No chart: {e}")),
+    }
+}
+
+pub async fn dashboard(State(state): St, s: Signed) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let months = match state.app.monthly_counts(&actor).await {
+        Ok(m) => m,
+        Err(e) => return WebError::html(e).into_response(),
+    };
+    let labels: Vec<String> = months.iter().map(|m| m.month.clone()).collect();
+    let s136: Vec<f64> = months.iter().map(|m| m.s136 as f64).collect();
+    let contacts: Vec<f64> = months.iter().map(|m| m.contacts as f64).collect();
+    let (s136_chart, s136_summary) = spc_svg(
+        "Section 136 detentions per month",
+        &labels,
+        &s136,
+        concordat_insight::spc::Improvement::Down,
+    );
+    let (contacts_chart, _) = spc_svg(
+        "Crisis contacts per month",
+        &labels,
+        &contacts,
+        concordat_insight::spc::Improvement::Neutral,
+    );
+    let rows = months
+        .into_iter()
+        .map(|m| MonthRow {
+            month: m.month,
+            contacts: m.contacts,
+            s136: m.s136,
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &DashboardPage {
+            layout: Layout::for_session("Partnership figures", &state, &s.ctx),
+            rows,
+            s136_chart,
+            contacts_chart,
+            s136_summary,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "organisations.html")]
+struct OrganisationsPage {
+    layout: Layout,
+    orgs: Vec<concordat_domain::model::Organisation>,
+}
+
+pub async fn organisations(State(state): St, s: Signed) -> Response {
+    match state.app.organisations().await {
+        Ok(orgs) => render(
+            StatusCode::OK,
+            &OrganisationsPage {
+                layout: Layout::for_session("Organisations", &state, &s.ctx),
+                orgs,
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+// ---- privacy officer ------------------------------------------------------------------------------
+
+struct AuditRow {
+    seq: i64,
+    at: String,
+    username: String,
+    role: String,
+    action: String,
+    outcome: String,
+    person_id: String,
+    reason: String,
+    break_glass: bool,
+}
+
+fn fmt_ms(ms: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}
+
+fn audit_row(e: &concordat_domain::audit::AuditEvent) -> AuditRow {
+    AuditRow {
+        seq: e.seq,
+        at: fmt_ms(e.draft.at),
+        username: e.draft.username.clone(),
+        role: e
+            .draft
+            .role
+            .as_deref()
+            .and_then(Role::from_code)
+            .map(|r| r.label().to_string())
+            .unwrap_or_default(),
+        action: e.draft.action.clone(),
+        outcome: e.draft.outcome.code().to_string(),
+        person_id: e.draft.person_id.map(|p| p.to_string()).unwrap_or_default(),
+        reason: e.draft.reason.clone().unwrap_or_default(),
+        break_glass: e.draft.break_glass,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    org_id: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    layout: Layout,
+    fields: Vec<(&'static str, &'static str, String)>,
+    rows: Vec<AuditRow>,
+}
+
+fn audit_fields(q: &AuditQuery) -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        ("person_id", "Person number", q.person_id.clone()),
+        ("user_id", "User number", q.user_id.clone()),
+        ("org_id", "Organisation number", q.org_id.clone()),
+        ("from", "From date", q.from.clone()),
+        ("to", "To date", q.to.clone()),
+    ]
+}
+
+fn parse_filter(q: &AuditQuery) -> Result<concordat_store::AuditFilter, Vec<FieldError>> {
+    let mut errs = Vec::new();
+    let mut id = |field: &str, v: &str| -> Option<i64> {
+        let v = v.trim();
+        if v.is_empty() {
+            return None;
+        }
+        v.parse()
+            .map_err(|_| errs.push(FieldError::new(field, "enter a number")))
+            .ok()
+    };
+    let person_id = id("person_id", &q.person_id);
+    let user_id = id("user_id", &q.user_id);
+    let org_id = id("org_id", &q.org_id);
+    let mut date = |field: &str, v: &str| -> Option<i64> {
+        let v = v.trim();
+        if v.is_empty() {
+            return None;
+        }
+        concordat_app::people::parse_date_input(field, v)
+            .map_err(|e| errs.push(e))
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().timestamp_millis())
+    };
+    let from_ms = date("from", &q.from);
+    // "to" is inclusive of the whole day.
+    let to_ms = date("to", &q.to).map(|t| t + 86_400_000);
+    if errs.is_empty() {
+        Ok(concordat_store::AuditFilter {
+            person_id,
+            user_id,
+            org_id,
+            from_ms,
+            to_ms,
+            break_glass_only: false,
+            limit: 500,
+        })
+    } else {
+        Err(errs)
+    }
+}
+
+pub async fn audit(State(state): St, s: Signed, Query(q): Query<AuditQuery>) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let layout = Layout::for_session("Audit log", &state, &s.ctx);
+    let filter = match parse_filter(&q) {
+        Ok(f) => f,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &AuditPage {
+                    layout: layout.with_errors(errors),
+                    fields: audit_fields(&q),
+                    rows: vec![],
+                },
+            );
+        }
+    };
+    match state.app.audit_search(&actor, &filter).await {
+        Ok(events) => render(
+            StatusCode::OK,
+            &AuditPage {
+                layout,
+                fields: audit_fields(&q),
+                rows: events.iter().map(audit_row).collect(),
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+struct QueueItem {
+    row: AuditRow,
+    reviewed: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "break_glass.html")]
+struct QueuePage {
+    layout: Layout,
+    items: Vec<QueueItem>,
+    outcomes: &'static [(&'static str, &'static str)],
+}
+
+pub async fn break_glass_queue(State(state): St, s: Signed) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state.app.break_glass_queue(&actor).await {
+        Ok(items) => {
+            let items = items
+                .into_iter()
+                .map(|i| QueueItem {
+                    row: audit_row(&i.event),
+                    reviewed: i.reviewed_by.map(|by| {
+                        format!(
+                            "{} by {by} on {}",
+                            i.outcome.unwrap_or_default(),
+                            fmt_ms(i.reviewed_at.unwrap_or_default())
+                        )
+                    }),
+                })
+                .collect();
+            render(
+                StatusCode::OK,
+                &QueuePage {
+                    layout: Layout::for_session("Break-glass reviews", &state, &s.ctx),
+                    items,
+                    outcomes: concordat_app::privacy::REVIEW_OUTCOMES,
+                },
+            )
+        }
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn break_glass_review(
+    State(state): St,
+    s: Signed,
+    Path(seq): Path<i64>,
+    Form(form): Form<ReviewForm>,
+) -> Response {
+    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
+        return e.into_response();
+    }
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state
+        .app
+        .review_break_glass(&actor, seq, &form.outcome, &form.notes)
+        .await
+    {
+        Ok(()) => Redirect::to("/privacy/break-glass").into_response(),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "access_history.html")]
+struct HistoryPage {
+    layout: Layout,
+    person_id: i64,
+    rows: Vec<AuditRow>,
+    printed: String,
+}
+
+pub async fn access_history(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state.app.access_history(&actor, PersonId(id)).await {
+        Ok(events) => render(
+            StatusCode::OK,
+            &HistoryPage {
+                layout: Layout::for_session("Access history", &state, &s.ctx),
+                person_id: id,
+                rows: events
+                    .iter()
+                    .filter(|e| e.draft.action.starts_with("person."))
+                    .map(audit_row)
+                    .collect(),
+                printed: fmt_ms(chrono::Utc::now().timestamp_millis()),
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+// ---- plumbing -------------------------------------------------------------------------------------
+
+pub async fn readyz(State(state): St) -> Response {
+    if state.app.store.ping().await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+pub async fn not_found() -> WebError {
+    WebError::html(AppError::NotFound)
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/style.css"),
+    )
+        .into_response()
+}
+
+pub async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.js"),
+    )
+        .into_response()
+}
