@@ -4,7 +4,10 @@
 mod chart;
 mod cli;
 mod economics;
+mod forecast;
+mod hotspots;
 mod input;
 mod its;
+mod rota;
 mod spc;
 mod survey;
