@@ -47,7 +47,8 @@ fn weekend_night(day: Weekday, hour: u32) -> bool {
         || (matches!(day, Weekday::Sat | Weekday::Sun) && hour < 4)
 }
 
-/// Multiplier for an hour of the week (Monday 00:00 = 0), with mean 1 over the week.
+/// The built-in contact rate multiplier for a local day and hour (0-23), with mean 1 over the 168 hours of a week.
+/// Forecasts of demo demand can be checked against it.
 pub fn hour_of_week_factor(day: Weekday, hour: u32) -> f64 {
     let raw = |d: Weekday, h: u32| {
         let boost = if weekend_night(d, h) { 1.4 } else { 1.0 };

@@ -86,13 +86,13 @@ impl DemoParams {
     /// The day after the last day of activity.
     pub fn end(&self) -> NaiveDate {
         self.start
-            .checked_add_months(Months::new(12 * self.years))
+            .checked_add_months(Months::new(self.months()))
             .unwrap_or(self.start)
     }
 
     /// Number of whole months of activity.
     pub fn months(&self) -> u32 {
-        12 * self.years
+        self.years.saturating_mul(12)
     }
 }
 

@@ -76,8 +76,8 @@ pub fn summarise(region: &DemoRegion) -> RegionSummary {
     for c in &region.contacts {
         let local = to_local(c.call_at);
         let date = local.date();
-        let year_index = (date.year() - params.start.year()) as usize;
-        if let Some(y) = per_year.get_mut(year_index) {
+        let year_index = months_until(params.start, date) / 12;
+        if let Some(y) = per_year.get_mut(year_index as usize) {
             *y += 1;
         }
         let is_after = date >= params.triage_start;
