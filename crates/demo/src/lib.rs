@@ -12,7 +12,14 @@
 //! [`generate`] turns [`DemoParams`] into a [`DemoRegion`]: plain, owned, serde-serialisable records with stable
 //! string keys, which the store loads for `concordat demo`, tests and benchmarks.
 //! The same parameters always give the same region, byte for byte.
-//! The generating process, its parameters and the effect built into it are described in `docs/demo-data.md`.
+//!
+//! - [`live_activity`] adds detentions in progress at a given instant, for the coordinators' live board.
+//! - [`write_contacts_csv`] and [`write_monthly_csv`] export what `concordat insight` reads.
+//! - [`summarise`] measures a region: the figures `docs/demo-data.md` quotes and the tests check.
+//! - [`hour_of_week_factor`] is the built-in weekly demand shape, for checking forecasts.
+//!
+//! The generating process, its parameters and the effects built into it (including a street triage service that
+//! cuts s136 detentions by about 45% among comparable contacts) are described in `docs/demo-data.md`.
 
 mod calendar;
 mod contacts;

@@ -130,6 +130,8 @@ fn identifiers_are_valid_and_clearly_synthetic() {
     }
     for n in &r.neighbourhoods {
         assert!(Postcode::parse(&format!("{} 1AA", n.postcode_district)).is_ok());
+        // ZZ99 is the NHS pseudo-postcode district (no fixed abode and the like).
+        assert_ne!(n.postcode_district, "ZZ99");
     }
 }
 
