@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 
 /// Header of the contacts CSV (version 1).
-pub const CONTACTS_HEADER: &str = "key,time,local_time,area,x,y,cell_x,cell_y,postcode_district,source,setting,response,outcome,s136,street_triage,person,police_minutes,conveyance";
+pub const CONTACTS_HEADER: &str = "key,time,time_utc,area,x,y,cell_x,cell_y,postcode_district,source,setting,response,outcome,s136,street_triage,person,police_minutes,conveyance";
 
 /// Header of the monthly counts CSV (version 1).
 pub const MONTHLY_HEADER: &str =
@@ -18,7 +18,8 @@ pub const MONTHLY_HEADER: &str =
 
 /// Writes one row per contact, in time order.
 ///
-/// `time` is UTC (RFC 3339, "Z"); `local_time` is the same instant on the clock in England, with its offset;
+/// `time` is the local clock time in England with its UTC offset (RFC 3339, e.g. "2024-07-05T21:15:00+01:00"),
+/// because demand follows the clock people live by; `time_utc` is the same instant in UTC ("Z");
 /// `area` is the neighbourhood code; `x` and `y` are kilometres east and north of the region's south-west corner;
 /// `s136` and `street_triage` are 0 or 1; `person` is empty when the person was not identified.
 pub fn write_contacts_csv(region: &DemoRegion, mut out: impl Write) -> io::Result<()> {
@@ -32,11 +33,11 @@ pub fn write_contacts_csv(region: &DemoRegion, mut out: impl Write) -> io::Resul
         };
         writeln!(
             out,
-            "{},{},{}{},{},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{}{},{},{},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{}",
             c.key,
-            c.call_at.format("%Y-%m-%dT%H:%M:%SZ"),
             local.format("%Y-%m-%dT%H:%M:%S"),
             offset,
+            c.call_at.format("%Y-%m-%dT%H:%M:%SZ"),
             c.neighbourhood,
             f64::from(c.x_m) / 1000.0,
             f64::from(c.y_m) / 1000.0,

@@ -285,11 +285,21 @@ fn csv_exports_have_one_row_per_contact_and_month() {
     let columns = csv::CONTACTS_HEADER.split(',').count();
     assert!(rows.iter().all(|row| row.split(',').count() == columns));
     let first = &r.contacts[0];
-    assert!(rows[0].starts_with(&format!(
-        "{},{}",
-        first.key,
-        first.call_at.format("%Y-%m-%dT%H:%M:%SZ")
-    )));
+    // January: local time is UTC, with a zero offset.
+    let utc = first.call_at.format("%Y-%m-%dT%H:%M:%S").to_string();
+    assert!(rows[0].starts_with(&format!("{},{utc}+00:00,{utc}Z,", first.key)));
+    let summer = r
+        .contacts
+        .iter()
+        .position(|c| c.call_at.month() == 7)
+        .unwrap();
+    let c = &r.contacts[summer];
+    let local = (c.call_at + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S");
+    assert!(
+        rows[summer].starts_with(&format!("{},{local}+01:00,", c.key)),
+        "{}",
+        rows[summer]
+    );
 
     let mut out = Vec::new();
     write_monthly_csv(&r, &mut out).unwrap();
