@@ -1,5 +1,5 @@
 //! England and Wales bank holidays, computed by rule so forecasts work for any year, plus the
-//! one-off holidays and moved dates proclaimed since 1978 (when Early May became a bank holiday).
+//! one-off holidays and moved dates proclaimed since 1995 (earlier one-offs are not listed).
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
