@@ -1,0 +1,169 @@
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use concordat_app::{App, AppConfig};
+use concordat_domain::policy::Actor;
+use concordat_store::Store;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "harbour kettle violet";
+
+pub struct TestApp {
+    pub router: Router,
+    pub app: App,
+    pub store: Store,
+}
+
+/// A router over a fresh database with a small synthetic region (every demo user has PASSWORD).
+/// Runs against PostgreSQL too when CONCORDAT_TEST_POSTGRES_URL is set.
+pub async fn spawn_apps() -> Vec<TestApp> {
+    let mut out = Vec::new();
+    for store in concordat_store::testing::all_backends().await.unwrap() {
+        let app = App::new(store.clone(), AppConfig::default());
+        let params = concordat_demo::DemoParams {
+            residents: 5_000,
+            years: 1,
+            ..Default::default()
+        };
+        let region = concordat_demo::generate(&params);
+        app.load_demo(&region, PASSWORD).await.unwrap();
+        let state = concordat_web::AppState {
+            app: app.clone(),
+            cfg: Default::default(),
+            demo: true,
+        };
+        out.push(TestApp {
+            router: concordat_web::router(state),
+            app,
+            store,
+        });
+    }
+    out
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(|v| v.split(';').next().unwrap_or("").to_string())
+    }
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+}
+
+pub async fn send(router: &Router, req: Request<Body>) -> Resp {
+    let res: Response<Body> = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+pub fn get(uri: &str, cookies: &[&str]) -> Request<Body> {
+    let mut b = Request::get(uri);
+    if !cookies.is_empty() {
+        b = b.header(header::COOKIE, cookies.join("; "));
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+pub fn post_form(uri: &str, cookies: &[&str], form: &[(&str, &str)]) -> Request<Body> {
+    let body: String = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut b =
+        Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if !cookies.is_empty() {
+        b = b.header(header::COOKIE, cookies.join("; "));
+    }
+    b.body(Body::from(body)).unwrap()
+}
+
+pub fn json(method: &str, uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    b.body(Body::from(body.to_string())).unwrap()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn csrf_in(html: &str) -> String {
+    let i =
+        html.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+/// Signs in through the form; returns the session cookie ("concordat_session=…") and the page's CSRF token.
+pub async fn sign_in(router: &Router, username: &str) -> (String, String) {
+    let form = send(router, get("/sign-in", &[])).await;
+    let csrf_cookie = form.set_cookie("concordat_csrf").unwrap();
+    let csrf = csrf_in(&form.body);
+    let res = send(
+        router,
+        post_form(
+            "/sign-in",
+            &[&csrf_cookie],
+            &[
+                ("username", username),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let session = res.set_cookie("concordat_session").unwrap();
+    let home = send(router, get("/home", &[&session])).await;
+    (session, csrf_in(&home.body))
+}
+
+pub async fn api_token(router: &Router, username: &str) -> String {
+    let body = format!(r#"{{"username":"{username}","password":"{PASSWORD}"}}"#);
+    let res = send(router, json("POST", "/api/v1/sessions", None, &body)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let v: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    v["token"].as_str().unwrap().to_string()
+}
+
+pub async fn audit_count(store: &Store) -> i64 {
+    let mut tx = store.begin().await.unwrap();
+    tx.audit_head().await.unwrap().0
+}
+
+pub fn system() -> Actor {
+    Actor::system("test")
+}

@@ -1,0 +1,6 @@
+//! HTTP tests through the router: sign-in, CSRF, throttling, MFA, denial across organisations,
+//! an audit row for every read, and malformed bodies answered with 4xx on every API route.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+mod http;
