@@ -20,7 +20,8 @@ pub const MONTHLY_HEADER: &str =
 ///
 /// `time` is the local clock time in England with its UTC offset (RFC 3339, e.g. "2024-07-05T21:15:00+01:00"),
 /// because demand follows the clock people live by; `time_utc` is the same instant in UTC ("Z");
-/// `area` is the neighbourhood code; `x` and `y` are kilometres east and north of the region's south-west corner;
+/// `area` is the neighbourhood code; `x` and `y` are metres east and north of the region's south-west corner
+/// (like eastings and northings); `cell_x` and `cell_y` are the 1 km grid cell;
 /// `s136` and `street_triage` are 0 or 1; `person` is empty when the person was not identified.
 pub fn write_contacts_csv(region: &DemoRegion, mut out: impl Write) -> io::Result<()> {
     writeln!(out, "{CONTACTS_HEADER}")?;
@@ -33,14 +34,14 @@ pub fn write_contacts_csv(region: &DemoRegion, mut out: impl Write) -> io::Resul
         };
         writeln!(
             out,
-            "{},{}{},{},{},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{}{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             c.key,
             local.format("%Y-%m-%dT%H:%M:%S"),
             offset,
             c.call_at.format("%Y-%m-%dT%H:%M:%SZ"),
             c.neighbourhood,
-            f64::from(c.x_m) / 1000.0,
-            f64::from(c.y_m) / 1000.0,
+            c.x_m,
+            c.y_m,
             c.cell_x(),
             c.cell_y(),
             c.postcode.district(),
