@@ -2,10 +2,9 @@
 
 use crate::{App, AppError, Subject, audit_draft};
 use concordat_demo::DemoRegion;
-use concordat_domain::model::{Neighbourhood, NewPerson, OrgId};
+use concordat_domain::model::{Neighbourhood, NewPerson, OrgId, PersonId, UserId};
 use concordat_domain::policy::{Actor, Basis, Decision};
 use concordat_domain::{OrgKind, Role};
-use concordat_store::NewContact;
 use std::collections::HashMap;
 
 /// A demo sign-in to print and write to demo-logins.txt.
@@ -24,6 +23,21 @@ impl std::fmt::Debug for DemoLogin {
             .field("role", &self.role)
             .finish_non_exhaustive()
     }
+}
+
+/// Database ids of the demo's records, by their stable keys in the generated region.
+#[derive(Debug, Clone)]
+pub struct DemoIds {
+    /// Organisation key → id.
+    pub orgs: HashMap<String, OrgId>,
+    /// The mental health trust, which holds people's records in the demo.
+    pub trust: OrgId,
+    /// Staff username → their organisation.
+    pub staff_org: HashMap<String, OrgId>,
+    /// Staff username → user id.
+    pub staff_user: HashMap<String, UserId>,
+    /// Person key → id.
+    pub people: HashMap<String, PersonId>,
 }
 
 /// Figures about what was loaded.
@@ -91,6 +105,7 @@ impl App {
             .await?;
         }
         let mut staff_org: HashMap<&str, OrgId> = HashMap::new();
+        let mut staff_user: HashMap<String, UserId> = HashMap::new();
         let mut logins = Vec::new();
         for s in &region.staff {
             let o = org(&s.org)?;
@@ -99,6 +114,7 @@ impl App {
                 .await?;
             tx.membership_insert(uid, o, s.role).await?;
             staff_org.insert(s.username.as_str(), o);
+            staff_user.insert(s.username.clone(), uid);
             if s.demo_login {
                 logins.push(DemoLogin {
                     username: s.username.clone(),
@@ -140,29 +156,18 @@ impl App {
                 .await?;
             people.insert(p.key.as_str(), id);
         }
-        for c in &region.contacts {
-            tx.contact_insert(&NewContact {
-                owner_org_id: staff_org
-                    .get(c.recorded_by.as_str())
-                    .copied()
-                    .unwrap_or(trust)
-                    .0,
-                person_id: c.person.as_deref().and_then(|k| people.get(k)).map(|p| p.0),
-                called_at: c.call_at.timestamp_millis(),
-                arrived_at: c.arrived_at.map(|t| t.timestamp_millis()),
-                source: c.source.code().to_string(),
-                setting: c.setting.code().to_string(),
-                postcode: Some(c.postcode.to_string()),
-                neighbourhood: Some(c.neighbourhood.clone()),
-                grid_x: Some(f64::from(c.x_m) / 1000.0),
-                grid_y: Some(f64::from(c.y_m) / 1000.0),
-                outcome: c.outcome.code().to_string(),
-                street_triage: c.street_triage,
-                police_minutes: Some(i64::from(c.police_minutes)),
-                synthetic: true,
-            })
-            .await?;
-        }
+        let ids = DemoIds {
+            orgs: orgs
+                .iter()
+                .map(|(k, (id, _))| (k.to_string(), *id))
+                .collect(),
+            trust,
+            staff_org: staff_org.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            staff_user,
+            people: people.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        };
+        crate::operations::load_demo(&mut tx, region, &ids).await?;
+        crate::plans::load_demo(&mut tx, region, &ids).await?;
         let loaded = DemoLoaded {
             organisations: region.organisations.len(),
             staff: region.staff.len(),

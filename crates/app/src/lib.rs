@@ -6,7 +6,9 @@ pub mod admin;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod operations;
 pub mod people;
+pub mod plans;
 pub mod privacy;
 
 pub use concordat_domain::policy::Actor;

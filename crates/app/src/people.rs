@@ -398,7 +398,10 @@ impl PersonInput {
                 .ok(),
         };
         if email.as_ref().is_some_and(|e| !e.contains('@')) {
-            errs.push(FieldError::new("email", "enter an email address like name@example.org"));
+            errs.push(FieldError::new(
+                "email",
+                "enter an email address like name@example.org",
+            ));
         }
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));

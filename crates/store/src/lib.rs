@@ -9,6 +9,8 @@
 
 mod backend;
 mod migrate;
+mod operations;
+mod plans;
 mod records;
 pub mod testing;
 mod tx;

@@ -10,12 +10,26 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_crisis_plans",
+        sqlite: include_str!("../migrations/sqlite/0002_crisis_plans.sql"),
+        postgres: include_str!("../migrations/postgres/0002_crisis_plans.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_crisis_operations",
+        sqlite: include_str!("../migrations/sqlite/0003_crisis_operations.sql"),
+        postgres: include_str!("../migrations/postgres/0003_crisis_operations.sql"),
+    },
+];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
     store

@@ -9,7 +9,7 @@ use concordat_domain::{DataCategory, LegalBasis, NhsNumber, OrgKind, Postcode, R
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{Any, AssertSqlSafe, Row};
 
-type Query = sqlx::query::Query<'static, Any, AnyArguments>;
+pub(crate) type Query = sqlx::query::Query<'static, Any, AnyArguments>;
 
 /// A database transaction. Dropping it without [`Tx::commit`] rolls everything back.
 pub struct Tx {
@@ -17,7 +17,7 @@ pub struct Tx {
     pub(crate) backend: Backend,
 }
 
-fn get_bool(row: &AnyRow, col: &str) -> Result<bool> {
+pub(crate) fn get_bool(row: &AnyRow, col: &str) -> Result<bool> {
     // SQLite has no boolean type: flags come back as integers there and as booleans from PostgreSQL.
     match row.try_get::<bool, _>(col) {
         Ok(b) => Ok(b),
@@ -25,26 +25,26 @@ fn get_bool(row: &AnyRow, col: &str) -> Result<bool> {
     }
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?}"))
 }
 
-fn parse_role(s: &str) -> Result<Role> {
+pub(crate) fn parse_role(s: &str) -> Result<Role> {
     Role::from_code(s).ok_or_else(|| corrupt("role", s))
 }
 
-fn parse_kind(s: &str) -> Result<OrgKind> {
+pub(crate) fn parse_kind(s: &str) -> Result<OrgKind> {
     OrgKind::from_code(s).ok_or_else(|| corrupt("organisation kind", s))
 }
 
-fn parse_date(s: &str) -> Result<chrono::NaiveDate> {
+pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt("date", s))
 }
 
 const PERSON_COLS: &str = "id, owner_org_id, given_name, family_name, date_of_birth, nhs_number, sex, postcode, address_line, phone, email, synthetic, version";
 const AUDIT_COLS: &str = "seq, at, user_id, username, role, org_id, action, outcome, person_id, resource_kind, resource_id, reason, legal_basis, break_glass, request_id, prev_hash, hash";
 
-fn person_from(row: &AnyRow) -> Result<Person> {
+pub(crate) fn person_from(row: &AnyRow) -> Result<Person> {
     let dob: Option<String> = row.try_get("date_of_birth")?;
     let nhs: Option<String> = row.try_get("nhs_number")?;
     let pc: Option<String> = row.try_get("postcode")?;
@@ -71,7 +71,7 @@ fn person_from(row: &AnyRow) -> Result<Person> {
     })
 }
 
-fn audit_from(row: &AnyRow) -> Result<AuditEvent> {
+pub(crate) fn audit_from(row: &AnyRow) -> Result<AuditEvent> {
     let outcome: String = row.try_get("outcome")?;
     Ok(AuditEvent {
         seq: row.try_get("seq")?,
@@ -97,7 +97,7 @@ fn audit_from(row: &AnyRow) -> Result<AuditEvent> {
     })
 }
 
-fn user_from(row: &AnyRow) -> Result<User> {
+pub(crate) fn user_from(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: UserId(row.try_get("id")?),
         username: row.try_get("username")?,
@@ -108,28 +108,28 @@ fn user_from(row: &AnyRow) -> Result<User> {
     })
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
 impl Tx {
-    fn q(&self, sql: &str) -> Query {
+    pub(crate) fn q(&self, sql: &str) -> Query {
         sqlx::query(AssertSqlSafe(dialect(self.backend, sql).into_owned()))
     }
 
-    async fn one(&mut self, q: Query) -> Result<AnyRow> {
+    pub(crate) async fn one(&mut self, q: Query) -> Result<AnyRow> {
         Ok(q.fetch_one(&mut *self.tx).await?)
     }
 
-    async fn opt(&mut self, q: Query) -> Result<Option<AnyRow>> {
+    pub(crate) async fn opt(&mut self, q: Query) -> Result<Option<AnyRow>> {
         Ok(q.fetch_optional(&mut *self.tx).await?)
     }
 
-    async fn all(&mut self, q: Query) -> Result<Vec<AnyRow>> {
+    pub(crate) async fn all(&mut self, q: Query) -> Result<Vec<AnyRow>> {
         Ok(q.fetch_all(&mut *self.tx).await?)
     }
 
-    async fn exec(&mut self, q: Query) -> Result<u64> {
+    pub(crate) async fn exec(&mut self, q: Query) -> Result<u64> {
         Ok(q.execute(&mut *self.tx).await?.rows_affected())
     }
 

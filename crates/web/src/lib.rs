@@ -4,7 +4,9 @@
 mod api;
 mod error;
 mod extract;
+mod ops_pages;
 mod pages;
+mod plans_pages;
 mod security;
 
 use axum::Router;
@@ -64,6 +66,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(pages::script))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(pages::readyz))
+        .merge(plans_pages::router())
+        .merge(ops_pages::router())
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security::headers))

@@ -20,7 +20,7 @@ use concordat_domain::model::PersonId;
 use serde::Deserialize;
 use std::sync::Arc;
 
-type St = State<Arc<AppState>>;
+pub(crate) type St = State<Arc<AppState>>;
 
 /// What every page's frame needs.
 #[derive(Debug, Clone, Default)]
@@ -44,7 +44,7 @@ impl Layout {
         }
     }
 
-    fn for_session(title: &str, state: &AppState, ctx: &SessionContext) -> Self {
+    pub(crate) fn for_session(title: &str, state: &AppState, ctx: &SessionContext) -> Self {
         let role = ctx.membership.as_ref().map(|m| m.role);
         Layout {
             title: title.into(),
@@ -59,7 +59,7 @@ impl Layout {
         }
     }
 
-    fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+    pub(crate) fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.errors = errors;
         self
     }
@@ -89,12 +89,14 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
         nav.push(("/privacy/audit", "Audit log"));
         nav.push(("/privacy/break-glass", "Break-glass reviews"));
     }
+    nav.extend(crate::plans_pages::nav(role));
+    nav.extend(crate::ops_pages::nav(role));
     nav.push(("/dashboard", "Partnership figures"));
     nav.push(("/organisations", "Organisations"));
     nav
 }
 
-fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+pub(crate) fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     match t.render() {
         Ok(body) => (status, Html(body)).into_response(),
         Err(e) => WebError::html(AppError::Internal(format!("template: {e}"))).into_response(),
@@ -111,7 +113,7 @@ fn clear_session_cookie(secure: bool) -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
-fn check_csrf(ctx: &SessionContext, submitted: &str) -> Result<(), WebError> {
+pub(crate) fn check_csrf(ctx: &SessionContext, submitted: &str) -> Result<(), WebError> {
     if csrf_ok(&ctx.csrf_token, submitted) {
         Ok(())
     } else {
@@ -397,10 +399,11 @@ pub async fn enrol_confirm(
 
 // ---- home -----------------------------------------------------------------------------------------
 
-struct Card {
-    title: &'static str,
-    href: &'static str,
-    text: &'static str,
+/// A link on a role's home page.
+pub(crate) struct Card {
+    pub(crate) title: &'static str,
+    pub(crate) href: &'static str,
+    pub(crate) text: &'static str,
 }
 
 #[derive(Template)]
@@ -474,7 +477,9 @@ pub async fn home(State(state): St, s: Signed) -> Response {
         ))
         .into_response();
     };
-    let (intro, cards) = cards_for(role);
+    let (intro, mut cards) = cards_for(role);
+    cards.extend(crate::plans_pages::cards(role));
+    cards.extend(crate::ops_pages::cards(role));
     render(
         StatusCode::OK,
         &HomePage {
@@ -781,7 +786,7 @@ struct AuditRow {
     break_glass: bool,
 }
 
-fn fmt_ms(ms: i64) -> String {
+pub(crate) fn fmt_ms(ms: i64) -> String {
     use chrono::TimeZone;
     chrono::Utc
         .timestamp_millis_opt(ms)

@@ -1,0 +1,2 @@
+-- Crisis plans, sections, versions and consent (filled by the crisis plans work).
+SELECT 1;
