@@ -888,24 +888,38 @@ fn run_inner(args: &Args) -> Result<String, String> {
             s
         }
         Format::Csv => {
-            let header: Vec<String> = ["date", "observed", "fitted", "counterfactual"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            let rows: Vec<Vec<String>> = (0..labels.len())
-                .map(|i| {
-                    vec![
-                        labels[i].clone(),
-                        format!("{}", data.counts[i]),
-                        format!("{:.4}", result.fitted[i]),
-                        format!("{:.4}", result.counterfactual[i]),
-                    ]
-                })
-                .collect();
+            let (header, rows) = data_table(&labels, &data.counts, &result);
             crate::chart::csv_table(&header, &rows)
         }
         Format::Table => report(&result, &labels, data.intervention, options.confidence),
     })
+}
+
+/// Observed, fitted and counterfactual values as a table, for [`crate::chart::html_table`] or
+/// [`crate::chart::csv_table`]: the accessible alternative to the ITS chart.
+pub fn data_table(
+    labels: &[String],
+    observed: &[f64],
+    r: &ItsResult,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let header: Vec<String> = ["date", "observed", "fitted", "counterfactual"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let rows = labels
+        .iter()
+        .zip(observed)
+        .zip(r.fitted.iter().zip(&r.counterfactual))
+        .map(|((d, o), (f, c))| {
+            vec![
+                d.clone(),
+                format!("{o}"),
+                format!("{f:.4}"),
+                format!("{c:.4}"),
+            ]
+        })
+        .collect();
+    (header, rows)
 }
 
 /// Plain-text report of a fit.

@@ -698,13 +698,23 @@ fn run_inner(args: &Args) -> Result<String, String> {
             s.push('\n');
             s
         }
-        Format::Csv => crate::chart::csv_table(&table_header(), &table_rows(&labels, &result)),
+        Format::Csv => {
+            let (header, rows) = data_table(&labels, &result);
+            crate::chart::csv_table(&header, &rows)
+        }
         Format::Table => {
-            let mut s = crate::chart::text_table(&table_header(), &table_rows(&labels, &result));
+            let (header, rows) = data_table(&labels, &result);
+            let mut s = crate::chart::text_table(&header, &rows);
             s.push_str(&summary_text(&result, options.target));
             s
         }
     })
+}
+
+/// The chart's data as a table (date, value, mean, limits, rule, type), for [`crate::chart::html_table`]
+/// or [`crate::chart::csv_table`]: the accessible alternative to the SVG.
+pub fn data_table(labels: &[String], result: &SpcResult) -> (Vec<String>, Vec<Vec<String>>) {
+    (table_header(), table_rows(labels, result))
 }
 
 fn table_header() -> Vec<String> {

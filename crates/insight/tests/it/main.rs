@@ -8,6 +8,7 @@ mod forecast;
 mod hotspots;
 mod input;
 mod its;
+mod props;
 mod rota;
 mod spc;
 mod survey;
