@@ -1,8 +1,8 @@
 //! Generates a demo region and prints the figures quoted in docs/demo-data.md.
 //!
-//! `cargo run --release -p concordat-demo --example demo_stats [-- [--csv DIR] [SEED [RESIDENTS [YEARS]]]]`
+//! `cargo run --release -p concordat-demo --example demo_stats [-- [--csv DIR] [--json FILE] [SEED [RESIDENTS [YEARS]]]]`
 //!
-//! With `--csv DIR` it also writes `DIR/contacts.csv` and `DIR/monthly.csv`.
+//! With `--csv DIR` it also writes `DIR/contacts.csv` and `DIR/monthly.csv`; with `--json FILE`, the whole region.
 //! The interrupted time series fitted here is a plain Poisson regression by IRLS, enough to show the built-in
 //! effect; the insight crate has the full method.
 
@@ -69,11 +69,14 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
 fn main() -> std::io::Result<()> {
     let mut params = concordat_demo::DemoParams::default();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut csv_dir = None;
-    if let Some(i) = args.iter().position(|a| a == "--csv") {
-        csv_dir = args.get(i + 1).cloned();
+    let mut take = |flag: &str| {
+        let i = args.iter().position(|a| a == flag)?;
+        let value = args.get(i + 1).cloned();
         args.drain(i..(i + 2).min(args.len()));
-    }
+        value
+    };
+    let csv_dir = take("--csv");
+    let json_file = take("--json");
     if let Some(seed) = args.first().and_then(|s| s.parse().ok()) {
         params.seed = seed;
     }
@@ -119,6 +122,11 @@ fn main() -> std::io::Result<()> {
             "ITS (Poisson, s136 per contact, offset log contacts): level rate ratio {:.3}",
             b[2].exp()
         );
+    }
+    if let Some(file) = json_file {
+        let out = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        serde_json::to_writer(out, &region).map_err(std::io::Error::other)?;
+        println!("wrote {file}");
     }
     if let Some(dir) = csv_dir {
         std::fs::create_dir_all(&dir)?;
