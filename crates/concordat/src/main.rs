@@ -3,8 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use concordat_app::admin::NewUser;
 use concordat_app::{App, AppConfig, AppError};
+use concordat_domain::Role;
 use concordat_domain::policy::Actor;
-use concordat_domain::{Role, model::OrgId};
 use concordat_store::{ConnectOptionsCfg, Store};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -29,6 +29,9 @@ enum Command {
     Serve(ServeArgs),
     /// Apply database migrations.
     Migrate(MigrateArgs),
+    /// Manage member organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -84,6 +87,27 @@ struct MigrateArgs {
     /// Create the SQLite file if it does not exist.
     #[arg(long)]
     create: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Add a member organisation.
+    Add {
+        #[arg(long, env = "CONCORDAT_DATABASE_URL")]
+        database_url: String,
+        #[arg(long)]
+        name: String,
+        /// Kind code: mental_health_trust, icb, acute_trust, ambulance_service, police_force, fire_and_rescue,
+        /// local_authority, housing, vcse, other.
+        #[arg(long)]
+        kind: String,
+        /// NHS ODS code, for NHS bodies.
+        #[arg(long)]
+        ods_code: Option<String>,
+        /// org-id.guide identifier, e.g. GB-CHC-1234567 or GB-COH-01234567.
+        #[arg(long)]
+        org_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +216,38 @@ async fn run(cmd: Command) -> Result<ExitCode, String> {
             } else {
                 println!("Applied: {}", applied.join(", "));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Org(OrgCommand::Add {
+            database_url,
+            name,
+            kind,
+            ods_code,
+            org_id,
+        }) => {
+            let kind = concordat_domain::OrgKind::from_code(&kind).ok_or_else(|| {
+                let codes: Vec<&str> = concordat_domain::OrgKind::ALL
+                    .iter()
+                    .map(|k| k.code())
+                    .collect();
+                format!(
+                    "--kind {kind:?} is not a kind of organisation; use one of: {}",
+                    codes.join(", ")
+                )
+            })?;
+            let store = connect(&database_url, false).await?;
+            let app = App::new(store, AppConfig::default());
+            let org = app
+                .add_organisation(
+                    &Actor::system("cli:org-add"),
+                    &name,
+                    kind,
+                    ods_code.as_deref(),
+                    org_id.as_deref(),
+                )
+                .await
+                .map_err(app_error)?;
+            println!("Added {} ({}), id {}.", org.name, org.kind.label(), org.id);
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Add {
@@ -418,7 +474,6 @@ async fn demo(a: DemoArgs) -> Result<ExitCode, String> {
         let label = Role::from_code(&role).map(|r| r.label()).unwrap_or("?");
         println!("  {label:<55} {user:<28} {pass}   ({org})");
     }
-    let _ = OrgId(0);
     if a.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
