@@ -80,9 +80,11 @@ pub fn live_activity(region: &DemoRegion, now: DateTime<Utc>) -> LiveActivity {
         .collect();
     planned.sort_unstable();
     planned.dedup();
+    let by_key: std::collections::BTreeMap<&str, &crate::model::Person> =
+        region.people.iter().map(|p| (p.key.as_str(), p)).collect();
     let adults: Vec<&crate::model::Person> = planned
         .iter()
-        .filter_map(|k| region.people.iter().find(|p| p.key == *k))
+        .filter_map(|k| by_key.get(k).copied())
         .filter(|p| {
             now.date_naive()
                 .years_since(p.date_of_birth)
