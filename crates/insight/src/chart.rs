@@ -275,6 +275,21 @@ pub fn spc_chart(
             .chain(target.iter().copied()),
     );
     let mut svg = open_svg(title, &desc, HEIGHT);
+    // The icons in words, visible as well as in the description.
+    let icons = match result.summary.assurance {
+        Some(a) => format!(
+            "Variation: {}. Assurance: {}.",
+            result.summary.variation.label(),
+            a.label()
+        ),
+        None => format!("Variation: {}.", result.summary.variation.label()),
+    };
+    let _ = write!(
+        svg,
+        r##"<text x="{}" y="28" text-anchor="end" font-family="Arial, sans-serif" font-size="12" fill="#212b32">{}</text>"##,
+        WIDTH - RIGHT,
+        escape(&icons)
+    );
     frame.axes(&mut svg, labels, "value");
     for seg in &result.segments {
         let idx = seg.start..seg.end;

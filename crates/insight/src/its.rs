@@ -785,6 +785,9 @@ pub struct Args {
     /// Chart title (defaults to the count column).
     #[arg(long)]
     pub title: Option<String>,
+    /// Write the chart's data as an HTML table here (the accessible alternative to the chart).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
 }
 
 /// Runs the command; the exit code is non-zero on failure.
@@ -868,6 +871,13 @@ fn run_inner(args: &Args) -> Result<String, String> {
             data.intervention,
         );
         input::write_file(out, &svg)?;
+    }
+    if let Some(html) = &args.html {
+        let (header, rows) = data_table(&labels, &data.counts, &result);
+        let caption = args.title.clone().unwrap_or_else(|| {
+            format!("{}: observed, fitted and counterfactual", args.count_column)
+        });
+        input::write_file(html, &crate::chart::html_table(&caption, &header, &rows))?;
     }
     Ok(match args.format {
         Format::Json => {

@@ -618,6 +618,9 @@ pub struct Args {
     /// Chart title (defaults to the value column).
     #[arg(long)]
     pub title: Option<String>,
+    /// Write the chart's data as an HTML table here (the accessible alternative to the chart).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
 }
 
 /// Runs the command; the exit code is non-zero on failure.
@@ -681,6 +684,14 @@ fn run_inner(args: &Args) -> Result<String, String> {
             out,
             &crate::chart::spc_chart(&title, &labels, &result, options.target),
         )?;
+    }
+    if let Some(html) = &args.html {
+        let (header, rows) = data_table(&labels, &result);
+        let caption = args
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{}: SPC chart data", args.value_column));
+        input::write_file(html, &crate::chart::html_table(&caption, &header, &rows))?;
     }
     Ok(match args.format {
         Format::Json => {

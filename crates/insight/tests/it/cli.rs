@@ -40,6 +40,7 @@ fn spc_args(input: PathBuf, out: Option<PathBuf>) -> spc::Args {
         format: Format::Csv,
         out,
         title: None,
+        html: None,
     }
 }
 
@@ -76,6 +77,7 @@ fn its_reads_dates_and_offset_and_matches_the_library() {
         format: Format::Json,
         out: Some(dir.join("its.svg")),
         title: None,
+        html: Some(dir.join("its.html")),
     };
     let (data, labels) = its::load(&args).unwrap();
     assert_eq!(data.intervention, 36);
@@ -95,6 +97,11 @@ fn its_reads_dates_and_offset_and_matches_the_library() {
         std::fs::read_to_string(dir.join("its.svg"))
             .unwrap()
             .contains("counterfactual")
+    );
+    let html = std::fs::read_to_string(dir.join("its.html")).unwrap();
+    assert!(
+        html.contains("<th scope=\"row\">2005-01</th><td>831</td>"),
+        "{html}"
     );
     std::fs::remove_dir_all(dir).ok();
 }
