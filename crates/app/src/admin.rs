@@ -6,6 +6,17 @@ use concordat_domain::password::check_new_password;
 use concordat_domain::policy::{Action, Actor};
 use concordat_domain::{OrgKind, Role};
 
+/// A data sharing agreement as people read it.
+#[derive(Debug, Clone)]
+pub struct AgreementView {
+    pub from: String,
+    pub to: String,
+    pub categories: Vec<String>,
+    pub legal_basis: String,
+    pub review_date: chrono::NaiveDate,
+    pub review_overdue: bool,
+}
+
 /// A new staff account.
 #[derive(Clone)]
 pub struct NewUser {
@@ -134,6 +145,41 @@ impl App {
     pub async fn organisations(&self) -> Result<Vec<Organisation>, AppError> {
         let mut tx = self.store.begin().await?;
         Ok(tx.org_list().await?)
+    }
+
+    /// Data sharing agreements with the names of the organisations at each end (any signed-in member may see
+    /// what flows where: transparency about sharing is part of the partnership's accountability).
+    pub async fn agreements(&self) -> Result<Vec<AgreementView>, AppError> {
+        let mut tx = self.store.begin().await?;
+        let orgs: std::collections::HashMap<_, _> = tx
+            .org_list()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let today = chrono::Utc::now().date_naive();
+        Ok(tx
+            .agreements(None)
+            .await?
+            .into_iter()
+            .map(|a| AgreementView {
+                from: orgs.get(&a.from_org_id).cloned().unwrap_or_default(),
+                to: orgs.get(&a.to_org_id).cloned().unwrap_or_default(),
+                categories: a.categories.iter().map(|c| c.label().to_string()).collect(),
+                legal_basis: a.legal_basis.label().to_string(),
+                review_overdue: a.review_date < today,
+                review_date: a.review_date,
+            })
+            .collect())
+    }
+
+    /// The id of the user with this username, for audit searches by name.
+    pub async fn user_id_by_username(&self, username: &str) -> Result<Option<UserId>, AppError> {
+        let mut tx = self.store.begin().await?;
+        Ok(tx
+            .user_credentials(username.trim())
+            .await?
+            .map(|c| c.user.id))
     }
 
     /// Monthly contacts and s136 detentions across the partnership: aggregate figures, nobody identified.

@@ -757,19 +757,26 @@ pub async fn dashboard(State(state): St, s: Signed) -> Response {
 struct OrganisationsPage {
     layout: Layout,
     orgs: Vec<concordat_domain::model::Organisation>,
+    agreements: Vec<concordat_app::admin::AgreementView>,
 }
 
 pub async fn organisations(State(state): St, s: Signed) -> Response {
-    match state.app.organisations().await {
-        Ok(orgs) => render(
-            StatusCode::OK,
-            &OrganisationsPage {
-                layout: Layout::for_session("Organisations", &state, &s.ctx),
-                orgs,
-            },
-        ),
-        Err(e) => WebError::html(e).into_response(),
-    }
+    let (orgs, agreements) = match (
+        state.app.organisations().await,
+        state.app.agreements().await,
+    ) {
+        (Ok(o), Ok(a)) => (o, a),
+        (Err(e), _) | (_, Err(e)) => return WebError::html(e).into_response(),
+    };
+    let layout = Layout::for_session("Organisations", &state, &s.ctx);
+    render(
+        StatusCode::OK,
+        &OrganisationsPage {
+            layout,
+            orgs,
+            agreements,
+        },
+    )
 }
 
 // ---- privacy officer ------------------------------------------------------------------------------
@@ -820,7 +827,7 @@ pub struct AuditQuery {
     #[serde(default)]
     person_id: String,
     #[serde(default)]
-    user_id: String,
+    username: String,
     #[serde(default)]
     org_id: String,
     #[serde(default)]
@@ -840,14 +847,17 @@ struct AuditPage {
 fn audit_fields(q: &AuditQuery) -> Vec<(&'static str, &'static str, String)> {
     vec![
         ("person_id", "Person number", q.person_id.clone()),
-        ("user_id", "User number", q.user_id.clone()),
+        ("username", "Username", q.username.clone()),
         ("org_id", "Organisation number", q.org_id.clone()),
         ("from", "From date", q.from.clone()),
         ("to", "To date", q.to.clone()),
     ]
 }
 
-fn parse_filter(q: &AuditQuery) -> Result<concordat_store::AuditFilter, Vec<FieldError>> {
+fn parse_filter(
+    q: &AuditQuery,
+    user_id: Option<i64>,
+) -> Result<concordat_store::AuditFilter, Vec<FieldError>> {
     let mut errs = Vec::new();
     let mut id = |field: &str, v: &str| -> Option<i64> {
         let v = v.trim();
@@ -859,7 +869,6 @@ fn parse_filter(q: &AuditQuery) -> Result<concordat_store::AuditFilter, Vec<Fiel
             .ok()
     };
     let person_id = id("person_id", &q.person_id);
-    let user_id = id("user_id", &q.user_id);
     let org_id = id("org_id", &q.org_id);
     let mut date = |field: &str, v: &str| -> Option<i64> {
         let v = v.trim();
@@ -896,7 +905,23 @@ pub async fn audit(State(state): St, s: Signed, Query(q): Query<AuditQuery>) -> 
         Err(e) => return e.into_response(),
     };
     let layout = Layout::for_session("Audit log", &state, &s.ctx);
-    let filter = match parse_filter(&q) {
+    let user_id = match q.username.trim() {
+        "" => None,
+        name => match state.app.user_id_by_username(name).await {
+            Ok(Some(id)) => Some(id.0),
+            Ok(None) => {
+                let errors = vec![FieldError::new("username", "no user has that username")];
+                let page = AuditPage {
+                    layout: layout.with_errors(errors),
+                    fields: audit_fields(&q),
+                    rows: vec![],
+                };
+                return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            }
+            Err(e) => return WebError::html(e).into_response(),
+        },
+    };
+    let filter = match parse_filter(&q, user_id) {
         Ok(f) => f,
         Err(errors) => {
             return render(

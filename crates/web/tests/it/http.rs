@@ -456,6 +456,30 @@ async fn another_organisations_person_is_denied_break_glass_is_audited_and_revie
                 && hist.body.contains("(emergency access)")
                 && hist.body.contains("denied")
         );
+        // The audit log can be searched by username; an unknown username is a field error.
+        let log = send(
+            &t.router,
+            get("/privacy/audit?username=demo.responder", &[&ps]),
+        )
+        .await;
+        assert_eq!(log.status, StatusCode::OK);
+        assert!(log.body.contains("person.view.identity") && log.body.contains("break-glass"));
+        let log = send(
+            &t.router,
+            get(
+                "/privacy/audit?username=nobody.here&from=32/01/2026",
+                &[&ps],
+            ),
+        )
+        .await;
+        assert_eq!(log.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(log.body.contains("href=\"#username\""));
+        // Everyone can see what flows where.
+        let orgs = send(&t.router, get("/organisations", &[&session])).await;
+        assert!(
+            orgs.body.contains("Data sharing agreements")
+                && orgs.body.contains("Unshared Housing Co")
+        );
         // A responder cannot open the privacy pages.
         assert_eq!(
             send(&t.router, get("/privacy/audit", &[&session]))
