@@ -209,6 +209,12 @@ pub enum ItsError {
         /// The value.
         value: f64,
     },
+    /// Every count on one side is zero, so no rate ratio can be estimated.
+    #[error("there are no events {side} the intervention, so a rate ratio cannot be estimated")]
+    NoEvents {
+        /// "before" or "after".
+        side: &'static str,
+    },
     /// An exposure is not positive.
     #[error("exposure {index} (0-based) is {value}: exposures must be positive")]
     BadExposure {
@@ -541,6 +547,14 @@ pub fn fit(data: &ItsData, options: &ItsOptions) -> Result<ItsResult, ItsError> 
     for (index, &value) in data.counts.iter().enumerate() {
         if !value.is_finite() || value < 0.0 || value.fract() != 0.0 {
             return Err(ItsError::BadCount { index, value });
+        }
+    }
+    for (side, range) in [
+        ("before", 0..data.intervention),
+        ("after", data.intervention..n),
+    ] {
+        if data.counts[range].iter().all(|&c| c == 0.0) {
+            return Err(ItsError::NoEvents { side });
         }
     }
     if let Some(e) = &data.exposure

@@ -149,6 +149,12 @@ fn bad_counts_and_designs_are_refused() {
         Err(its::ItsError::BadCount { index: 5, .. })
     ));
     let mut d = sicily();
+    d.counts[36..].iter_mut().for_each(|c| *c = 0.0);
+    assert_eq!(
+        its::fit(&d, &ItsOptions::default()).unwrap_err(),
+        its::ItsError::NoEvents { side: "after" }
+    );
+    let mut d = sicily();
     d.exposure.as_mut().unwrap()[3] = 0.0;
     assert!(matches!(
         its::fit(&d, &ItsOptions::default()),
