@@ -408,3 +408,39 @@ fn bad_input_is_refused() {
     let r = spc::xmr(&[3.0; 14], &SpcOptions::default()).unwrap();
     assert!(r.points.iter().all(|p| p.rule.is_none()));
 }
+
+#[test]
+fn r_package_snapshot_of_twenty_normal_values() {
+    // NHSRplotthedots tests/testthat/_snaps/ptd_spc_standard.md: R's set.seed(123); rnorm(20), here to 8
+    // decimals; the snapshot prints mean 0.142, limits -3.01 and 3.29 (3 significant figures).
+    let y = [
+        -0.560_475_65,
+        -0.230_177_49,
+        1.558_708_31,
+        0.070_508_39,
+        0.129_287_74,
+        1.715_064_99,
+        0.460_916_21,
+        -1.265_061_23,
+        -0.686_852_85,
+        -0.445_661_97,
+        1.224_081_80,
+        0.359_813_83,
+        0.400_771_45,
+        0.110_682_72,
+        -0.555_841_13,
+        1.786_913_14,
+        0.497_850_48,
+        -1.966_617_16,
+        0.701_355_90,
+        -0.472_791_41,
+    ];
+    let r = spc::xmr(&y, &SpcOptions::default()).unwrap();
+    let s = &r.segments[0];
+    let sig3 = |v: f64| format!("{v:.2e}");
+    assert_eq!(sig3(s.mean), sig3(0.142));
+    assert_eq!(sig3(s.lpl), sig3(-3.01));
+    assert_eq!(sig3(s.upl), sig3(3.29));
+    assert_eq!(s.screened_moving_ranges, 0);
+    assert!(r.points.iter().all(|p| p.rule != Some(Rule::OutsideLimits)));
+}
