@@ -574,7 +574,7 @@ pub struct TableArgs {
     /// Unit-cost CSV (item,cost,price_year,source,bearer); the built-in table when absent.
     #[arg(long)]
     pub costs: Option<PathBuf>,
-    /// Price index CSV (price_year,index[,source]) for uprating.
+    /// Price index CSV (`price_year,index[,source]`) for uprating.
     #[arg(long, requires = "to_year")]
     pub index: Option<PathBuf>,
     /// Price year to uprate to, e.g. 2024/25.

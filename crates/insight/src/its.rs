@@ -1,7 +1,9 @@
 //! Interrupted time series: segmented Poisson, quasi-Poisson and negative binomial (NB2) regression for
 //! counts before and after an intervention (Lopez Bernal, Cummins & Gasparrini 2017).
 //!
+//! ```text
 //! log E[Yₜ] = log(exposureₜ) + β₀ + β₁·t + β₂·Xₜ + β₃·(t − T₀)·Xₜ + Σₖ [γₖ cos(2πk·mₜ/P) + δₖ sin(2πk·mₜ/P)]
+//! ```
 //!
 //! with t = 1…n, Xₜ = 1 from the first point under the intervention, T₀ the last point before it, and
 //! mₜ the position in the seasonal cycle of period P.
