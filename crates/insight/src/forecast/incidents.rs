@@ -226,6 +226,37 @@ pub fn read_incidents_from<R: std::io::Read>(
     Ok(out)
 }
 
+/// Replaces area labels by the cells of a coarse grid over the coordinates (`r02c07`: row 2 from
+/// the south, column 7 from the west), for files with coordinates but no area column, or to
+/// forecast by place rather than by administrative area. `cells_across` is the number of cells
+/// along the longer side of the bounding box.
+pub fn grid_areas(
+    incidents: &mut [Incident],
+    cells_across: usize,
+    path: &Path,
+) -> Result<(), InputError> {
+    let points: Vec<(f64, f64)> = incidents.iter().filter_map(|i| i.xy).collect();
+    if points.len() != incidents.len() || cells_across == 0 {
+        return Err(InputError::Unusable {
+            path: path.to_path_buf(),
+            message: "grid areas need coordinates on every row (x/y or easting/northing) and at least one cell across".to_string(),
+        });
+    }
+    let grid = crate::hotspots::Grid::covering(&points, None, cells_across).ok_or_else(|| {
+        InputError::Unusable {
+            path: path.to_path_buf(),
+            message: "cannot lay a grid over these coordinates".to_string(),
+        }
+    })?;
+    for i in incidents.iter_mut() {
+        if let Some((x, y)) = i.xy {
+            let c = grid.cell_of(x, y);
+            i.area = Some(format!("r{:02}c{:02}", c / grid.nx, c % grid.nx));
+        }
+    }
+    Ok(())
+}
+
 /// Hour 0 of the week is Monday 00:00–01:00; hour 167 is Sunday 23:00–24:00.
 pub fn hour_of_week(t: NaiveDateTime) -> usize {
     t.weekday().num_days_from_monday() as usize * 24 + t.hour() as usize
@@ -351,6 +382,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("no column `time`"), "{err}");
+    }
+
+    #[test]
+    fn grid_areas_label_cells_from_the_south_west() {
+        let mut rows =
+            read("time,x,y\n2024-03-04 00:30,0,0\n2024-03-04 01:30,10,10\n2024-03-04 02:30,9,1\n")
+                .unwrap();
+        grid_areas(&mut rows, 2, Path::new("t.csv")).unwrap();
+        let areas: Vec<_> = rows.iter().map(|r| r.area.clone().unwrap()).collect();
+        assert_eq!(areas, vec!["r00c00", "r01c01", "r00c01"]);
+        assert!(grid_areas(&mut rows, 0, Path::new("t.csv")).is_err());
+        let mut no_xy = read("time\n2024-03-04 00:30\n").unwrap();
+        assert!(grid_areas(&mut no_xy, 2, Path::new("t.csv")).is_err());
     }
 
     #[test]

@@ -63,6 +63,10 @@ pub struct Args {
     /// Profile model: half-width in hours of the hour-of-week smoothing kernel.
     #[arg(long, default_value_t = 1)]
     pub smooth_hours: usize,
+    /// Use the cells of a grid with this many cells across the coordinates' bounding box as the
+    /// areas (labels `r02c07`), instead of the area column.
+    #[arg(long)]
+    pub grid_areas: Option<usize>,
     /// Draw the heat map for this area instead of the region total.
     #[arg(long)]
     pub area: Option<String>,
@@ -231,10 +235,15 @@ pub fn run(args: Args) -> ExitCode {
     if args.horizon_hours == 0 || args.step_hours == 0 || args.origins == 0 {
         return fail("--origins, --step-hours and --horizon-hours must be at least 1");
     }
-    let incidents = match incidents::read_incidents(&args.input, &args.columns) {
+    let mut incidents = match incidents::read_incidents(&args.input, &args.columns) {
         Ok(i) => i,
         Err(e) => return fail(e),
     };
+    if let Some(n) = args.grid_areas {
+        if let Err(e) = incidents::grid_areas(&mut incidents, n, &args.input) {
+            return fail(e);
+        }
+    }
     let Some(counts) = HourlyCounts::from_incidents(&incidents) else {
         return fail(format!(
             "{}: no usable incident times",

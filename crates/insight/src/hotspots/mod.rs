@@ -51,9 +51,9 @@ impl Grid {
             None if span > 0.0 => span / cells_across.max(1) as f64,
             None => 1.0,
         };
-        // A point on the east or north edge belongs to the last cell, hence the +1 guard.
-        let nx = (((x1 - x0) / cell).floor() as usize + 1).min(100_000);
-        let ny = (((y1 - y0) / cell).floor() as usize + 1).min(100_000);
+        // A point on the east or north edge is clamped into the last cell by `cell_of`.
+        let nx = (((x1 - x0) / cell).ceil().max(1.0) as usize).min(100_000);
+        let ny = (((y1 - y0) / cell).ceil().max(1.0) as usize).min(100_000);
         if nx.checked_mul(ny)? > 4_000_000 {
             return None;
         }
@@ -667,10 +667,10 @@ mod tests {
     fn grid_covers_every_point() {
         let pts = [(0.0, 0.0), (10.0, 5.0), (3.3, 4.9)];
         let g = Grid::covering(&pts, Some(1.0), 50).unwrap();
-        assert_eq!((g.nx, g.ny), (11, 6));
+        assert_eq!((g.nx, g.ny), (10, 5));
         assert_eq!(g.cell_of(0.0, 0.0), 0);
         assert_eq!(g.cell_of(10.0, 5.0), g.len() - 1);
-        assert_eq!(g.cell_of(3.3, 4.9), 4 * 11 + 3);
+        assert_eq!(g.cell_of(3.3, 4.9), 4 * 10 + 3);
         assert!(Grid::covering(&pts, Some(-1.0), 50).is_none());
         assert!(Grid::covering(&pts, Some(1e-6), 50).is_none());
     }

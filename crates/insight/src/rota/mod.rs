@@ -32,6 +32,10 @@ pub struct Args {
     /// Plan for this area only [default: all areas together].
     #[arg(long)]
     pub area: Option<String>,
+    /// Use the cells of a grid with this many cells across the coordinates as areas (labels
+    /// `r02c07`, for --area), instead of the area column.
+    #[arg(long)]
+    pub grid_areas: Option<usize>,
     /// Forecasting model for demand.
     #[arg(long, value_enum, default_value = "profile")]
     pub model: ModelKind,
@@ -149,10 +153,15 @@ pub fn run(args: Args) -> ExitCode {
     if args.training_weeks < 4 {
         return fail("--training-weeks must be at least 4");
     }
-    let incidents = match incidents::read_incidents(&args.input, &args.columns) {
+    let mut incidents = match incidents::read_incidents(&args.input, &args.columns) {
         Ok(i) => i,
         Err(e) => return fail(e),
     };
+    if let Some(n) = args.grid_areas {
+        if let Err(e) = incidents::grid_areas(&mut incidents, n, &args.input) {
+            return fail(e);
+        }
+    }
     let Some(mut counts) = HourlyCounts::from_incidents(&incidents) else {
         return fail(format!(
             "{}: no usable incident times",

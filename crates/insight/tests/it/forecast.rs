@@ -119,6 +119,7 @@ fn args(input: PathBuf) -> Args {
         decay: 0.97,
         shrinkage_weeks: 10.0,
         smooth_hours: 1,
+        grid_areas: None,
         area: None,
         format: Format::Json,
         out: None,
@@ -174,4 +175,34 @@ fn cli_refuses_bad_input() {
         }),
         ExitCode::FAILURE
     );
+}
+
+#[test]
+fn cli_can_forecast_by_grid_cell() {
+    let dir = scratch("forecast-grid");
+    let input = dir.join("incidents.csv");
+    synth::write_csv(
+        &input,
+        &synth::generate(&SynthConfig {
+            weeks: 6,
+            ..small()
+        }),
+    )
+    .unwrap();
+    let csv = dir.join("forecast.csv");
+    let code = forecast::run(Args {
+        grid_areas: Some(3),
+        forecast_out: Some(csv.clone()),
+        format: Format::Csv,
+        ..args(input)
+    });
+    assert_eq!(code, ExitCode::SUCCESS);
+    let csv = std::fs::read_to_string(csv).unwrap();
+    let areas: std::collections::BTreeSet<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert!(areas.len() > 1 && areas.len() <= 9, "{areas:?}");
+    assert!(areas.iter().all(|a| a.starts_with('r') && a.contains('c')));
 }

@@ -72,6 +72,7 @@ fn cli_plans_a_rota() {
         shift_hours: 8,
         start_every: 1,
         area: area.map(str::to_string),
+        grid_areas: None,
         model: ModelKind::Profile,
         training_weeks: 52,
         format,
