@@ -239,10 +239,10 @@ pub fn run(args: Args) -> ExitCode {
         Ok(i) => i,
         Err(e) => return fail(e),
     };
-    if let Some(n) = args.grid_areas {
-        if let Err(e) = incidents::grid_areas(&mut incidents, n, &args.input) {
-            return fail(e);
-        }
+    if let Some(n) = args.grid_areas
+        && let Err(e) = incidents::grid_areas(&mut incidents, n, &args.input)
+    {
+        return fail(e);
     }
     let Some(counts) = HourlyCounts::from_incidents(&incidents) else {
         return fail(format!(
