@@ -20,16 +20,7 @@ use backtest::{BacktestConfig, BacktestReport};
 use incidents::{Columns, HourlyCounts};
 use models::{ModelKind, ModelParams};
 
-/// Output format for the tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Aligned text for a terminal.
-    Table,
-    /// One JSON document.
-    Json,
-    /// CSV rows.
-    Csv,
-}
+pub use crate::input::Format;
 
 /// Arguments of `concordat insight forecast`.
 #[derive(Debug, clap::Args)]

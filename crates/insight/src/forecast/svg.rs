@@ -1,26 +1,12 @@
 //! The two figures of the where-and-when commands: an hour × day heat map and a grid map.
 //!
-//! Kept here rather than in `chart` because they were needed before that module existed; both
-//! follow its rules: `<title>` and `<desc>`, `role="img"`, and readable printed in black and white
-//! (grey levels plus the value written in each heat-map cell, outlines for flagged map cells).
+//! Kept here rather than in `chart` because they were written alongside it; both follow its
+//! rules: `<title>` and `<desc>`, `role="img"`, and readable printed in black and white (grey
+//! levels plus the value written in each heat-map cell, outlines for flagged map cells).
 
 use std::fmt::Write;
 
-/// Escapes text for SVG/XML content and attributes.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+use crate::chart::escape;
 
 /// Grey level for a value in [0, 1]: white for 0, near-black for 1.
 fn grey(frac: f64) -> String {

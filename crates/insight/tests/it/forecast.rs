@@ -206,3 +206,55 @@ fn cli_can_forecast_by_grid_cell() {
     assert!(areas.len() > 1 && areas.len() <= 9, "{areas:?}");
     assert!(areas.iter().all(|a| a.starts_with('r') && a.contains('c')));
 }
+
+#[test]
+fn clap_parses_the_where_and_when_commands() {
+    use clap::{CommandFactory, Parser};
+    use concordat_insight::cli::InsightCommand;
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        cmd: InsightCommand,
+    }
+    // Catches clashing flag names, which clap only reports at run time.
+    Cli::command().debug_assert();
+    let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.cmd);
+    match parse(&[
+        "x",
+        "forecast",
+        "--input",
+        "f.csv",
+        "--grid-areas",
+        "3",
+        "--x-column",
+        "e",
+        "--y-column",
+        "n",
+    ]) {
+        Ok(InsightCommand::Forecast(a)) => {
+            assert_eq!(a.grid_areas, Some(3));
+            assert_eq!(a.columns.x_column.as_deref(), Some("e"));
+            assert_eq!(a.columns.time_column, "time");
+            assert_eq!(a.model, ModelKind::Profile);
+        }
+        other => panic!("{other:?}"),
+    }
+    match parse(&[
+        "x",
+        "hotspots",
+        "--input",
+        "f.csv",
+        "--area-share",
+        "0.01",
+        "--out",
+        "m.svg",
+    ]) {
+        Ok(InsightCommand::Hotspots(a)) => assert_eq!(a.area_share, 0.01),
+        other => panic!("{other:?}"),
+    }
+    match parse(&["x", "rota", "--input", "f.csv"]) {
+        Ok(InsightCommand::Rota(a)) => assert_eq!((a.shifts, a.shift_hours), (7, 8)),
+        other => panic!("{other:?}"),
+    }
+    assert!(parse(&["x", "rota", "--input", "f.csv", "--shifts", "many"]).is_err());
+}
