@@ -286,8 +286,8 @@ pub fn spc_chart(
     };
     let _ = write!(
         svg,
-        r##"<text x="{}" y="28" text-anchor="end" font-family="Arial, sans-serif" font-size="12" fill="#212b32">{}</text>"##,
-        WIDTH - RIGHT,
+        r##"<text x="{}" y="44" font-family="Arial, sans-serif" font-size="12" fill="#212b32">{}</text>"##,
+        LEFT,
         escape(&icons)
     );
     frame.axes(&mut svg, labels, "value");
