@@ -113,3 +113,10 @@ fn gaps_and_duplicates_are_errors() {
     .unwrap();
     assert_eq!(s.frequency, Frequency::Daily);
 }
+
+#[test]
+fn spreadsheet_exports_with_a_byte_order_mark_and_crlf_are_read() {
+    let s = parse("\u{feff}month,n\r\n2024-01,1\r\n2024-02,2\r\n", ValueKind::Count).unwrap();
+    assert_eq!(s.columns[0], vec![1.0, 2.0]);
+    assert_eq!(s.lines, vec![2, 3]);
+}
