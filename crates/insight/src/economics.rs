@@ -217,7 +217,8 @@ pub fn parse_costs(
     reader: impl std::io::Read,
     source_name: &str,
 ) -> Result<Vec<UnitCost>, EconomicsError> {
-    let mut rdr = csv::Reader::from_reader(reader);
+    let (mut rdr, fix) = crate::input::csv_reader(reader, false)
+        .map_err(|e| EconomicsError::File(format!("{source_name}: cannot read: {e}")))?;
     let row_err = |line: u64, message: String| EconomicsError::Row {
         source_name: source_name.into(),
         line,
@@ -233,8 +234,9 @@ pub fn parse_costs(
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| row_err(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let rec =
+            rec.map_err(|e| row_err(crate::input::line_of(e.position(), fix), e.to_string()))?;
+        let line = crate::input::line_of(rec.position(), fix);
         let cell = |k: usize| rec.get(idx[k]).unwrap_or("").trim().to_string();
         let item = cell(0);
         if item.is_empty() {
@@ -326,7 +328,8 @@ pub fn parse_index(
     source_name: &str,
 ) -> Result<PriceIndex, EconomicsError> {
     // Flexible: the source is usually written once, on the first row.
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let (mut rdr, fix) = crate::input::csv_reader(reader, true)
+        .map_err(|e| EconomicsError::File(format!("{source_name}: cannot read: {e}")))?;
     let h = rdr
         .headers()
         .map_err(|e| EconomicsError::File(format!("{source_name}: {e}")))?
@@ -340,7 +343,7 @@ pub fn parse_index(
     let mut source = String::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| EconomicsError::File(format!("{source_name}: {e}")))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = crate::input::line_of(rec.position(), fix);
         let year = rec.get(year_i).unwrap_or("").trim().to_string();
         let raw = rec.get(index_i).unwrap_or("").trim();
         let v: f64 = raw

@@ -281,6 +281,31 @@ pub fn column_index(
         })
 }
 
+/// A CSV reader over the whole input, and the correction to add to the csv crate's line numbers.
+///
+/// The csv crate starts a record after a CRLF at the LF, so it numbers every record of a Windows file
+/// one line early; reports to users must name the line their editor shows.
+pub fn csv_reader(
+    mut reader: impl std::io::Read,
+    flexible: bool,
+) -> std::io::Result<(csv::Reader<std::io::Cursor<Vec<u8>>>, u64)> {
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes)?;
+    let crlf = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r');
+    let rdr = csv::ReaderBuilder::new()
+        .flexible(flexible)
+        .from_reader(std::io::Cursor::new(bytes));
+    Ok((rdr, u64::from(crlf)))
+}
+
+/// The 1-based line of a csv position, corrected by the offset from [`csv_reader`].
+pub fn line_of(position: Option<&csv::Position>, offset: u64) -> u64 {
+    position.map_or(0, |p| p.line() + offset)
+}
+
 /// Reads a header line and data rows; rows are sorted by date, duplicate dates and gaps are errors.
 pub fn parse_series(
     reader: impl std::io::Read,
@@ -288,12 +313,13 @@ pub fn parse_series(
     date_column: &str,
     value_columns: &[(&str, ValueKind)],
 ) -> Result<Series, InputError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(reader);
+    let (mut rdr, fix) = csv_reader(reader, false).map_err(|e| InputError::Io {
+        source_name: source_name.to_string(),
+        message: e.to_string(),
+    })?;
     let csv_err = |e: csv::Error| InputError::Csv {
         source_name: source_name.to_string(),
-        line: e.position().map_or(0, |p| p.line()),
+        line: line_of(e.position(), fix),
         message: e.to_string(),
     };
     let headers = rdr.headers().map_err(csv_err)?.clone();
@@ -306,7 +332,7 @@ pub fn parse_series(
     let mut rows: Vec<(NaiveDate, u64, Vec<f64>)> = Vec::new();
     for record in rdr.records() {
         let record = record.map_err(csv_err)?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = line_of(record.position(), fix);
         let cell = |i: usize| record.get(i).unwrap_or("");
         let raw_date = cell(date_idx);
         let date = parse_date(raw_date).ok_or_else(|| InputError::BadDate {

@@ -294,7 +294,8 @@ pub fn parse_survey(
     group_column: Option<&str>,
     ignore: &[String],
 ) -> Result<SurveyData, SurveyError> {
-    let mut rdr = csv::Reader::from_reader(reader);
+    let (mut rdr, fix) = crate::input::csv_reader(reader, false)
+        .map_err(|e| SurveyError::File(format!("{source_name}: cannot read: {e}")))?;
     let h = rdr
         .headers()
         .map_err(|e| SurveyError::File(format!("{source_name}: {e}")))?
@@ -325,7 +326,7 @@ pub fn parse_survey(
     let mut groups = group_i.map(|_| Vec::new());
     for rec in rdr.records() {
         let rec = rec.map_err(|e| SurveyError::File(format!("{source_name}: {e}")))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = crate::input::line_of(rec.position(), fix);
         for (k, &i) in item_idx.iter().enumerate() {
             let raw = rec.get(i).unwrap_or("");
             let a = parse_answer(raw).ok_or_else(|| SurveyError::BadAnswer {

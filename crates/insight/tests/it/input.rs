@@ -116,7 +116,27 @@ fn gaps_and_duplicates_are_errors() {
 
 #[test]
 fn spreadsheet_exports_with_a_byte_order_mark_and_crlf_are_read() {
-    let s = parse("\u{feff}month,n\r\n2024-01,1\r\n2024-02,2\r\n", ValueKind::Count).unwrap();
+    let s = parse(
+        "\u{feff}month,n\r\n2024-01,1\r\n2024-02,2\r\n",
+        ValueKind::Count,
+    )
+    .unwrap();
     assert_eq!(s.columns[0], vec![1.0, 2.0]);
     assert_eq!(s.lines, vec![2, 3]);
+    // Errors in a CRLF file name the line an editor shows.
+    let e = parse("month,n\r\n2024-01,1\r\n2024-02,x\r\n", ValueKind::Count).unwrap_err();
+    assert!(e.to_string().starts_with("data.csv, line 3,"), "{e}");
+    let e = parse("month,n\r\n2024-01,1\r\n2024-02,1,1\r\n", ValueKind::Count).unwrap_err();
+    assert!(
+        e.to_string().starts_with("data.csv, line 3: malformed CSV"),
+        "{e}"
+    );
+    let bad = "q1\r\n4\r\nsometimes\r\n";
+    let e = concordat_insight::survey::parse_survey(bad.as_bytes(), "s.csv", &[], None, &[])
+        .unwrap_err();
+    assert!(e.to_string().starts_with("s.csv, line 3,"), "{e}");
+    let bad =
+        "item,cost,price_year,source,bearer\r\nA,1,2020/21,s,police\r\nB,x,2020/21,s,police\r\n";
+    let e = concordat_insight::economics::parse_costs(bad.as_bytes(), "c.csv").unwrap_err();
+    assert!(e.to_string().starts_with("c.csv, line 3:"), "{e}");
 }
