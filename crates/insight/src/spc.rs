@@ -45,6 +45,17 @@ pub enum TwoOfThree {
     IncludingBeyondLimits,
 }
 
+/// How a trend point's direction is decided.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrendSide {
+    /// By the trend: rising is high, falling is low (MDC guidance and its Excel tool).
+    #[default]
+    Direction,
+    /// By each point's side of the mean, as NHSRplotthedots v0.2 types every special-cause point.
+    SideOfMean,
+}
+
 /// Settings for [`xmr`]; `Default` gives the NHSRplotthedots defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpcOptions {
@@ -62,6 +73,8 @@ pub struct SpcOptions {
     pub improvement: Improvement,
     /// Target for the assurance icon.
     pub target: Option<f64>,
+    /// How trend points get their direction (and so improvement or concern).
+    pub trend_side: TrendSide,
 }
 
 impl Default for SpcOptions {
@@ -74,6 +87,7 @@ impl Default for SpcOptions {
             fix_after_n_points: None,
             improvement: Improvement::Neutral,
             target: None,
+            trend_side: TrendSide::Direction,
         }
     }
 }
@@ -346,6 +360,10 @@ pub fn xmr(values: &[f64], options: &SpcOptions) -> Result<SpcResult, SpcError> 
         let flags = special_causes(y, seg, band, options);
         for (j, &v) in y.iter().enumerate() {
             let (rule, side) = match flags[j] {
+                Some((Rule::Trend, _)) if options.trend_side == TrendSide::SideOfMean => (
+                    Some(Rule::Trend),
+                    Some(r_side_of_mean(v, seg.mean, options.improvement)),
+                ),
                 Some((r, s)) => (Some(r), Some(s)),
                 None => (None, None),
             };
@@ -541,6 +559,21 @@ fn special_causes(
     out
 }
 
+/// R's side for a special-cause point: sign(y − mean), where a point exactly on the mean (sign 0)
+/// becomes "low" when neither direction is better and a concern otherwise.
+fn r_side_of_mean(v: f64, mean: f64, improvement: Improvement) -> Side {
+    if v > mean {
+        Side::High
+    } else if v < mean {
+        Side::Low
+    } else {
+        match improvement {
+            Improvement::Up | Improvement::Neutral => Side::Low,
+            Improvement::Down => Side::High,
+        }
+    }
+}
+
 fn point_type(side: Option<Side>, improvement: Improvement) -> PointType {
     match (side, improvement) {
         (None, _) => PointType::CommonCause,
@@ -603,6 +636,9 @@ pub struct Args {
     /// Two-of-three variant: r (inside the limits, NHSRplotthedots) or mdc (including beyond the limits).
     #[arg(long, value_enum, default_value_t = TwoOfThree::InsideLimits)]
     pub two_of_three: TwoOfThree,
+    /// Direction of trend points: direction (MDC: rising is high) or side-of-mean (NHSRplotthedots).
+    #[arg(long, value_enum, default_value_t = TrendSide::Direction)]
+    pub trend_side: TrendSide,
     /// Keep moving-range outliers (the MDC Excel tool does not screen them).
     #[arg(long)]
     pub no_screen_outliers: bool,
@@ -668,6 +704,7 @@ fn run_inner(args: &Args) -> Result<String, String> {
         fix_after_n_points: args.fix_after,
         improvement: args.improvement,
         target: args.target,
+        trend_side: args.trend_side,
     };
     let result = xmr(values, &options).map_err(|e| format!("{}: {e}", args.input.display()))?;
     let labels: Vec<String> = series

@@ -35,6 +35,7 @@ fn spc_args(input: PathBuf, out: Option<PathBuf>) -> spc::Args {
         improvement: spc::Improvement::Down,
         run_length: 7,
         two_of_three: spc::TwoOfThree::InsideLimits,
+        trend_side: spc::TrendSide::Direction,
         no_screen_outliers: false,
         fix_after: None,
         format: Format::Csv,

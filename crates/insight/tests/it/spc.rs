@@ -1,7 +1,8 @@
 //! SPC: the NHSRplotthedots vignette to 4 decimals, and every rule and tie-break.
 
 use concordat_insight::spc::{
-    self, Assurance, Improvement, LIMIT, PointType, Rule, Side, SpcOptions, SpcResult, TwoOfThree,
+    self, Assurance, Improvement, LIMIT, PointType, Rule, Side, SpcOptions, SpcResult, TrendSide,
+    TwoOfThree,
 };
 
 const VIGNETTE: [f64; 18] = [
@@ -443,4 +444,34 @@ fn r_package_snapshot_of_twenty_normal_values() {
     assert_eq!(sig3(s.upl), sig3(3.29));
     assert_eq!(s.screened_moving_ranges, 0);
     assert!(r.points.iter().all(|p| p.rule != Some(Rule::OutsideLimits)));
+}
+
+#[test]
+fn trend_points_typed_by_direction_or_as_r_does_by_side_of_mean() {
+    // A rising trend from below the mean to above it, higher is better.
+    let rising = [2., 3., 4., 5., 6., 7., 8.];
+    let opts = SpcOptions {
+        improvement: Improvement::Up,
+        ..SpcOptions::default()
+    };
+    let r = with_base(&rising, opts.clone());
+    assert!(
+        r.points[12..]
+            .iter()
+            .all(|p| p.point_type == PointType::Improvement)
+    );
+    let r = with_base(
+        &rising,
+        SpcOptions {
+            trend_side: TrendSide::SideOfMean,
+            ..opts
+        },
+    );
+    let types: Vec<PointType> = r.points[12..].iter().map(|p| p.point_type).collect();
+    // Below the mean: concern; exactly on the mean (5): R's sign 0 is not "up", so concern; above: improvement.
+    assert_eq!(
+        types,
+        [vec![PointType::Concern; 4], vec![PointType::Improvement; 3]].concat()
+    );
+    assert!(r.points[12..].iter().all(|p| p.rule == Some(Rule::Trend)));
 }
