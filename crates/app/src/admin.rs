@@ -6,6 +6,16 @@ use concordat_domain::password::check_new_password;
 use concordat_domain::policy::{Action, Actor};
 use concordat_domain::{OrgKind, Role};
 
+/// Settings key for the date a service change began ("YYYY-MM-DD|description"), evaluated on the dashboard.
+pub const SERVICE_CHANGE_SETTING: &str = "service_change";
+
+/// A service change to evaluate before and after: its first day and what changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceChange {
+    pub date: chrono::NaiveDate,
+    pub description: String,
+}
+
 /// A data sharing agreement as people read it.
 #[derive(Debug, Clone)]
 pub struct AgreementView {
@@ -171,6 +181,21 @@ impl App {
                 review_date: a.review_date,
             })
             .collect())
+    }
+
+    /// The service change the dashboard evaluates, if one is recorded.
+    pub async fn service_change(&self) -> Result<Option<ServiceChange>, AppError> {
+        let mut tx = self.store.begin().await?;
+        let Some(v) = tx.setting_get(SERVICE_CHANGE_SETTING).await? else {
+            return Ok(None);
+        };
+        let (date, description) = v.split_once('|').unwrap_or((v.as_str(), ""));
+        Ok(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .ok()
+            .map(|date| ServiceChange {
+                date,
+                description: description.to_string(),
+            }))
     }
 
     /// The id of the user with this username, for audit searches by name.

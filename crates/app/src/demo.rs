@@ -179,6 +179,14 @@ impl App {
             &format!("synthetic; seed {}", region.params.seed),
         )
         .await?;
+        tx.setting_set(
+            crate::admin::SERVICE_CHANGE_SETTING,
+            &format!(
+                "{}|Street triage service started",
+                region.params.triage_start.format("%Y-%m-%d")
+            ),
+        )
+        .await?;
         let subject = Subject {
             resource_kind: "demo_region",
             resource_id: Some(region.params.seed.to_string()),

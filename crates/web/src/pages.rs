@@ -568,6 +568,9 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
 struct PersonPage {
     layout: Layout,
     p: PersonView,
+    plan: Option<concordat_app::plans::PlanView>,
+    may_edit: bool,
+    consent: Option<concordat_domain::consent::PlanConsent>,
 }
 
 #[derive(Template)]
@@ -583,17 +586,27 @@ fn person_result(
     state: &AppState,
     s: &Signed,
     id: i64,
-    r: Result<PersonView, AppError>,
+    r: Result<concordat_app::plans::PersonLookup, AppError>,
     errors: Vec<FieldError>,
 ) -> Response {
     match r {
-        Ok(p) => render(
-            StatusCode::OK,
-            &PersonPage {
-                layout: Layout::for_session("Person", state, &s.ctx),
-                p,
-            },
-        ),
+        Ok(l) => {
+            let title = format!("{} {}", l.person.given_name, l.person.family_name);
+            render(
+                if errors.is_empty() {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                },
+                &PersonPage {
+                    layout: Layout::for_session(&title, state, &s.ctx).with_errors(errors),
+                    p: l.person,
+                    plan: l.plan,
+                    may_edit: l.may_edit,
+                    consent: l.consent,
+                },
+            )
+        }
         Err(AppError::Denied(reason)) => {
             let role = s.ctx.membership.as_ref().map(|m| m.role);
             let may_break_glass = reason.break_glass_may_override()
@@ -621,12 +634,13 @@ fn person_result(
     }
 }
 
+/// The responder's lookup: identity and the crisis plan sections this actor may see (one audit event).
 pub async fn person(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
     let actor = match s.actor() {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    let r = state.app.view_person(&actor, PersonId(id), None).await;
+    let r = state.app.person_lookup(&actor, PersonId(id), None).await;
     person_result(&state, &s, id, r, vec![])
 }
 
@@ -652,7 +666,7 @@ pub async fn person_break_glass(
         Err(e) => return e.into_response(),
     };
     if form.reason.trim().chars().count() < 10 {
-        let r = state.app.view_person(&actor, PersonId(id), None).await;
+        let r = state.app.person_lookup(&actor, PersonId(id), None).await;
         return person_result(
             &state,
             &s,
@@ -666,7 +680,7 @@ pub async fn person_break_glass(
     }
     let r = state
         .app
-        .view_person(&actor, PersonId(id), Some(form.reason.trim()))
+        .person_lookup(&actor, PersonId(id), Some(form.reason.trim()))
         .await;
     person_result(&state, &s, id, r, vec![])
 }
@@ -687,6 +701,78 @@ struct DashboardPage {
     s136_chart: String,
     contacts_chart: String,
     s136_summary: String,
+    its: Option<ItsView>,
+}
+
+/// The before/after evaluation of monthly s136 detentions around a service change.
+struct ItsView {
+    change: String,
+    date: String,
+    chart: String,
+    level: String,
+    averted: String,
+    warnings: Vec<String>,
+}
+
+/// Fits a quasi-Poisson interrupted time series (with 2 harmonics when there are 24+ months) to monthly s136 counts.
+fn its_view(
+    labels: &[String],
+    s136: &[f64],
+    change: &concordat_app::admin::ServiceChange,
+) -> Option<ItsView> {
+    use concordat_insight::its;
+    let month = change.date.format("%Y-%m").to_string();
+    let at = labels.iter().position(|m| *m >= month)?;
+    let season: Vec<f64> = labels
+        .iter()
+        .map(|l| l.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1.0))
+        .collect();
+    let data = its::ItsData {
+        counts: s136.to_vec(),
+        intervention: at,
+        exposure: None,
+        season: Some(season),
+        period: 12.0,
+    };
+    let opts = its::ItsOptions {
+        harmonics: if labels.len() >= 24 { 2 } else { 0 },
+        ..Default::default()
+    };
+    let date = change.date.format("%d/%m/%Y").to_string();
+    match its::fit(&data, &opts) {
+        Ok(r) => Some(ItsView {
+            change: change.description.clone(),
+            date,
+            chart: concordat_insight::chart::its_chart(
+                "Section 136 detentions per month: observed, fitted and without the change",
+                labels,
+                s136,
+                &r.fitted,
+                &r.counterfactual,
+                at,
+            ),
+            level: format!(
+                "{:.2} (95% confidence interval {:.2} to {:.2})",
+                r.level_change.estimate, r.level_change.lower, r.level_change.upper
+            ),
+            averted: format!(
+                "{:.0} (95% confidence interval {:.0} to {:.0}) of {:.0} expected without the change",
+                r.events_averted.estimate,
+                r.events_averted.lower,
+                r.events_averted.upper,
+                r.events_averted.counterfactual_after
+            ),
+            warnings: r.warnings,
+        }),
+        Err(e) => Some(ItsView {
+            change: change.description.clone(),
+            date,
+            chart: String::new(),
+            level: String::new(),
+            averted: String::new(),
+            warnings: vec![e.to_string()],
+        }),
+    }
 }
 
 fn spc_svg(
@@ -732,6 +818,11 @@ pub async fn dashboard(State(state): St, s: Signed) -> Response {
         &contacts,
         concordat_insight::spc::Improvement::Neutral,
     );
+    let its = match state.app.service_change().await {
+        Ok(Some(change)) => its_view(&labels, &s136, &change),
+        Ok(None) => None,
+        Err(e) => return WebError::html(e).into_response(),
+    };
     let rows = months
         .into_iter()
         .map(|m| MonthRow {
@@ -748,6 +839,7 @@ pub async fn dashboard(State(state): St, s: Signed) -> Response {
             s136_chart,
             contacts_chart,
             s136_summary,
+            its,
         },
     )
 }
