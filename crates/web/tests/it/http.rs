@@ -64,6 +64,11 @@ async fn sign_in_reaches_the_home_page_with_security_headers() {
             send(&t.router, get("/readyz", &[])).await.status,
             StatusCode::OK
         );
+        // The partnership dashboard: SPC charts (accessible SVG) and the figures as a table.
+        let dash = send(&t.router, get("/dashboard", &[&session])).await;
+        assert_eq!(dash.status, StatusCode::OK);
+        assert!(dash.body.contains("<svg") && dash.body.contains("<title>"));
+        assert!(dash.body.contains("The figures as a table"));
     }
 }
 
