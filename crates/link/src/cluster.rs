@@ -89,13 +89,35 @@ where
             pieces.push(g);
         }
     }
+    // Links inside each piece, so that average linkage reuses the scores already computed and
+    // skips pieces where every pair is linked (average linkage would keep them whole).
+    let mut piece_of = vec![u32::MAX; n];
+    for (i, g) in pieces.iter().enumerate() {
+        for &r in g {
+            piece_of[r as usize] = i as u32;
+        }
+    }
+    let mut piece_edges: Vec<Vec<ScoredPair>> = vec![Vec::new(); pieces.len()];
+    for p in pairs {
+        let (pa, pb) = (piece_of[p.a as usize], piece_of[p.b as usize]);
+        if pa == pb && pa != u32::MAX && pieces[pa as usize].len() >= 3 {
+            piece_edges[pa as usize].push(*p);
+        }
+    }
     let clustered: Vec<Vec<Vec<u32>>> = pieces
         .into_par_iter()
-        .map(|g| {
-            if g.len() < 3 || g.len() > MAX_AVERAGE_LINKAGE * 4 {
+        .zip(piece_edges)
+        .map(|(g, edges)| {
+            let k = g.len();
+            let complete = edges
+                .iter()
+                .filter(|p| f64::from(p.probability) >= threshold)
+                .count()
+                == k * (k - 1) / 2;
+            if !(3..=MAX_AVERAGE_LINKAGE * 4).contains(&k) || complete {
                 vec![g]
             } else {
-                average_linkage(&g, &score, min_average)
+                average_linkage(&g, &edges, &score, min_average)
             }
         })
         .collect();
@@ -157,18 +179,33 @@ fn split_large(members: Vec<u32>, edges: &[ScoredPair], threshold: f64, out: &mu
 }
 
 /// Average-linkage agglomeration within one component.
-fn average_linkage<F>(members: &[u32], score: &F, min_average: f64) -> Vec<Vec<u32>>
+fn average_linkage<F>(
+    members: &[u32],
+    edges: &[ScoredPair],
+    score: &F,
+    min_average: f64,
+) -> Vec<Vec<u32>>
 where
     F: Fn(u32, u32) -> f64,
 {
     let n = members.len();
-    // sum[i][j]: total probability between clusters i and j.
-    let mut sum = vec![0f64; n * n];
+    // sum[i][j]: total probability between clusters i and j; NaN until known.
+    let mut sum = vec![f64::NAN; n * n];
+    let pos: crate::util::FxMap<u32, usize> =
+        members.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+    for e in edges {
+        if let (Some(&i), Some(&j)) = (pos.get(&e.a), pos.get(&e.b)) {
+            sum[i * n + j] = f64::from(e.probability);
+            sum[j * n + i] = f64::from(e.probability);
+        }
+    }
     for i in 0..n {
         for j in i + 1..n {
-            let p = score(members[i], members[j]);
-            sum[i * n + j] = p;
-            sum[j * n + i] = p;
+            if sum[i * n + j].is_nan() {
+                let p = score(members[i], members[j]);
+                sum[i * n + j] = p;
+                sum[j * n + i] = p;
+            }
         }
     }
     let mut size = vec![1usize; n];

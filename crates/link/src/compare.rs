@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 /// A packed comparison vector.
 pub type Gamma = u64;
 
-/// Most comparisons a model can hold (4 bits each in a `u64`).
-pub const MAX_COMPARISONS: usize = 16;
+/// Most comparisons a model can hold (4 bits each in a `u64`; the top 8 bits carry the
+/// blocking-rule mask of a candidate pair).
+pub const MAX_COMPARISONS: usize = 14;
 
 /// What a comparison compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -242,80 +243,108 @@ impl<'a> Comparer<'a> {
 
     /// The comparison vector of records `a` and `b`.
     pub fn gamma(&self, a: usize, b: usize) -> Gamma {
-        let r = &self.ds.records;
-        // Forename and surname written the other way round in one record.
-        let swapped = r.first[a] != 0
-            && r.surname[a] != 0
-            && r.first[a] != r.first[b]
-            && r.first[a] == r.surname[b]
-            && r.surname[a] == r.first[b];
         let mut g: Gamma = 0;
+        let (mut first_k, mut surname_k) = (None, None);
         for (k, &kind) in self.kinds.iter().enumerate() {
-            let l = if swapped && matches!(kind, CompareKind::FirstName | CompareKind::Surname) {
-                1
-            } else {
-                self.level_of(kind, a, b)
-            };
-            g |= Gamma::from(l) << (4 * k);
+            match kind {
+                CompareKind::FirstName => first_k = Some(k),
+                CompareKind::Surname => surname_k = Some(k),
+                _ => {}
+            }
+            g |= Gamma::from(self.level_of(kind, a, b)) << (4 * k);
+        }
+        // Forename and surname written the other way round in one record: when one name
+        // matches across, compare both across and keep that reading if it agrees better.
+        if let (Some(fk), Some(sk)) = (first_k, surname_k) {
+            let r = &self.ds.records;
+            let cross = (r.first[a] != 0 && r.first[a] == r.surname[b])
+                || (r.surname[a] != 0 && r.surname[a] == r.first[b]);
+            if cross {
+                let (lf, ls) = (level(g, fk), level(g, sk));
+                let nick_sa = standardise::nickname_groups(self.s(r.surname[a]));
+                let cf = self.first_level(
+                    (r.surname[a], nick_sa, r.surname_sdx[a]),
+                    (r.first[b], r.first_nick[b], r.first_sdx[b]),
+                );
+                let cs = self.surname_level(
+                    (r.first[a], r.first_sdx[a]),
+                    (r.surname[b], r.surname_sdx[b]),
+                );
+                if cf > 0 && cs > 0 && (lf == 0 || ls == 0 || cf + cs < lf + ls) {
+                    g &= !((0xf << (4 * fk)) | (0xf << (4 * sk)));
+                    g |= (Gamma::from(cf) << (4 * fk)) | (Gamma::from(cs) << (4 * sk));
+                }
+            }
         }
         g
+    }
+
+    /// Forename levels for (symbol, nickname groups, Soundex) of each side.
+    fn first_level(&self, (x, nx, sx): (Sym, u128, u32), (y, ny, sy): (Sym, u128, u32)) -> u8 {
+        if x == 0 || y == 0 {
+            return 0;
+        }
+        if x == y {
+            return 1;
+        }
+        if nx & ny != 0 {
+            return 2;
+        }
+        let sim = jaro_winkler(self.s(x), self.s(y));
+        if sim >= 0.92 {
+            3
+        } else if sx == sy {
+            4
+        } else if sim >= 0.8 {
+            5
+        } else {
+            6
+        }
+    }
+
+    /// Surname levels for (symbol, Soundex) of each side.
+    fn surname_level(&self, (x, dx): (Sym, u32), (y, dy): (Sym, u32)) -> u8 {
+        if x == 0 || y == 0 {
+            return 0;
+        }
+        if x == y {
+            return 1;
+        }
+        let (sx, sy) = (self.s(x), self.s(y));
+        let sim = jaro_winkler(sx, sy);
+        if sim >= 0.92 {
+            return 2;
+        }
+        // One part of a double-barrelled name, allowing a typo in it.
+        let part = |long: &str, short: &str| {
+            long.contains(' ')
+                && long
+                    .split(' ')
+                    .any(|w| w == short || jaro_winkler(w, short) >= 0.92)
+        };
+        if part(sx, sy) || part(sy, sx) {
+            3
+        } else if dx == dy {
+            4
+        } else if sim >= 0.8 {
+            5
+        } else {
+            6
+        }
     }
 
     /// The level reached by one comparison (0 when either side is missing).
     pub fn level_of(&self, kind: CompareKind, a: usize, b: usize) -> u8 {
         let r = &self.ds.records;
         match kind {
-            CompareKind::FirstName => {
-                let (x, y) = (r.first[a], r.first[b]);
-                if x == 0 || y == 0 {
-                    return 0;
-                }
-                if x == y {
-                    return 1;
-                }
-                let (ca, cb) = (r.first_canon[a], r.first_canon[b]);
-                if (ca != 0 && (ca == cb || ca == y || cb == x))
-                    || standardise::nickname_match(self.s(x), self.s(y))
-                {
-                    return 2;
-                }
-                let sim = jaro_winkler(self.s(x), self.s(y));
-                if sim >= 0.92 {
-                    3
-                } else if r.first_sdx[a] == r.first_sdx[b] {
-                    4
-                } else if sim >= 0.8 {
-                    5
-                } else {
-                    6
-                }
-            }
-            CompareKind::Surname => {
-                let (x, y) = (r.surname[a], r.surname[b]);
-                if x == 0 || y == 0 {
-                    return 0;
-                }
-                if x == y {
-                    return 1;
-                }
-                let (sx, sy) = (self.s(x), self.s(y));
-                let sim = jaro_winkler(sx, sy);
-                if sim >= 0.92 {
-                    return 2;
-                }
-                let part = |long: &str, short: &str| {
-                    long.contains(' ') && long.split(' ').any(|w| w == short)
-                };
-                if part(sx, sy) || part(sy, sx) {
-                    3
-                } else if r.surname_sdx[a] == r.surname_sdx[b] {
-                    4
-                } else if sim >= 0.8 {
-                    5
-                } else {
-                    6
-                }
-            }
+            CompareKind::FirstName => self.first_level(
+                (r.first[a], r.first_nick[a], r.first_sdx[a]),
+                (r.first[b], r.first_nick[b], r.first_sdx[b]),
+            ),
+            CompareKind::Surname => self.surname_level(
+                (r.surname[a], r.surname_sdx[a]),
+                (r.surname[b], r.surname_sdx[b]),
+            ),
             CompareKind::Dob => {
                 let (x, y) = (r.dob[a], r.dob[b]);
                 if x == 0 || y == 0 {

@@ -79,7 +79,7 @@ impl Default for LinkConfig {
             max_block_size: 5_000,
             threshold: 0.9,
             cluster: ClusterMethod::Strict,
-            u_samples: 2_000_000,
+            u_samples: 1_000_000,
             em_iterations: 50,
             prior: None,
             term_frequency: true,

@@ -13,17 +13,21 @@ use std::path::{Path, PathBuf};
 pub type Sym = u32;
 
 /// String interner: each distinct standardised value is stored once and compared as an integer.
+/// The texts sit end to end in one buffer, so resolving symbols during comparisons touches
+/// few cache lines.
 #[derive(Debug, Clone)]
 pub struct Interner {
     map: FxMap<Box<str>, Sym>,
-    strings: Vec<Box<str>>,
+    data: String,
+    spans: Vec<(u32, u32)>,
 }
 
 impl Default for Interner {
     fn default() -> Self {
         Self {
             map: FxMap::default(),
-            strings: vec!["".into()],
+            data: String::new(),
+            spans: vec![(0, 0)],
         }
     }
 }
@@ -37,8 +41,10 @@ impl Interner {
         if let Some(&k) = self.map.get(s) {
             return k;
         }
-        let k = self.strings.len() as Sym;
-        self.strings.push(s.into());
+        let k = self.spans.len() as Sym;
+        let start = self.data.len() as u32;
+        self.data.push_str(s);
+        self.spans.push((start, self.data.len() as u32));
         self.map.insert(s.into(), k);
         k
     }
@@ -47,14 +53,18 @@ impl Interner {
         self.map.get(s).copied()
     }
     /// The text of a symbol ("" for missing).
+    #[inline]
     pub fn resolve(&self, k: Sym) -> &str {
-        self.strings.get(k as usize).map_or("", |s| s)
+        self.spans
+            .get(k as usize)
+            .and_then(|&(a, b)| self.data.get(a as usize..b as usize))
+            .unwrap_or("")
     }
     pub fn len(&self) -> usize {
-        self.strings.len()
+        self.spans.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.strings.len() <= 1
+        self.spans.len() <= 1
     }
 }
 
@@ -190,6 +200,8 @@ pub struct Records {
     pub first: Vec<Sym>,
     /// The formal name a nickname stands for, interned; 0 when not in the nickname table.
     pub first_canon: Vec<Sym>,
+    /// Nickname groups of the forename ([`standardise::nickname_groups`]).
+    pub first_nick: Vec<u128>,
     /// Soundex packed into a `u32`; 0 when missing.
     pub first_sdx: Vec<u32>,
     pub surname: Vec<Sym>,
@@ -376,6 +388,8 @@ impl Builder {
         r.ids.push(id);
         r.source.push(source);
         r.first_sdx.push(sdx(&st.first));
+        r.first_nick
+            .push(st.first.as_deref().map_or(0, standardise::nickname_groups));
         r.surname_sdx.push(sdx(&st.surname));
         r.first_canon.push(
             st.first

@@ -87,6 +87,11 @@ pub struct RuleTraining {
 
 const FORMAT: &str = "concordat-link-model/1";
 
+/// Smallest m EM may give a level: data errors happen even where the sample shows none (a
+/// phone number changes, a sex is recorded wrongly), so no level may rule a match out entirely.
+/// It caps the evidence against a match from one comparison at about -11 bits.
+const M_FLOOR: f64 = 5e-4;
+
 fn initial_m(n_levels: usize) -> Vec<f64> {
     // Most matches agree exactly; the rest spread over the lower levels, least on "else".
     let mut m = vec![0.0; n_levels];
@@ -365,42 +370,65 @@ fn u_from_counts(kinds: &[CompareKind], counts: &[[u64; 16]]) -> Vec<Vec<f64>> {
 /// Histogram of (comparison vector, rule mask) over all blocked pairs.
 pub(crate) type Histogram = FxMap<(Gamma, u8), u64>;
 
-pub(crate) fn blocked_histogram(
+/// A candidate pair with its comparison vector; the top 8 bits of `g` hold the mask of the
+/// blocking rules that generate it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub a: u32,
+    pub b: u32,
+    pub g: u64,
+}
+
+impl Candidate {
+    #[inline]
+    pub fn gamma(self) -> Gamma {
+        self.g & ((1 << 56) - 1)
+    }
+    #[inline]
+    pub fn mask(self) -> u8 {
+        (self.g >> 56) as u8
+    }
+}
+
+/// Compares every candidate pair once, in parallel. The vectors are kept so that training and
+/// scoring do not compare the pairs again (16 bytes a pair).
+pub fn compare_candidates(
     ds: &Dataset,
     kinds: &[CompareKind],
     blocking: &Blocking,
     bar: &indicatif::ProgressBar,
-) -> Histogram {
+) -> Vec<Vec<Candidate>> {
     let cmp = Comparer::new(ds, kinds);
-    blocking
-        .fold_pairs(
-            || (Histogram::default(), 0u64),
-            |(h, n), a, b, mask| {
-                *h.entry((cmp.gamma(a as usize, b as usize), mask))
-                    .or_insert(0) += 1;
-                *n += 1;
-                if *n % 65_536 == 0 {
-                    bar.inc(65_536);
-                }
-            },
-            |(mut x, n1), (y, n2)| {
-                if x.len() < y.len() {
-                    return merge_into(y, x, n1 + n2);
-                }
-                for (k, v) in y {
-                    *x.entry(k).or_insert(0) += v;
-                }
-                (x, n1 + n2)
-            },
-        )
-        .0
+    let done = std::sync::atomic::AtomicU64::new(0);
+    blocking.map_pairs(|a, b, mask| {
+        if done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 65_536 == 65_535 {
+            bar.inc(65_536);
+        }
+        Candidate {
+            a,
+            b,
+            g: cmp.gamma(a as usize, b as usize) | (u64::from(mask) << 56),
+        }
+    })
 }
 
-fn merge_into(mut big: Histogram, small: Histogram, n: u64) -> (Histogram, u64) {
-    for (k, v) in small {
-        *big.entry(k).or_insert(0) += v;
-    }
-    (big, n)
+pub(crate) fn blocked_histogram(cands: &[Vec<Candidate>]) -> Histogram {
+    cands
+        .par_iter()
+        .map(|chunk| {
+            let mut h = Histogram::default();
+            for c in chunk {
+                *h.entry((c.gamma(), c.mask())).or_insert(0) += 1;
+            }
+            h
+        })
+        .reduce(Histogram::default, |x, y| {
+            let (mut big, small) = if x.len() >= y.len() { (x, y) } else { (y, x) };
+            for (k, v) in small {
+                *big.entry(k).or_insert(0) += v;
+            }
+            big
+        })
 }
 
 /// Result of EM on one rule's pairs.
@@ -429,8 +457,9 @@ fn em(
         let mut m_acc: Vec<Vec<f64>> = kinds.iter().map(|k| vec![0.0; k.labels().len()]).collect();
         let mut match_total = 0.0;
         let mut total = 0.0;
+        let table = log_ratios(&m, u, skip);
         for &(g, c) in patterns {
-            let p = posterior(g, lambda, &m, u, skip);
+            let p = posterior_t(g, lambda, &table);
             match_total += c * p;
             total += c;
             for k in 0..kinds.len() {
@@ -454,7 +483,7 @@ fn em(
                 }
                 for (l, v) in m_acc[k].iter().enumerate() {
                     // A floor keeps every level possible for matches: a typo is never impossible.
-                    let nv = (v / s).max(1e-5);
+                    let nv = (v / s).max(M_FLOOR);
                     change = change.max((nv - m[k][l]).abs());
                     m[k][l] = nv;
                 }
@@ -475,58 +504,59 @@ fn em(
     }
 }
 
-fn posterior(g: Gamma, lambda: f64, m: &[Vec<f64>], u: &[Vec<f64>], skip: &[bool]) -> f64 {
-    let mut log_bf = 0.0;
-    for k in 0..m.len() {
-        let l = level(g, k);
-        if l > 0 && !skip[k] {
-            log_bf += (m[k][l as usize - 1] / u[k][l as usize - 1]).ln();
-        }
+/// ln(m/u) per comparison and level (index 0 = null = 0; skipped comparisons all 0), so that
+/// each pattern's posterior is a sum of table lookups rather than of logarithms.
+fn log_ratios(m: &[Vec<f64>], u: &[Vec<f64>], skip: &[bool]) -> Vec<[f64; 16]> {
+    m.iter()
+        .zip(u)
+        .zip(skip)
+        .map(|((mk, uk), &sk)| {
+            let mut t = [0f64; 16];
+            if !sk {
+                for (l, (mv, uv)) in mk.iter().zip(uk).enumerate().take(15) {
+                    t[l + 1] = (mv / uv).ln();
+                }
+            }
+            t
+        })
+        .collect()
+}
+
+#[inline]
+fn posterior_t(g: Gamma, lambda: f64, table: &[[f64; 16]]) -> f64 {
+    let mut log_odds = (lambda / (1.0 - lambda)).ln();
+    for (k, t) in table.iter().enumerate() {
+        log_odds += t[level(g, k) as usize];
     }
-    let log_odds = (lambda / (1.0 - lambda)).ln() + log_bf;
     1.0 / (1.0 + (-log_odds).exp())
 }
 
 /// Labelled matches used for supervised m: levels counted over blocked pairs whose truth
 /// labels agree.
-fn m_from_truth(
-    ds: &Dataset,
-    kinds: &[CompareKind],
-    blocking: &Blocking,
-    truth: &[Sym],
-) -> Vec<Vec<f64>> {
-    let cmp = Comparer::new(ds, kinds);
-    let counts = blocking.fold_pairs(
-        || vec![[0u64; 16]; kinds.len()],
-        |acc, a, b, _| {
-            let (ta, tb) = (truth[a as usize], truth[b as usize]);
-            if ta != 0 && ta == tb {
-                let g = cmp.gamma(a as usize, b as usize);
-                for (k, row) in acc.iter_mut().enumerate() {
-                    row[level(g, k) as usize] += 1;
-                }
+fn m_from_truth(kinds: &[CompareKind], cands: &[Vec<Candidate>], truth: &[Sym]) -> Vec<Vec<f64>> {
+    let mut counts = vec![[0u64; 16]; kinds.len()];
+    for c in cands.iter().flatten() {
+        let (ta, tb) = (truth[c.a as usize], truth[c.b as usize]);
+        if ta != 0 && ta == tb {
+            for (k, row) in counts.iter_mut().enumerate() {
+                row[level(c.g, k) as usize] += 1;
             }
-        },
-        |mut x, y| {
-            for (a, b) in x.iter_mut().zip(y) {
-                for l in 0..16 {
-                    a[l] += b[l];
-                }
-            }
-            x
-        },
-    );
+        }
+    }
     // The same smoothing as u: labelled data rarely shows every typo.
     u_from_counts(kinds, &counts)
 }
 
 /// Trains a model on a dataset: u from random pairs, m by EM per blocking rule (or from the
 /// truth column when `supervised`), prior from the rules' estimated matches and recall.
+// The inputs are distinct things the caller already holds; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn train(
     ds: &Dataset,
     cfg: &LinkConfig,
     kinds: &[CompareKind],
     blocking: &Blocking,
+    cands: &[Vec<Candidate>],
     link_only: bool,
     supervised: bool,
     progress: &crate::progress::Progress,
@@ -543,12 +573,10 @@ pub(crate) fn train(
         ));
     }
     let u = u_from_counts(kinds, &counts);
-    let bar = progress.bar("training", Some(blocking.total_rule_pairs()));
-    let hist = blocked_histogram(ds, kinds, blocking, &bar);
-    bar.finish_and_clear();
+    let hist = blocked_histogram(cands);
 
     let m_sup = if supervised {
-        Some(m_from_truth(ds, kinds, blocking, &ds.records.truth))
+        Some(m_from_truth(kinds, cands, &ds.records.truth))
     } else {
         None
     };
@@ -625,22 +653,32 @@ pub(crate) fn train(
     // also generates. In supervised mode the truth says which pairs match.
     let total = total_pairs(ds, link_only);
     let mut estimates = Vec::new();
+    // Expected matches per rule s, split by which other rules also generate them:
+    // by_mask[s][r] = matches among s's pairs that rule r generates too.
+    let mut den_s = vec![0f64; n_rules];
+    let mut by_mask = vec![vec![0f64; n_rules]; n_rules];
+    for (s, (fit, skip)) in fits.iter().enumerate() {
+        let table = log_ratios(&m, &u, skip);
+        for (&(g, mask), &c) in &hist {
+            if mask & (1 << s) == 0 {
+                continue;
+            }
+            let p = posterior_t(g, fit.lambda, &table) * c as f64;
+            den_s[s] += p;
+            for (r, v) in by_mask[s].iter_mut().enumerate() {
+                if mask & (1 << r) != 0 {
+                    *v += p;
+                }
+            }
+        }
+    }
     for r in 0..n_rules {
         let mut num = 0.0;
         let mut den = 0.0;
-        for (s, (fit, skip)) in fits.iter().enumerate() {
-            if s == r {
-                continue;
-            }
-            for (&(g, mask), &c) in &hist {
-                if mask & (1 << s) == 0 {
-                    continue;
-                }
-                let p = posterior(g, fit.lambda, &m, &u, skip) * c as f64;
-                den += p;
-                if mask & (1 << r) != 0 {
-                    num += p;
-                }
+        for s in 0..n_rules {
+            if s != r {
+                num += by_mask[s][r];
+                den += den_s[s];
             }
         }
         let recall = if den > 0.0 {

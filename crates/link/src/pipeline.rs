@@ -8,6 +8,7 @@ use crate::dataset::{Dataset, FileReport, QualityCounts};
 use crate::error::{LinkError, Result};
 use crate::model::{self, Model, Scorer};
 use crate::progress::Progress;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -122,11 +123,15 @@ pub(crate) fn estimate_model_with_progress(
         cfg.max_block_size,
         mode == Mode::LinkOnly,
     )?;
+    let bar = progress.bar("comparing", Some(blocking.total_rule_pairs()));
+    let cands = model::compare_candidates(ds, &kinds, &blocking, &bar);
+    bar.finish_and_clear();
     model::train(
         ds,
         cfg,
         &kinds,
         &blocking,
+        &cands,
         mode == Mode::LinkOnly,
         supervised,
         progress,
@@ -162,48 +167,57 @@ pub fn run(
     let link_only = mode == Mode::LinkOnly;
     let blocking = Blocking::build(ds, rules_for(ds, cfg)?, cfg.max_block_size, link_only)?;
     lap("blocking", &mut t);
+    let kinds = match model {
+        Some(m) => m.kinds_for(ds)?,
+        None => CompareKind::for_dataset(ds),
+    };
+    let bar = progress.bar("comparing", Some(blocking.total_rule_pairs()));
+    let cands = model::compare_candidates(ds, &kinds, &blocking, &bar);
+    bar.finish_and_clear();
+    lap("comparing", &mut t);
     let model = match model {
         Some(m) => m.clone(),
-        None => {
-            let kinds = CompareKind::for_dataset(ds);
-            model::train(ds, cfg, &kinds, &blocking, link_only, false, progress)?
-        }
+        None => model::train(
+            ds, cfg, &kinds, &blocking, &cands, link_only, false, progress,
+        )?,
     };
     lap("training", &mut t);
-    let kinds = model.kinds_for(ds)?;
     let scorer = Scorer::new(ds, &model, &kinds);
-    let bar = progress.bar("scoring", Some(blocking.total_rule_pairs()));
     let threshold = cfg.threshold;
-    let (mut pairs, compared, prob_sum, new_per_rule) = blocking.fold_pairs(
-        || (Vec::new(), 0u64, 0f64, [0u64; 8]),
-        |(kept, n, sum, per_rule), a, b, mask| {
-            let (_, w) = scorer.score(a as usize, b as usize);
-            let p = model::probability(w);
-            *n += 1;
-            *sum += p;
-            per_rule[mask.trailing_zeros() as usize & 7] += 1;
-            if *n % 65_536 == 0 {
-                bar.inc(65_536);
+    let (mut pairs, compared, prob_sum, new_per_rule) = cands
+        .par_iter()
+        .map(|chunk| {
+            let mut kept = Vec::new();
+            let mut sum = 0f64;
+            let mut per_rule = [0u64; 8];
+            for c in chunk {
+                let w = scorer.weight_of(c.gamma(), c.a as usize);
+                let p = model::probability(w);
+                sum += p;
+                per_rule[c.mask().trailing_zeros() as usize & 7] += 1;
+                if p >= threshold {
+                    kept.push(ScoredPair {
+                        a: c.a,
+                        b: c.b,
+                        weight: w as f32,
+                        probability: p as f32,
+                    });
+                }
             }
-            if p >= threshold {
-                kept.push(ScoredPair {
-                    a,
-                    b,
-                    weight: w as f32,
-                    probability: p as f32,
-                });
-            }
-        },
-        |(mut k1, n1, s1, r1), (k2, n2, s2, r2)| {
-            k1.extend(k2);
-            let mut r = r1;
-            for (x, y) in r.iter_mut().zip(r2) {
-                *x += y;
-            }
-            (k1, n1 + n2, s1 + s2, r)
-        },
-    );
-    bar.finish_and_clear();
+            (kept, chunk.len() as u64, sum, per_rule)
+        })
+        .reduce(
+            || (Vec::new(), 0u64, 0f64, [0u64; 8]),
+            |(mut k1, n1, s1, r1), (k2, n2, s2, r2)| {
+                k1.extend(k2);
+                let mut r = r1;
+                for (x, y) in r.iter_mut().zip(r2) {
+                    *x += y;
+                }
+                (k1, n1 + n2, s1 + s2, r)
+            },
+        );
+    drop(cands);
     pairs.sort_unstable_by_key(|p| (p.a, p.b));
     lap("scoring", &mut t);
 

@@ -473,6 +473,19 @@ pub fn canonical_forename(name: &str) -> Option<&'static str> {
     None
 }
 
+/// The nickname groups a standardised forename belongs to, as a bit set over the table's
+/// entries (0 when it is in none). Two names are nickname variants when their sets intersect,
+/// which costs one AND per comparison instead of a table scan.
+pub fn nickname_groups(name: &str) -> u128 {
+    let mut set = 0u128;
+    for (i, (formal, nicks)) in NICKNAMES.iter().enumerate().take(128) {
+        if *formal == name || nicks.contains(&name) {
+            set |= 1 << i;
+        }
+    }
+    set
+}
+
 /// Whether two standardised forenames are nickname variants of one another.
 pub fn nickname_match(a: &str, b: &str) -> bool {
     if a == b {
