@@ -257,6 +257,29 @@ pub fn grid_areas(
     Ok(())
 }
 
+/// Longest span binned into hours (20 years): beyond it a mistyped year is far more likely than
+/// real data, and the hourly table would take gigabytes.
+pub const MAX_SPAN_HOURS: i64 = 20 * 8766;
+
+/// Refuses files whose incidents span more than [`MAX_SPAN_HOURS`], naming the extremes.
+pub fn check_span(incidents: &[Incident], path: &Path) -> Result<(), InputError> {
+    let (Some(first), Some(last)) = (
+        incidents.iter().map(|i| i.time).min(),
+        incidents.iter().map(|i| i.time).max(),
+    ) else {
+        return Ok(());
+    };
+    if (last - first).num_hours() > MAX_SPAN_HOURS {
+        return Err(InputError::Unusable {
+            path: path.to_path_buf(),
+            message: format!(
+                "incidents run from {first} to {last}, more than 20 years: check for a mistyped date"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Hour 0 of the week is Monday 00:00–01:00; hour 167 is Sunday 23:00–24:00.
 pub fn hour_of_week(t: NaiveDateTime) -> usize {
     t.weekday().num_days_from_monday() as usize * 24 + t.hour() as usize
@@ -282,7 +305,11 @@ impl HourlyCounts {
         let last = incidents.iter().map(|i| i.time).max()?;
         let start = first.date().and_hms_opt(0, 0, 0)?;
         let end = last.date().succ_opt()?.and_hms_opt(0, 0, 0)?;
-        let hours = usize::try_from((end - start).num_hours()).ok()?;
+        let span = (end - start).num_hours();
+        if span > MAX_SPAN_HOURS + 48 {
+            return None;
+        }
+        let hours = usize::try_from(span).ok()?;
         let mut areas: Vec<String> = incidents
             .iter()
             .map(|i| i.area.clone().unwrap_or_else(|| "all".to_string()))
@@ -394,6 +421,14 @@ mod tests {
         assert_eq!(areas, vec!["r00c00", "r01c01", "r00c01"]);
         assert!(grid_areas(&mut rows, 0, Path::new("t.csv")).is_err());
         let mut no_xy = read("time\n2024-03-04 00:30\n").unwrap();
+        let typo = read("time\n2024-03-04 00:30\n1924-03-04 00:30\n").unwrap();
+        assert!(
+            check_span(&typo, Path::new("t.csv"))
+                .unwrap_err()
+                .to_string()
+                .contains("1924-03-04")
+        );
+        assert!(HourlyCounts::from_incidents(&typo).is_none());
         assert!(grid_areas(&mut no_xy, 2, Path::new("t.csv")).is_err());
     }
 

@@ -235,6 +235,9 @@ pub fn run(args: Args) -> ExitCode {
     {
         return fail(e);
     }
+    if let Err(e) = incidents::check_span(&incidents, &args.input) {
+        return fail(e);
+    }
     let Some(counts) = HourlyCounts::from_incidents(&incidents) else {
         return fail(format!(
             "{}: no usable incident times",

@@ -162,6 +162,9 @@ pub fn run(args: Args) -> ExitCode {
     {
         return fail(e);
     }
+    if let Err(e) = incidents::check_span(&incidents, &args.input) {
+        return fail(e);
+    }
     let Some(mut counts) = HourlyCounts::from_incidents(&incidents) else {
         return fail(format!(
             "{}: no usable incident times",
