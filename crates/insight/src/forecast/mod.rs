@@ -328,9 +328,10 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     let chosen = report.get(args.model, "area");
+    let mut out = String::new();
     match args.format {
         Format::Json => {
-            let out = JsonOut {
+            let json = JsonOut {
                 input: args.input.display().to_string(),
                 incidents: incidents.len(),
                 areas: counts.areas.len(),
@@ -343,15 +344,19 @@ pub fn run(args: Args) -> ExitCode {
                 next_week_total_by_hour_of_week: total(&per_area).to_vec(),
                 warnings,
             };
-            match serde_json::to_string_pretty(&out) {
-                Ok(s) => println!("{s}"),
+            match serde_json::to_string_pretty(&json) {
+                Ok(s) => out = s + "\n",
                 Err(e) => return fail(e),
             }
         }
         Format::Csv => {
-            println!("level,model,mae,mase,relative_mae,deviance,mase_median,cells");
+            let _ = writeln!(
+                out,
+                "level,model,mae,mase,relative_mae,deviance,mase_median,cells"
+            );
             for r in &report.scores {
-                println!(
+                let _ = writeln!(
+                    out,
                     "{},{},{},{},{},{},{},{}",
                     r.level,
                     r.model.name(),
@@ -368,27 +373,31 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
         Format::Table => {
-            println!(
+            let _ = writeln!(
+                out,
                 "{} incidents in {} area(s), hourly from {} for {} hours.",
                 incidents.len(),
                 counts.areas.len(),
                 counts.start,
                 counts.hours()
             );
-            println!(
+            let _ = writeln!(
+                out,
                 "Rolling-origin backtest: {} origins every {} h, {} h ahead each; GLM and profile use up to {} weeks of history.",
                 report.origins.len(),
                 cfg.step_hours,
                 cfg.horizon,
                 params.training_weeks
             );
-            println!(
+            let _ = writeln!(
+                out,
                 "MASE: test MAE over in-sample seasonal-naive MAE (below 1 beats the baseline). MASE(median) scores the Poisson median of the same forecast, the point MAE rewards. Deviance: mean Poisson unit deviance, forecasts floored at {}.",
                 backtest::DEVIANCE_FLOOR
             );
-            print!("{}", backtest_table(&report));
+            out.push_str(&backtest_table(&report));
             if let Some(c) = chosen {
-                println!(
+                let _ = writeln!(
+                    out,
                     "Chosen model {}: MASE {:.3} per area-hour, {:.3} for the region total (target below 0.9).",
                     args.model.name(),
                     c.mase,
@@ -397,18 +406,37 @@ pub fn run(args: Args) -> ExitCode {
                         .map_or(f64::NAN, |r| r.mase)
                 );
             }
-            println!(
+            let _ = writeln!(
+                out,
                 "\nNext week from {} ({} model), expected incidents per hour, {label}:",
                 origin_time.format("%a %Y-%m-%d %H:%M"),
                 args.model.name()
             );
-            print!("{}", week_grid(&heat, 1));
+            out.push_str(&week_grid(&heat, 1));
             for w in &warnings {
-                println!("warning: {w}");
+                let _ = writeln!(out, "warning: {w}");
             }
         }
     }
-    ExitCode::SUCCESS
+    crate::forecast::emit(&out)
+}
+
+/// Writes a command's output to stdout. A reader that has gone away (`| head`) is not an error
+/// of ours, so a broken pipe ends quietly instead of panicking as `println!` would.
+pub(crate) fn emit(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cannot write output: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Quotes a CSV field when it needs it.

@@ -515,9 +515,10 @@ pub fn run(args: Args) -> ExitCode {
             return fail(format!("{}: {e}", path.display()));
         }
     }
+    let mut out = String::new();
     match args.format {
         Format::Json => {
-            let out = JsonOut {
+            let json = JsonOut {
                 input: args.input.display().to_string(),
                 incidents: incidents.len(),
                 grid,
@@ -545,15 +546,19 @@ pub fn run(args: Args) -> ExitCode {
                 },
                 note: REPEAT_CALLER_NOTE,
             };
-            match serde_json::to_string_pretty(&out) {
-                Ok(s) => println!("{s}"),
+            match serde_json::to_string_pretty(&json) {
+                Ok(s) => out = s + "\n",
                 Err(e) => return fail(e),
             }
         }
         Format::Csv => {
-            println!("method,hit_rate,pai,pei,hits,events,flagged_cells,flagged_share");
+            let _ = writeln!(
+                out,
+                "method,hit_rate,pai,pei,hits,events,flagged_cells,flagged_share"
+            );
             for s in &report.scores {
-                println!(
+                let _ = writeln!(
+                    out,
                     "{},{},{},{},{},{},{},{}",
                     s.method,
                     s.hit_rate,
@@ -647,7 +652,7 @@ pub fn run(args: Args) -> ExitCode {
                 );
             }
             let _ = writeln!(s, "Note: {REPEAT_CALLER_NOTE}");
-            print!("{s}");
+            out = s;
         }
     }
     if !fit.converged {
@@ -656,7 +661,7 @@ pub fn run(args: Args) -> ExitCode {
             fit.iterations
         );
     }
-    ExitCode::SUCCESS
+    crate::forecast::emit(&out)
 }
 
 #[cfg(test)]

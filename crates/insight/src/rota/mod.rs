@@ -207,9 +207,10 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         1.0
     };
+    let mut out = String::new();
     match args.format {
         Format::Json => {
-            let out = JsonOut {
+            let json = JsonOut {
                 input: args.input.display().to_string(),
                 area: args.area.clone(),
                 model: args.model,
@@ -222,16 +223,17 @@ pub fn run(args: Args) -> ExitCode {
                 greedy_over_exact: ratio,
                 greedy_bound: solve::greedy_bound(),
             };
-            match serde_json::to_string_pretty(&out) {
-                Ok(s) => println!("{s}"),
+            match serde_json::to_string_pretty(&json) {
+                Ok(s) => out = s + "\n",
                 Err(e) => return fail(e),
             }
         }
         Format::Csv => {
-            println!("method,shift,start_hour_of_week,label,demand_in_shift");
+            let _ = writeln!(out, "method,shift,start_hour_of_week,label,demand_in_shift");
             for (name, plan) in [("exact", &exact), ("greedy", &greedy)] {
                 for (i, &s) in plan.starts.iter().enumerate() {
-                    println!(
+                    let _ = writeln!(
+                        out,
                         "{name},{},{s},{},{}",
                         i + 1,
                         shift_label(s, problem.length),
@@ -287,10 +289,10 @@ pub fn run(args: Args) -> ExitCode {
             );
             let _ = writeln!(s, "\nWeekly rota (exact plan):");
             s.push_str(&weekly_table(&problem, &exact));
-            print!("{s}");
+            out = s;
         }
     }
-    ExitCode::SUCCESS
+    crate::forecast::emit(&out)
 }
 
 #[cfg(test)]
