@@ -520,6 +520,36 @@ mod tests {
     }
 
     #[test]
+    fn glm_recovers_a_bank_holiday_effect() {
+        // Day 10 and day 40 are "holidays" with twice the usual rate; counts equal their means.
+        let is_hol = |t: usize| t / 24 == 10 || t / 24 == 40;
+        let rate = |t: usize| (1.0 + (t % 24) as f64 / 12.0) * if is_hol(t) { 2.0 } else { 1.0 };
+        let s = series(12, rate);
+        let hol: Vec<bool> = (0..13 * 168).map(is_hol).collect();
+        let p = ModelParams {
+            glm_ridge: 0.0,
+            ..ModelParams::default()
+        };
+        let f = forecast(ModelKind::PoissonGlm, &s, &hol, 12 * 168, 168, &p).unwrap();
+        assert_eq!(f.not_converged, 0);
+        // Forecast hours are ordinary, so they get the ordinary rate back.
+        for h in [0, 7, 30, 100] {
+            let want = 1.0 + (h % 24) as f64 / 12.0;
+            assert!(
+                (f.mean[0][h] - want).abs() < 1e-3 * want,
+                "{h}: {}",
+                f.mean[0][h]
+            );
+        }
+        let mut hol_next = hol.clone();
+        hol_next[12 * 168..12 * 168 + 24]
+            .iter_mut()
+            .for_each(|h| *h = true);
+        let g = forecast(ModelKind::PoissonGlm, &s, &hol_next, 12 * 168, 168, &p).unwrap();
+        assert!((g.mean[0][5] / f.mean[0][5] - 2.0).abs() < 1e-3);
+    }
+
+    #[test]
     fn profile_shrinks_sparse_areas_towards_region_shape() {
         let start = NaiveDate::from_ymd_opt(2024, 3, 4)
             .unwrap()
