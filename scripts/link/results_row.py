@@ -16,17 +16,19 @@ def parse_time_log(path):
     for part in wall.split(":"):
         secs = secs * 60 + float(part)
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+    # CPU seconds (user + system) are less sensitive than wall time to other jobs on a shared machine.
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([0-9.]+)", text).group(1)) for k in ["User", "System"])
     stages = None
     for line in text.splitlines():
         if line.startswith("{") and '"stages"' in line:
             stages = json.loads(line).get("stages")
-    return secs, rss_kb, stages
+    return secs, rss_kb, cpu, stages
 
 
 def row(dataset, tool, log, eval_path):
-    secs, rss_kb, stages = parse_time_log(log)
+    secs, rss_kb, cpu, stages = parse_time_log(log)
     ev = json.load(open(eval_path))
-    return {"dataset": dataset, "tool": tool, "wall_s": round(secs, 2), "peak_rss_mib": round(rss_kb / 1024),
+    return {"dataset": dataset, "tool": tool, "wall_s": round(secs, 2), "cpu_s": round(cpu, 1), "peak_rss_mib": round(rss_kb / 1024),
             **{k: ev[k] for k in ["records", "pair_precision", "pair_recall", "pair_f1", "cluster_f1",
                                   "people_5plus", "people_5plus_whole"]},
             "stages": stages}
@@ -37,12 +39,12 @@ def table(path):
     for line in open(path):
         r = json.loads(line)
         latest[(r["dataset"], r["tool"])] = r
-    print("| dataset | tool | pair P | pair R | pair F1 | cluster F1 | 5+ found whole | wall s | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| dataset | tool | pair P | pair R | pair F1 | cluster F1 | 5+ found whole | wall s | CPU s | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in latest.values():
         whole = f'{r["people_5plus_whole"]}/{r["people_5plus"]}' if r["people_5plus"] else "-"
         print(f'| {r["dataset"]} | {r["tool"]} | {r["pair_precision"]:.4f} | {r["pair_recall"]:.4f} | '
-              f'{r["pair_f1"]:.4f} | {r["cluster_f1"]:.4f} | {whole} | {r["wall_s"]:.1f} | {r["peak_rss_mib"]} |')
+              f'{r["pair_f1"]:.4f} | {r["cluster_f1"]:.4f} | {whole} | {r["wall_s"]:.1f} | {r.get("cpu_s", float("nan")):.1f} | {r["peak_rss_mib"]} |')
 
 
 if __name__ == "__main__":
