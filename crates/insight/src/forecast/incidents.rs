@@ -396,6 +396,13 @@ mod tests {
     }
 
     #[test]
+    fn spreadsheet_exports_with_bom_and_crlf_read_cleanly() {
+        let rows = read("\u{feff}time,area\r\n2024-03-01 14:05,North\r\n").unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].area.as_deref(), Some("North"));
+    }
+
+    #[test]
     fn bad_cells_name_line_and_column() {
         let err = read("time,area\n2024-03-01 14:05,A\nyesterday,B\n").unwrap_err();
         let msg = err.to_string();
