@@ -221,15 +221,20 @@ fn initial(ds: &Dataset, s: u32) -> u64 {
         .map_or(0, |b| u64::from(b) + 1)
 }
 
-/// The rules used when the config names none: those whose fields are present, from
-/// the examples plus a name-only rule for records without a usable date of birth.
+/// Below this many records the default rules include plain date of birth and name-only
+/// rules: their pairs grow with the square of the data, which is cheap here and buys recall.
+pub const SMALL_DATA: usize = 200_000;
+
+/// The rules used when the config names none: those whose fields are present.
+///
+/// Each rule catches pairs the others miss: a changed surname (date of birth & first initial),
+/// a nickname or forename typo (date of birth & surname Soundex), a wrong date of birth
+/// (postcode & first initial; both Soundexes & birth year), a wrong date of birth after a move
+/// (forename and surname in either order), and phone or email. On small data plain date of
+/// birth and the two Soundexes alone are added; at a million records plain date of birth would
+/// generate about 90 million pairs on its own, so it is left out there.
 pub fn default_rules(ds: &Dataset) -> Vec<BlockingRule> {
-    // Each rule catches the pairs the others miss: a changed surname (dob & first_initial), a
-    // nickname or forename typo (dob & surname_soundex), a wrong date of birth (postcode &
-    // first_initial; names & birth year), a wrong date of birth after a move (first_name &
-    // surname, in either order; phone; email). Plain "dob" would be simpler, but its pairs grow with the square of the data:
-    // at a million records it alone generates about 90 million pairs.
-    let candidates = [
+    let mut candidates = vec![
         "nhs_number",
         "dob & first_initial",
         "dob & surname_soundex",
@@ -239,11 +244,53 @@ pub fn default_rules(ds: &Dataset) -> Vec<BlockingRule> {
         "phone",
         "email",
     ];
-    candidates
+    if ds.len() <= SMALL_DATA {
+        candidates = vec![
+            "nhs_number",
+            "dob",
+            "postcode & first_initial",
+            "surname_soundex & birth_year",
+            "first_soundex & surname_soundex",
+            "names",
+            "phone",
+            "email",
+        ];
+    }
+    let mut rules: Vec<BlockingRule> = candidates
         .iter()
         .filter_map(|t| BlockingRule::parse(t).ok())
         .filter(|r| r.available(ds).unwrap_or(false))
-        .collect()
+        .collect();
+    // House number with town, and with postcode, when those columns exist: they find the
+    // records of one household whose names and dates of birth are all corrupted.
+    let find = |keys: &[&str]| {
+        ds.extra_names.iter().find(|n| {
+            let k: String = n
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            keys.contains(&k.as_str())
+        })
+    };
+    if ds.len() <= SMALL_DATA
+        && let Some(num) = find(&["streetnumber", "housenumber"])
+    {
+        if let Some(town) = find(&["suburb", "town", "city", "locality"]) {
+            rules.push(BlockingRule {
+                text: format!("extra:{num} & extra:{town}"),
+                parts: vec![KeyPart::Extra(num.clone()), KeyPart::Extra(town.clone())],
+            });
+        }
+        if ds.has(Field::Postcode) {
+            rules.push(BlockingRule {
+                text: format!("postcode & extra:{num}"),
+                parts: vec![KeyPart::Postcode, KeyPart::Extra(num.clone())],
+            });
+        }
+    }
+    rules.truncate(8);
+    rules
 }
 
 /// What one rule produced.
