@@ -139,17 +139,31 @@ pub fn read_incidents(path: &Path, columns: &Columns) -> Result<Vec<Incident>, I
 
 /// Reads incidents from any reader; `path` is used only in error messages.
 pub fn read_incidents_from<R: std::io::Read>(
-    reader: R,
+    mut reader: R,
     path: &Path,
     columns: &Columns,
 ) -> Result<Vec<Incident>, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|source| InputError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    // The csv crate numbers records of a CRLF file one line early (see `input::csv_reader`).
+    let fix = u64::from(
+        bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r'),
+    );
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(bytes.as_slice());
     let csv_err = |e: csv::Error| InputError::Csv {
         path: path.to_path_buf(),
-        line: e.position().map_or(0, |p| p.line()),
+        line: crate::input::line_of(e.position(), fix),
         message: e.to_string(),
     };
     let header = rdr.headers().map_err(csv_err)?.clone();
@@ -187,7 +201,7 @@ pub fn read_incidents_from<R: std::io::Read>(
     let mut out = Vec::new();
     for record in rdr.records() {
         let record = record.map_err(csv_err)?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = crate::input::line_of(record.position(), fix);
         let cell = |ix: usize| record.get(ix).unwrap_or("");
         let bad = |ix: usize, message: &str| InputError::BadCell {
             path: path.to_path_buf(),
@@ -400,6 +414,8 @@ mod tests {
         let rows = read("\u{feff}time,area\r\n2024-03-01 14:05,North\r\n").unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].area.as_deref(), Some("North"));
+        let err = read("time,area\r\n2024-03-01 14:05,A\r\nnot a time,B\r\n").unwrap_err();
+        assert!(err.to_string().contains("line 3"), "{err}");
     }
 
     #[test]
