@@ -127,6 +127,40 @@ fn main() {
     if report.glm_not_converged > 0 {
         println!("GLM fits not converged: {}", report.glm_not_converged);
     }
+    // The generator's own expected counts: how close could any forecaster of means get?
+    let truth = synth::expected_counts(&cfg);
+    let index: Vec<Option<usize>> = (0..cfg.areas)
+        .map(|a| {
+            let name = format!("A{:0w$}", a + 1, w = cfg.areas.to_string().len().max(2));
+            counts.areas.iter().position(|x| *x == name)
+        })
+        .collect();
+    assert_eq!(counts.start, cfg.start.and_hms_opt(0, 0, 0).unwrap());
+    let (mut oracle_area, mut naive_area, mut oracle_region, mut naive_region) =
+        (0.0, 0.0, 0.0, 0.0);
+    for origin in backtest::origins(counts.hours(), &bt) {
+        for t in origin..origin + bt.horizon {
+            let (mut y_sum, mut lag_sum, mut mu_sum) = (0.0, 0.0, 0.0);
+            for (a, ix) in index.iter().enumerate() {
+                let (y, lag) = ix.map_or((0.0, 0.0), |i| {
+                    (counts.counts[i][t], counts.counts[i][t - 168])
+                });
+                let mu = truth[a][t];
+                oracle_area += (y - mu).abs();
+                naive_area += (y - lag).abs();
+                y_sum += y;
+                lag_sum += lag;
+                mu_sum += mu;
+            }
+            oracle_region += (y_sum - mu_sum).abs();
+            naive_region += (y_sum - lag_sum).abs();
+        }
+    }
+    println!(
+        "generator's true means (oracle), MAE relative to seasonal naive on the same hours: area {:.3}, region {:.3}",
+        oracle_area / naive_area,
+        oracle_region / naive_region
+    );
     // Keep the profile model's next-week forecast in the build so it is timed too.
     let t = Instant::now();
     let _ = models::forecast(

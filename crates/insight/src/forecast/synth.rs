@@ -154,9 +154,9 @@ struct Component {
     shape: [f64; 168],
 }
 
-/// Generates incidents, sorted by time. Each has an area (`A01`…) and easting/northing.
-pub fn generate(cfg: &SynthConfig) -> Vec<Incident> {
-    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+/// The mixture components, drawn first from the seeded stream so `generate` and
+/// `expected_counts` agree on where the hotspots are.
+fn components(cfg: &SynthConfig, rng: &mut ChaCha8Rng) -> Vec<Component> {
     let side = cfg.side_m;
     let mut comps = Vec::new();
     // Broad background: three population centres, general pattern.
@@ -187,13 +187,93 @@ pub fn generate(cfg: &SynthConfig) -> Vec<Incident> {
             shape: profiles(shapes[k % shapes.len()]),
         });
     }
+    comps
+}
+
+/// Area index of a point (areas are a grid of rectangles; spare grid cells join the last area).
+fn area_index(cfg: &SynthConfig, x: f64, y: f64) -> usize {
+    let side = cfg.side_m;
     let cols = (cfg.areas.max(1) as f64).sqrt().ceil() as usize;
     let rows = cfg.areas.max(1).div_ceil(cols);
-    let area_of = |x: f64, y: f64| {
-        let c = ((x / side * cols as f64) as usize).min(cols - 1);
-        let r = ((y / side * rows as f64) as usize).min(rows - 1);
-        (r * cols + c).min(cfg.areas.max(1) - 1)
-    };
+    let c = ((x / side * cols as f64) as usize).min(cols - 1);
+    let r = ((y / side * rows as f64) as usize).min(rows - 1);
+    (r * cols + c).min(cfg.areas.max(1) - 1)
+}
+
+fn sample_point(comp: &Component, side: f64, rng: &mut ChaCha8Rng) -> (f64, f64) {
+    loop {
+        let x = comp.centre.0 + comp.sigma * normal(rng);
+        let y = comp.centre.1 + comp.sigma * normal(rng);
+        if (0.0..side).contains(&x) && (0.0..side).contains(&y) {
+            return (x, y);
+        }
+    }
+}
+
+/// Spontaneous incidents per hour across the region in hour `t` from the start.
+fn level(cfg: &SynthConfig, t: usize) -> f64 {
+    let start = cfg.start.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let time = start + Duration::hours(t as i64);
+    let years = t as f64 / (365.25 * 24.0);
+    let l = cfg.per_day / 24.0 * (cfg.trend_per_year * years).exp();
+    if is_bank_holiday(time.date()) {
+        l * cfg.holiday_factor
+    } else {
+        l
+    }
+}
+
+/// The generator's own expected incidents per area (`A01`… in order) and hour, repeats included
+/// on average: an "oracle" no forecaster can beat without knowing the individual repeats.
+/// Area shares of each component come from 20,000 Monte Carlo points; repeats follow the
+/// recursion R(t) = θ(1 − q)·A(t), A(t) = q·A(t − 1) + λ(t − 1), q = e^{−1/delay}, which
+/// ignores the 2% of repeats landing in their parent's own hour.
+pub fn expected_counts(cfg: &SynthConfig) -> Vec<Vec<f64>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let comps = components(cfg, &mut rng);
+    let mut mc = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5eed);
+    let n_areas = cfg.areas.max(1);
+    let draws = 20_000u32;
+    let shares: Vec<Vec<f64>> = comps
+        .iter()
+        .map(|c| {
+            let mut v = vec![0.0; n_areas];
+            for _ in 0..draws {
+                let (x, y) = sample_point(c, cfg.side_m, &mut mc);
+                v[area_index(cfg, x, y)] += 1.0 / f64::from(draws);
+            }
+            v
+        })
+        .collect();
+    let hours = cfg.weeks * 168;
+    let start_how =
+        super::incidents::hour_of_week(cfg.start.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let levels: Vec<f64> = (0..hours).map(|t| level(cfg, t)).collect();
+    let q = (-1.0 / cfg.repeat_delay_hours.max(1e-9)).exp();
+    let mut out = vec![vec![0.0; hours]; n_areas];
+    for (a, row) in out.iter_mut().enumerate() {
+        let (mut acc, mut prev) = (0.0, 0.0);
+        for (t, v) in row.iter_mut().enumerate() {
+            let how = (start_how + t) % 168;
+            let bg: f64 = comps
+                .iter()
+                .zip(&shares)
+                .map(|(c, sh)| levels[t] * c.weight * c.shape[how] * sh[a])
+                .sum();
+            acc = q * acc + prev;
+            *v = bg + cfg.repeat_ratio * (1.0 - q) * acc;
+            prev = *v;
+        }
+    }
+    out
+}
+
+/// Generates incidents, sorted by time. Each has an area (`A01`…) and easting/northing.
+pub fn generate(cfg: &SynthConfig) -> Vec<Incident> {
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let side = cfg.side_m;
+    let comps = components(cfg, &mut rng);
+    let area_of = |x: f64, y: f64| area_index(cfg, x, y);
     let start = cfg.start.and_hms_opt(0, 0, 0).unwrap_or_default();
     let hours = cfg.weeks * 168;
     let end = start + Duration::hours(hours as i64);
@@ -201,23 +281,12 @@ pub fn generate(cfg: &SynthConfig) -> Vec<Incident> {
     // (time in hours from start, x, y)
     let mut events: Vec<(f64, f64, f64)> = Vec::new();
     for t in 0..hours {
-        let time = start + Duration::hours(t as i64);
-        let years = t as f64 / (365.25 * 24.0);
-        let mut level = cfg.per_day / 24.0 * (cfg.trend_per_year * years).exp();
-        if is_bank_holiday(time.date()) {
-            level *= cfg.holiday_factor;
-        }
+        let level = level(cfg, t);
         let how = (start_how + t) % 168;
         for comp in &comps {
             let n = poisson(&mut rng, level * comp.weight * comp.shape[how]);
             for _ in 0..n {
-                let (x, y) = loop {
-                    let x = comp.centre.0 + comp.sigma * normal(&mut rng);
-                    let y = comp.centre.1 + comp.sigma * normal(&mut rng);
-                    if (0.0..side).contains(&x) && (0.0..side).contains(&y) {
-                        break (x, y);
-                    }
-                };
+                let (x, y) = sample_point(comp, side, &mut rng);
                 events.push((t as f64 + rng.random::<f64>(), x, y));
             }
         }
@@ -287,6 +356,32 @@ mod tests {
         assert!((1300.0..1900.0).contains(&n), "{n}");
         assert!(a.windows(2).all(|w| w[0].time <= w[1].time));
         assert!(a.iter().all(|i| i.area.is_some() && i.xy.is_some()));
+    }
+
+    #[test]
+    fn expected_counts_match_what_is_generated() {
+        let cfg = SynthConfig {
+            weeks: 8,
+            areas: 4,
+            ..SynthConfig::default()
+        };
+        let expected = expected_counts(&cfg);
+        let got = generate(&cfg);
+        for (a, row) in expected.iter().enumerate() {
+            let name = format!("A{:02}", a + 1);
+            let n = got
+                .iter()
+                .filter(|i| i.area.as_deref() == Some(name.as_str()))
+                .count() as f64;
+            let e: f64 = row.iter().sum();
+            // Poisson noise plus clustering from repeats: allow 4 standard deviations of a
+            // cluster process with mean cluster size 1/(1 − θ).
+            let sd = (e / (1.0 - cfg.repeat_ratio).powi(2)).sqrt();
+            assert!(
+                (n - e).abs() < 4.0 * sd,
+                "{name}: generated {n}, expected {e:.1}"
+            );
+        }
     }
 
     #[test]
