@@ -198,6 +198,41 @@ impl App {
             }))
     }
 
+    /// Crisis contacts of the last `weeks` weeks as (local clock time, neighbourhood): aggregate input for the
+    /// demand forecast and rota on the dashboard. Nobody is identified.
+    pub async fn recent_contact_times(
+        &self,
+        actor: &Actor,
+        weeks: i64,
+    ) -> Result<Vec<(chrono::NaiveDateTime, Option<String>)>, AppError> {
+        require(
+            self,
+            actor,
+            Action::ViewAggregates,
+            &Subject {
+                resource_kind: "aggregate",
+                ..Default::default()
+            },
+        )
+        .await?;
+        let mut tx = self.store.begin().await?;
+        let Some(latest) = tx.contacts_latest().await? else {
+            return Ok(Vec::new());
+        };
+        let since = latest - weeks * 7 * 86_400_000;
+        let rows = tx.contact_times(since).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(ms, area)| {
+                let utc = chrono::DateTime::from_timestamp_millis(ms)?;
+                Some((
+                    utc.with_timezone(&chrono_tz::Europe::London).naive_local(),
+                    area,
+                ))
+            })
+            .collect())
+    }
+
     /// The id of the user with this username, for audit searches by name.
     pub async fn user_id_by_username(&self, username: &str) -> Result<Option<UserId>, AppError> {
         let mut tx = self.store.begin().await?;

@@ -569,6 +569,27 @@ impl Tx {
             .collect()
     }
 
+    /// The latest contact's call time (ms), if any.
+    pub async fn contacts_latest(&mut self) -> Result<Option<i64>> {
+        let r = self
+            .one(self.q("SELECT MAX(called_at) AS t FROM crisis_contacts"))
+            .await?;
+        Ok(r.try_get("t")?)
+    }
+
+    /// Call times (ms) and neighbourhood codes of contacts since `since_ms`, oldest first: the input of demand forecasts.
+    /// No person is identified.
+    pub async fn contact_times(&mut self, since_ms: i64) -> Result<Vec<(i64, Option<String>)>> {
+        let q = self
+            .q("SELECT called_at, neighbourhood FROM crisis_contacts WHERE called_at >= $1 ORDER BY called_at")
+            .bind(since_ms);
+        self.all(q)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("called_at")?, r.try_get("neighbourhood")?)))
+            .collect()
+    }
+
     pub async fn contacts_count(&mut self) -> Result<i64> {
         Ok(self
             .one(self.q("SELECT COUNT(*) AS n FROM crisis_contacts"))

@@ -568,9 +568,6 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
 struct PersonPage {
     layout: Layout,
     p: PersonView,
-    plan: Option<concordat_app::plans::PlanView>,
-    may_edit: bool,
-    consent: Option<concordat_domain::consent::PlanConsent>,
 }
 
 #[derive(Template)]
@@ -586,27 +583,17 @@ fn person_result(
     state: &AppState,
     s: &Signed,
     id: i64,
-    r: Result<concordat_app::plans::PersonLookup, AppError>,
+    r: Result<PersonView, AppError>,
     errors: Vec<FieldError>,
 ) -> Response {
     match r {
-        Ok(l) => {
-            let title = format!("{} {}", l.person.given_name, l.person.family_name);
-            render(
-                if errors.is_empty() {
-                    StatusCode::OK
-                } else {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                },
-                &PersonPage {
-                    layout: Layout::for_session(&title, state, &s.ctx).with_errors(errors),
-                    p: l.person,
-                    plan: l.plan,
-                    may_edit: l.may_edit,
-                    consent: l.consent,
-                },
-            )
-        }
+        Ok(p) => render(
+            StatusCode::OK,
+            &PersonPage {
+                layout: Layout::for_session("Person", state, &s.ctx),
+                p,
+            },
+        ),
         Err(AppError::Denied(reason)) => {
             let role = s.ctx.membership.as_ref().map(|m| m.role);
             let may_break_glass = reason.break_glass_may_override()
@@ -634,13 +621,12 @@ fn person_result(
     }
 }
 
-/// The responder's lookup: identity and the crisis plan sections this actor may see (one audit event).
 pub async fn person(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
     let actor = match s.actor() {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    let r = state.app.person_lookup(&actor, PersonId(id), None).await;
+    let r = state.app.view_person(&actor, PersonId(id), None).await;
     person_result(&state, &s, id, r, vec![])
 }
 
@@ -666,7 +652,7 @@ pub async fn person_break_glass(
         Err(e) => return e.into_response(),
     };
     if form.reason.trim().chars().count() < 10 {
-        let r = state.app.person_lookup(&actor, PersonId(id), None).await;
+        let r = state.app.view_person(&actor, PersonId(id), None).await;
         return person_result(
             &state,
             &s,
@@ -680,7 +666,7 @@ pub async fn person_break_glass(
     }
     let r = state
         .app
-        .person_lookup(&actor, PersonId(id), Some(form.reason.trim()))
+        .view_person(&actor, PersonId(id), Some(form.reason.trim()))
         .await;
     person_result(&state, &s, id, r, vec![])
 }
@@ -702,6 +688,75 @@ struct DashboardPage {
     contacts_chart: String,
     s136_summary: String,
     its: Option<ItsView>,
+    rota: Option<RotaView>,
+}
+
+/// Next week's forecast demand and the triage car shifts that cover most of it.
+struct RotaView {
+    weeks: usize,
+    heat_map: String,
+    cars: usize,
+    shifts: Vec<String>,
+    covered: String,
+    greedy: String,
+    table: String,
+}
+
+/// Forecasts next week's contacts by hour of week (the recency-weighted profile model) and plans `cars`
+/// 8-hour shifts exactly (MILP) and greedily.
+fn rota_view(times: Vec<(chrono::NaiveDateTime, Option<String>)>, cars: usize) -> Option<RotaView> {
+    use concordat_insight::forecast::{self, incidents::HourlyCounts, incidents::Incident, models};
+    use concordat_insight::rota::{self, solve};
+    let incidents: Vec<Incident> = times
+        .into_iter()
+        .map(|(time, area)| Incident {
+            time,
+            area,
+            xy: None,
+        })
+        .collect();
+    let counts = HourlyCounts::from_incidents(&incidents)?;
+    let per_area = forecast::next_week(
+        &counts,
+        models::ModelKind::Profile,
+        &models::ModelParams::default(),
+        true,
+    )
+    .ok()?;
+    let demand = forecast::total(&per_area);
+    let total: f64 = demand.iter().sum();
+    let problem = solve::Problem {
+        demand,
+        shifts: cars,
+        length: 8,
+        start_every: 1,
+    };
+    let exact = solve::exact(&problem).ok()?;
+    let greedy = solve::greedy(&problem).ok()?;
+    let pct = |x: f64| if total > 0.0 { 100.0 * x / total } else { 0.0 };
+    Some(RotaView {
+        weeks: counts.hours() / 168,
+        heat_map: forecast::svg::heat_map(
+            "Forecast crisis contacts next week, by hour and day",
+            "Expected crisis contacts in each hour of a typical week, from the recency-weighted hour-of-week profile model.",
+            &demand,
+            1,
+        ),
+        cars,
+        shifts: exact
+            .starts
+            .iter()
+            .map(|s| rota::shift_label(*s, 8))
+            .collect(),
+        covered: format!(
+            "{:.0} of {:.0} expected contacts ({:.1}%)",
+            exact.covered,
+            total,
+            pct(exact.covered)
+        ),
+        greedy: format!("{:.0} ({:.1}%)", greedy.covered, pct(greedy.covered)),
+        table: rota::weekly_table(&problem, &exact),
+    })
 }
 
 /// The before/after evaluation of monthly s136 detentions around a service change.
@@ -823,6 +878,10 @@ pub async fn dashboard(State(state): St, s: Signed) -> Response {
         Ok(None) => None,
         Err(e) => return WebError::html(e).into_response(),
     };
+    let rota = match state.app.recent_contact_times(&actor, 60).await {
+        Ok(times) => rota_view(times, 2),
+        Err(e) => return WebError::html(e).into_response(),
+    };
     let rows = months
         .into_iter()
         .map(|m| MonthRow {
@@ -840,6 +899,7 @@ pub async fn dashboard(State(state): St, s: Signed) -> Response {
             contacts_chart,
             s136_summary,
             its,
+            rota,
         },
     )
 }
