@@ -101,6 +101,7 @@ pub struct EncodeConfig {
     pub postcode: u32,
     pub address: u32,
     pub nhs_number: u32,
+    pub phone: u32,
     /// Dice similarity at or above which two encodings are linked (the linker's threshold).
     pub threshold: f64,
 }
@@ -113,9 +114,10 @@ impl Default for EncodeConfig {
             dob: 20,
             sex: 4,
             postcode: 8,
-            address: 0,
-            nhs_number: 0,
-            threshold: 0.8,
+            address: 4,
+            nhs_number: 20,
+            phone: 10,
+            threshold: 0.75,
         }
     }
 }

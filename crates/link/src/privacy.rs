@@ -173,6 +173,9 @@ pub fn encode(ds: &Dataset, secret: &Secret, cfg: &EncodeConfig) -> Vec<Encoded>
                     cfg.nhs_number,
                 );
             }
+            if cfg.phone > 0 && r.phone[i] != 0 {
+                set_bits(&mut clk, secret, "phone", s(r.phone[i]), cfg.phone);
+            }
             let sdx = |v: u32| {
                 if v == 0 {
                     String::new()
