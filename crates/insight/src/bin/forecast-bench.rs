@@ -139,6 +139,8 @@ fn main() {
     let (mut oracle_area, mut naive_area, mut oracle_region, mut naive_region) =
         (0.0, 0.0, 0.0, 0.0);
     for origin in backtest::origins(counts.hours(), &bt) {
+        // One hour index reads four series at once (counts, lag, truth): a range is clearest.
+        #[allow(clippy::needless_range_loop)]
         for t in origin..origin + bt.horizon {
             let (mut y_sum, mut lag_sum, mut mu_sum) = (0.0, 0.0, 0.0);
             for (a, ix) in index.iter().enumerate() {
