@@ -75,6 +75,13 @@ pub enum Action {
     ViewAggregates,
     /// See the list of people with repeated crisis contact (support, never sanctions).
     ViewRepeatContactList,
+    /// Create, change or open a crisis contact: the shared record of one response.
+    /// Clinical detail in it (presenting needs, physical health) also needs `ViewPerson(IncidentHistory)`.
+    RecordContact,
+    /// Record or change an s136/s135 episode (detention, places of safety, assessment, extension, outcome).
+    RecordDetention,
+    /// Download the Home Office return and the outcome table: one row per detention, nobody named.
+    ExportReturns,
 }
 
 impl Action {
@@ -91,6 +98,9 @@ impl Action {
             Action::ManageOrganisations => "organisation.manage".into(),
             Action::ViewAggregates => "aggregate.view".into(),
             Action::ViewRepeatContactList => "repeat_contact.view".into(),
+            Action::RecordContact => "contact.record".into(),
+            Action::RecordDetention => "detention.record".into(),
+            Action::ExportReturns => "returns.export".into(),
         }
     }
 }
@@ -336,6 +346,69 @@ pub fn decide(req: &Request<'_>) -> Decision {
             }
         }
         Action::ViewPerson(category) => mfa_gate(user, view_person(req, user, category)),
+        // The people on a response (officer, nurse, paramedic) all write to one shared record:
+        // their own organisation's, or another's that an agreement shares incident records with them.
+        Action::RecordContact => {
+            let may = matches!(
+                role,
+                Role::Responder | Role::TriageClinician | Role::CrisisClinician
+            );
+            if may {
+                mfa_gate(user, shared_write(req, user, DataCategory::IncidentHistory))
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+        // Detention records are kept by health: the place of safety and the clinicians who assess.
+        Action::RecordDetention => {
+            let may = matches!(
+                role,
+                Role::TriageClinician | Role::CrisisClinician | Role::PlaceOfSafetyCoordinator
+            );
+            if may {
+                mfa_gate(user, shared_write(req, user, DataCategory::DetentionRecord))
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+        // Returns name nobody, but hold one row per detention: analysts and coordinators only.
+        Action::ExportReturns => {
+            let may = matches!(
+                role,
+                Role::Analyst | Role::AllianceCoordinator | Role::PlaceOfSafetyCoordinator
+            );
+            if may {
+                mfa_gate(user, allow_role)
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+    }
+}
+
+/// A write to a shared operational record: new (no owner yet) or own organisation's, or another's that an
+/// agreement shares `category` from with the actor's organisation. No break-glass for writes.
+fn shared_write(req: &Request<'_>, user: &UserActor, category: DataCategory) -> Decision {
+    match req.owner_org {
+        None => Decision::Allow {
+            basis: Basis::OwnOrganisation,
+            break_glass: false,
+        },
+        Some(owner) if owner == user.org_id => Decision::Allow {
+            basis: Basis::OwnOrganisation,
+            break_glass: false,
+        },
+        Some(owner) => match req
+            .agreements
+            .iter()
+            .find(|a| a.covers(owner, user.org_id, category))
+        {
+            Some(a) => Decision::Allow {
+                basis: Basis::Agreement(a.legal_basis),
+                break_glass: false,
+            },
+            None => Decision::Deny(DenyReason::NoAgreement),
+        },
     }
 }
 

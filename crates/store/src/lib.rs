@@ -16,6 +16,7 @@ pub mod testing;
 mod tx;
 
 pub use backend::{Backend, ConnectError, ConnectOptionsCfg, Store, redact_url};
+pub use operations::*;
 pub use records::*;
 pub use tx::Tx;
 

@@ -1,22 +1,907 @@
-//! Crisis operations: crisis contacts, the live s136/s135 board, places of safety.
+//! Crisis operations: crisis contacts, the live s136/s135 board, episodes, places of safety, exports.
+//! Thin handlers: parse, one app call, render. Work without JavaScript; warnings are words, never colour alone.
 
 use crate::AppState;
-use crate::pages::Card;
+use crate::error::WebError;
+use crate::extract::Signed;
+use crate::pages::{Card, Layout, St, check_csrf, render};
+use askama::Template;
+use axum::Form;
 use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::{DateTime, NaiveDate, Utc};
+use concordat_app::operations::{
+    BoardRow, ContactForm, ContactView, EpisodeView, ExportKind, Options, PlaceAvailability,
+    contact_options, form_time,
+};
+use concordat_app::{AppError, FieldError};
 use concordat_domain::Role;
+use concordat_domain::mha::{self, london_local};
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// Routes for these pages (merged into the main router).
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
+        .route("/board", get(board))
+        .route("/episodes/new", get(episode_new_form))
+        .route("/episodes", axum::routing::post(episode_create))
+        .route("/episodes/{id}", get(episode).post(episode_record))
+        .route("/contacts", get(contacts).post(contact_create))
+        .route("/contacts/new", get(contact_new_form))
+        .route("/contacts/{id}", get(contact).post(contact_update))
+        .route("/places", get(places))
+        .route("/exports", get(exports))
+        .route("/exports/home-office.csv", get(export_home_office))
+        .route("/exports/outcomes.csv", get(export_outcomes))
 }
 
-/// Navigation links for a role.
-pub(crate) fn nav(_role: Role) -> Vec<(&'static str, &'static str)> {
-    Vec::new()
+fn records_contacts(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Responder | Role::TriageClinician | Role::CrisisClinician
+    )
+}
+
+fn sees_board(role: Role) -> bool {
+    matches!(
+        role,
+        Role::TriageClinician | Role::CrisisClinician | Role::PlaceOfSafetyCoordinator
+    )
+}
+
+fn exports_allowed(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Analyst | Role::AllianceCoordinator | Role::PlaceOfSafetyCoordinator
+    )
+}
+
+/// Navigation links for a role (they hide links; the policy decides access).
+pub(crate) fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
+    let mut nav = Vec::new();
+    if sees_board(role) {
+        nav.push(("/board", "Detentions board"));
+    }
+    if records_contacts(role) {
+        nav.push(("/contacts", "Crisis contacts"));
+    }
+    nav.push(("/places", "Places of safety"));
+    if exports_allowed(role) {
+        nav.push(("/exports", "Returns"));
+    }
+    nav
 }
 
 /// Home-page cards for a role.
-pub(crate) fn cards(_role: Role) -> Vec<Card> {
-    Vec::new()
+pub(crate) fn cards(role: Role) -> Vec<Card> {
+    let mut cards = Vec::new();
+    if sees_board(role) {
+        cards.push(Card {
+            title: "Detentions board",
+            href: "/board",
+            text: "Everyone held under section 136 or 135 now, with the time left on the 24-hour clock, warnings at 4 hours and 1 hour, and overdue welfare checks.",
+        });
+    }
+    if records_contacts(role) {
+        cards.push(Card {
+            title: "Crisis contacts",
+            href: "/contacts",
+            text: "Record a street triage, control-room or advice-line contact in one short form; keep a draft and finish later.",
+        });
+    }
+    cards.push(Card {
+        title: "Places of safety",
+        href: "/places",
+        text: "Places of safety, crisis houses and safe havens: opening hours and how many places are free now.",
+    });
+    if exports_allowed(role) {
+        cards.push(Card {
+            title: "Returns",
+            href: "/exports",
+            text: "Download the Home Office s136 return and the outcome table beside the same period a year earlier.",
+        });
+    }
+    cards
+}
+
+fn ms_local(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map(london_local)
+        .unwrap_or_default()
+}
+
+fn label(list: &[(&str, &str)], code: &str) -> String {
+    list.iter()
+        .find(|(c, _)| *c == code)
+        .map_or_else(|| code.to_string(), |(_, l)| (*l).to_string())
+}
+
+// ---- board -----------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "ops_board.html")]
+struct BoardPage {
+    layout: Layout,
+    rows: Vec<BoardRow>,
+    now: String,
+    may_record: bool,
+}
+
+async fn board(State(state): St, s: Signed) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let now = Utc::now();
+    match state.app.episode_board(&actor, now).await {
+        Ok(rows) => render(
+            StatusCode::OK,
+            &BoardPage {
+                layout: Layout::for_session("Detentions board", &state, &s.ctx),
+                rows,
+                now: london_local(now),
+                may_record: s
+                    .ctx
+                    .membership
+                    .as_ref()
+                    .is_some_and(|m| sees_board(m.role)),
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+// ---- episodes --------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "ops_episode.html")]
+struct EpisodePage {
+    layout: Layout,
+    v: EpisodeView,
+    next_stay: usize,
+    /// `stays[N]` for the next stay, so that the rules' field names match the inputs.
+    stay_prefix: String,
+    now_form: String,
+    steps: Vec<StepLine>,
+    reasons: Vec<(&'static str, &'static str)>,
+    outcomes: Vec<(&'static str, &'static str)>,
+    ranks: Vec<(&'static str, &'static str)>,
+    values: Vec<(String, String)>,
+}
+
+/// A line in the episode's history, in words.
+struct StepLine {
+    when: String,
+    what: String,
+}
+
+impl EpisodePage {
+    fn stay_err(&self, suffix: &str) -> Option<&str> {
+        self.layout
+            .error_for(&format!("{}.{suffix}", self.stay_prefix))
+    }
+
+    fn value_or(&self, field: &str, default: &str) -> String {
+        let v = self.value(field);
+        if v.is_empty() { default.to_string() } else { v }
+    }
+
+    fn minutes(&self, m: &i64) -> String {
+        mha::minutes_text(*m)
+    }
+
+    fn local(&self, t: &DateTime<Utc>) -> String {
+        london_local(*t)
+    }
+
+    fn form_opt(&self, t: &Option<DateTime<Utc>>) -> String {
+        t.map(form_time).unwrap_or_default()
+    }
+
+    fn place_kinds(&self) -> Vec<(&'static str, &'static str)> {
+        mha::PlaceOfSafetyKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect()
+    }
+
+    /// True while the person is at a police station, where welfare checks are due every 30 minutes.
+    fn at_police_station(&self) -> bool {
+        self.v
+            .episode
+            .stays
+            .iter()
+            .any(|s| s.departed_at.is_none() && s.kind == mha::PlaceOfSafetyKind::PoliceStation)
+    }
+
+    /// The clock's facts as (label, value) lines.
+    fn clock_lines(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let Some(c) = &self.v.status.clock else {
+            return out;
+        };
+        out.push((
+            "Started".into(),
+            format!("{}: {}", london_local(c.start), c.started_by.explain()),
+        ));
+        out.push(("24 hours end".into(), london_local(c.limit)));
+        let ext = match &c.extension {
+            mha::ExtensionStatus::NotRecorded => "None recorded".to_string(),
+            mha::ExtensionStatus::Granted { minutes } => {
+                format!("Granted: {} more", mha::minutes_text(i64::from(*minutes)))
+            }
+            mha::ExtensionStatus::Refused { reasons } => format!(
+                "Recorded but refused, so the limit has not moved: {}",
+                reasons
+                    .iter()
+                    .map(|r| r.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        };
+        out.push(("Extension".into(), ext));
+        out.push(("Time limit".into(), london_local(c.deadline)));
+        out.push(("Rules applied".into(), c.rule_set.to_string()));
+        out
+    }
+
+    /// A submitted value to show again after an error.
+    fn value(&self, field: &str) -> String {
+        self.values
+            .iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn step_lines(v: &EpisodeView) -> Vec<StepLine> {
+    let ep = &v.episode;
+    let mut lines = vec![StepLine {
+        when: london_local(ep.detained_at),
+        what: format!(
+            "Detained under {} at: {}{}",
+            ep.power.label(),
+            ep.detention_place.label(),
+            if v.officer.is_empty() {
+                String::new()
+            } else {
+                format!(" (officer {})", v.officer)
+            }
+        ),
+    }];
+    match &ep.consultation {
+        Some(mha::Consultation::Consulted { with, .. }) => lines.push(StepLine {
+            when: String::new(),
+            what: format!("Consulted before detention: {}", with.label()),
+        }),
+        Some(mha::Consultation::NotPracticable { reason }) => lines.push(StepLine {
+            when: String::new(),
+            what: format!("No consultation before detention: {reason}"),
+        }),
+        None => {}
+    }
+    for (i, s) in ep.stays.iter().enumerate() {
+        lines.push(StepLine {
+            when: london_local(s.arrived_at),
+            what: format!(
+                "{} {}",
+                if i == 0 {
+                    "Arrived at"
+                } else {
+                    "Transferred to"
+                },
+                s.kind.label()
+            ),
+        });
+        for w in &s.welfare_checks {
+            lines.push(StepLine {
+                when: london_local(*w),
+                what: "Welfare check by a healthcare professional".into(),
+            });
+        }
+        if let Some(d) = s.departed_at {
+            lines.push(StepLine {
+                when: london_local(d),
+                what: format!("Left {}", s.kind.label()),
+            });
+        }
+    }
+    if let Some(t) = ep.assessment.doctor_examined_at {
+        lines.push(StepLine {
+            when: london_local(t),
+            what: format!(
+                "Examined by doctor {}",
+                ep.assessment.doctor.as_ref().map_or("", |d| d.0.as_str())
+            ),
+        });
+    }
+    if let Some(t) = ep.assessment.amhp_interviewed_at {
+        lines.push(StepLine {
+            when: london_local(t),
+            what: format!(
+                "Interviewed by AMHP {}",
+                ep.assessment.amhp.as_ref().map_or("", |d| d.0.as_str())
+            ),
+        });
+    }
+    if let Some(x) = &ep.extension {
+        lines.push(StepLine {
+            when: london_local(x.authorised_at),
+            what: format!(
+                "Extension of {} by {}: {}",
+                mha::minutes_text(i64::from(x.minutes)),
+                x.authorised_by.0,
+                x.reason.label()
+            ),
+        });
+    }
+    if let Some(t) = ep.ended_at {
+        lines.push(StepLine {
+            when: london_local(t),
+            what: format!(
+                "Detention ended: {}",
+                ep.outcome.map_or("outcome not recorded", |o| o.label())
+            ),
+        });
+    }
+    lines.sort_by_key(|l| l.when.is_empty());
+    lines
+}
+
+fn episode_page(
+    state: &AppState,
+    s: &Signed,
+    v: EpisodeView,
+    errors: Vec<FieldError>,
+    values: Vec<(String, String)>,
+) -> EpisodePage {
+    let title = format!("Detention {}", v.id);
+    EpisodePage {
+        layout: Layout::for_session(&title, state, &s.ctx).with_errors(errors),
+        next_stay: v.episode.stays.len(),
+        stay_prefix: format!("stays[{}]", v.episode.stays.len()),
+        now_form: form_time(Utc::now()),
+        steps: step_lines(&v),
+        reasons: mha::ExtensionReason::ALL
+            .iter()
+            .map(|r| (r.code(), r.label()))
+            .collect(),
+        outcomes: mha::OutcomeKind::ALL
+            .iter()
+            .map(|r| (r.code(), r.label()))
+            .collect(),
+        ranks: mha::PoliceRank::ALL
+            .iter()
+            .map(|r| (r.code(), r.label()))
+            .collect(),
+        v,
+        values,
+    }
+}
+
+async fn episode(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state.app.episode_view(&actor, id, Utc::now()).await {
+        Ok(v) => render(
+            StatusCode::OK,
+            &episode_page(&state, &s, v, Vec::new(), Vec::new()),
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+fn pair(pairs: &[(String, String)], k: &str) -> String {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+async fn episode_record(
+    State(state): St,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(e) = check_csrf(&s.ctx, &pair(&pairs, "csrf")) {
+        return e.into_response();
+    }
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let version = pair(&pairs, "version").parse::<i64>().unwrap_or(-1);
+    let errors = match state.app.episode_record(&actor, id, version, &pairs).await {
+        Ok(_) => return Redirect::to(&format!("/episodes/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => errors,
+        Err(AppError::Conflict(m)) => vec![FieldError::new("version", m)],
+        Err(e) => return WebError::html(e).into_response(),
+    };
+    match state.app.episode_view(&actor, id, Utc::now()).await {
+        Ok(v) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &episode_page(&state, &s, v, errors, pairs),
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ops_episode_new.html")]
+struct EpisodeNewPage {
+    layout: Layout,
+    places: Vec<(i64, String, String)>,
+    values: Vec<(String, String)>,
+    powers: Vec<(&'static str, &'static str)>,
+    detention_places: Vec<(&'static str, &'static str)>,
+    consulted: Vec<(&'static str, &'static str)>,
+    transports: Vec<(&'static str, &'static str)>,
+    vehicle_reasons: Vec<(&'static str, &'static str)>,
+    ranks: Vec<(&'static str, &'static str)>,
+    sexes: Vec<(&'static str, &'static str)>,
+    ethnicities: Vec<(&'static str, &'static str)>,
+}
+
+impl EpisodeNewPage {
+    fn value(&self, field: &str) -> String {
+        self.values
+            .iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+    fn selected(&self, field: &str, code: &str) -> bool {
+        self.value(field) == code
+    }
+}
+
+macro_rules! codes {
+    ($t:ty) => {
+        <$t>::ALL.iter().map(|r| (r.code(), r.label())).collect()
+    };
+}
+
+async fn new_episode_page(
+    state: &AppState,
+    s: &Signed,
+    values: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+) -> Response {
+    let places = match state.app.episode_places().await {
+        Ok(p) => p,
+        Err(e) => return WebError::html(e).into_response(),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &EpisodeNewPage {
+            layout: Layout::for_session("Record a detention", state, &s.ctx).with_errors(errors),
+            places,
+            values,
+            powers: codes!(mha::Power),
+            detention_places: codes!(mha::DetentionPlace),
+            consulted: codes!(mha::ConsultedProfessional),
+            transports: codes!(mha::Transport),
+            vehicle_reasons: codes!(mha::PoliceVehicleReason),
+            ranks: codes!(mha::PoliceRank),
+            sexes: codes!(mha::Sex),
+            ethnicities: codes!(mha::Ethnicity),
+        },
+    )
+}
+
+async fn episode_new_form(State(state): St, s: Signed) -> Response {
+    let now = form_time(Utc::now());
+    let values = vec![
+        ("detained_at".to_string(), now),
+        ("power".to_string(), "s136".to_string()),
+        (
+            "detention_place".to_string(),
+            "street_or_public_place".to_string(),
+        ),
+    ];
+    new_episode_page(&state, &s, values, Vec::new()).await
+}
+
+async fn episode_create(
+    State(state): St,
+    s: Signed,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(e) = check_csrf(&s.ctx, &pair(&pairs, "csrf")) {
+        return e.into_response();
+    }
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state.app.episode_create(&actor, &pairs).await {
+        Ok(id) => Redirect::to(&format!("/episodes/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => new_episode_page(&state, &s, pairs, errors).await,
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+// ---- contacts --------------------------------------------------------------------------------------
+
+struct ContactLine {
+    id: i64,
+    called: String,
+    draft: bool,
+    source: String,
+    setting: String,
+    outcome: String,
+    version: i64,
+}
+
+#[derive(Template)]
+#[template(path = "ops_contacts.html")]
+struct ContactsPage {
+    layout: Layout,
+    lines: Vec<ContactLine>,
+}
+
+async fn contacts(State(state): St, s: Signed) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    use concordat_app::operations::contacts_lists as l;
+    match state.app.contacts_recent(&actor).await {
+        Ok(list) => render(
+            StatusCode::OK,
+            &ContactsPage {
+                layout: Layout::for_session("Crisis contacts", &state, &s.ctx),
+                lines: list
+                    .into_iter()
+                    .map(|c| ContactLine {
+                        id: c.id,
+                        called: ms_local(c.data.called_at),
+                        draft: c.data.status == "draft",
+                        source: label(l::SOURCES, &c.data.source),
+                        setting: label(l::SETTINGS, &c.data.setting),
+                        outcome: c
+                            .data
+                            .outcomes
+                            .iter()
+                            .map(|o| label(l::OUTCOMES, o))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        version: c.version,
+                    })
+                    .collect(),
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ops_contact_form.html")]
+struct ContactFormPage {
+    layout: Layout,
+    /// `None` for a new contact.
+    id: Option<i64>,
+    form: ContactForm,
+    o: Options,
+    clinical_visible: bool,
+    view: Option<ContactView>,
+}
+
+impl ContactFormPage {
+    fn checked(&self, field: &str, code: &str) -> bool {
+        let list = match field {
+            "agencies" => &self.form.agencies,
+            "presenting_needs" => &self.form.presenting_needs,
+            "outcomes" => &self.form.outcomes,
+            _ => return false,
+        };
+        list.iter().any(|v| v == code)
+    }
+    fn selected(&self, field: &str, code: &str) -> bool {
+        let v = match field {
+            "source" => &self.form.source,
+            "setting" => &self.form.setting,
+            "response_type" => &self.form.response_type,
+            "conveyance" => &self.form.conveyance,
+            "neighbourhood" => &self.form.neighbourhood,
+            _ => return false,
+        };
+        v == code
+    }
+    fn when(&self, ms: &i64) -> String {
+        ms_local(*ms)
+    }
+    fn versions(&self) -> Vec<(i64, String, String, String)> {
+        use concordat_app::operations::contacts_lists as l;
+        self.view
+            .as_ref()
+            .map(|v| {
+                v.versions
+                    .iter()
+                    .map(|x| {
+                        (
+                            x.version,
+                            x.saved_by.clone(),
+                            ms_local(x.saved_at),
+                            format!(
+                                "{}; outcomes: {}",
+                                if x.data.status == "draft" {
+                                    "draft"
+                                } else {
+                                    "finished"
+                                },
+                                if x.data.outcomes.is_empty() {
+                                    "none yet".to_string()
+                                } else {
+                                    x.data
+                                        .outcomes
+                                        .iter()
+                                        .map(|o| label(l::OUTCOMES, o))
+                                        .collect::<Vec<_>>()
+                                        .join("; ")
+                                }
+                            ),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+async fn contact_page(
+    state: &AppState,
+    s: &Signed,
+    id: Option<i64>,
+    form: ContactForm,
+    view: Option<ContactView>,
+    errors: Vec<FieldError>,
+) -> Response {
+    let o = match contact_options(&state.app).await {
+        Ok(o) => o,
+        Err(e) => return WebError::html(e).into_response(),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else if errors.iter().any(|e| e.field == "version") {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    // Police and other roles without incident history never see or enter clinical detail.
+    let clinical_visible = view.as_ref().map_or_else(
+        || {
+            s.ctx
+                .membership
+                .as_ref()
+                .is_some_and(|m| matches!(m.role, Role::TriageClinician | Role::CrisisClinician))
+        },
+        |v| v.clinical_visible,
+    );
+    let title = match id {
+        Some(i) => format!("Crisis contact {i}"),
+        None => "New crisis contact".to_string(),
+    };
+    render(
+        status,
+        &ContactFormPage {
+            layout: Layout::for_session(&title, state, &s.ctx).with_errors(errors),
+            id,
+            form,
+            o,
+            clinical_visible,
+            view,
+        },
+    )
+}
+
+async fn contact_new_form(State(state): St, s: Signed) -> Response {
+    contact_page(&state, &s, None, ContactForm::new_now(), None, Vec::new()).await
+}
+
+async fn contact_create(
+    State(state): St,
+    s: Signed,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(e) = check_csrf(&s.ctx, &pair(&pairs, "csrf")) {
+        return e.into_response();
+    }
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let form = ContactForm::from_pairs(&pairs);
+    match state.app.contact_create(&actor, &form).await {
+        Ok(id) => Redirect::to(&format!("/contacts/{id}?saved=1")).into_response(),
+        Err(AppError::Invalid(errors)) => contact_page(&state, &s, None, form, None, errors).await,
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+async fn contact(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state.app.contact_view(&actor, id).await {
+        Ok(v) => {
+            let form = ContactForm::from_record(&v.record);
+            contact_page(&state, &s, Some(id), form, Some(v), Vec::new()).await
+        }
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+async fn contact_update(
+    State(state): St,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(e) = check_csrf(&s.ctx, &pair(&pairs, "csrf")) {
+        return e.into_response();
+    }
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let mut form = ContactForm::from_pairs(&pairs);
+    let errors = match state.app.contact_update(&actor, id, &form).await {
+        Ok(_) => return Redirect::to(&format!("/contacts/{id}?saved=1")).into_response(),
+        Err(AppError::Invalid(errors)) => errors,
+        Err(AppError::Conflict(m)) => vec![FieldError::new("version", m)],
+        Err(e) => return WebError::html(e).into_response(),
+    };
+    // Show the current record's history beside what they typed; on a conflict, their version number stays
+    // the old one so that saving again is refused until they reopen the contact and see the other changes.
+    let view = match state.app.contact_view(&actor, id).await {
+        Ok(v) => v,
+        Err(e) => return WebError::html(e).into_response(),
+    };
+    if !view.clinical_visible {
+        form.presenting_needs.clear();
+        form.physical_health_check = false;
+    }
+    contact_page(&state, &s, Some(id), form, Some(view), errors).await
+}
+
+// ---- places ----------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "ops_places.html")]
+struct PlacesPage {
+    layout: Layout,
+    places: Vec<PlaceAvailability>,
+    now: String,
+}
+
+async fn places(State(state): St, s: Signed) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state.app.places_availability(&actor).await {
+        Ok(places) => render(
+            StatusCode::OK,
+            &PlacesPage {
+                layout: Layout::for_session("Places of safety", &state, &s.ctx),
+                places,
+                now: london_local(Utc::now()),
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+// ---- exports ---------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "ops_exports.html")]
+struct ExportsPage {
+    layout: Layout,
+    from: String,
+    to: String,
+}
+
+async fn exports(State(state): St, s: Signed) -> Response {
+    let today = Utc::now().date_naive();
+    let fy = mha::financial_year(today);
+    let start_year: i32 = fy.get(0..4).and_then(|y| y.parse().ok()).unwrap_or(2025);
+    // The last complete financial year (April to March).
+    let from = NaiveDate::from_ymd_opt(start_year - 1, 4, 1).unwrap_or(today);
+    let to = NaiveDate::from_ymd_opt(start_year, 3, 31).unwrap_or(today);
+    render(
+        StatusCode::OK,
+        &ExportsPage {
+            layout: Layout::for_session("Returns", &state, &s.ctx),
+            from: from.to_string(),
+            to: to.to_string(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct PeriodQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+fn parse_day(field: &str, s: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid(field, "Enter a date like 2025-04-01"))
+}
+
+async fn export(state: &AppState, s: &Signed, q: &PeriodQuery, kind: ExportKind) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let period = parse_day("from", &q.from).and_then(|f| Ok((f, parse_day("to", &q.to)?)));
+    let (from, to) = match period {
+        Ok(p) => p,
+        Err(AppError::Invalid(errors)) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ExportsPage {
+                    layout: Layout::for_session("Returns", state, &s.ctx).with_errors(errors),
+                    from: q.from.clone(),
+                    to: q.to.clone(),
+                },
+            );
+        }
+        Err(e) => return WebError::html(e).into_response(),
+    };
+    match state.app.export_csv(&actor, kind, from, to).await {
+        Ok(csv) => {
+            let name = match kind {
+                ExportKind::HomeOffice => "home-office-s136",
+                ExportKind::Outcomes => "s136-outcomes",
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}-{from}-to-{to}.csv\""),
+                    ),
+                ],
+                csv,
+            )
+                .into_response()
+        }
+        Err(AppError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ExportsPage {
+                layout: Layout::for_session("Returns", state, &s.ctx).with_errors(errors),
+                from: q.from.clone(),
+                to: q.to.clone(),
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
+}
+
+async fn export_home_office(State(state): St, s: Signed, Query(q): Query<PeriodQuery>) -> Response {
+    export(&state, &s, &q, ExportKind::HomeOffice).await
+}
+
+async fn export_outcomes(State(state): St, s: Signed, Query(q): Query<PeriodQuery>) -> Response {
+    export(&state, &s, &q, ExportKind::Outcomes).await
 }

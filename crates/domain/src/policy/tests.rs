@@ -287,12 +287,30 @@ fn writes_stay_within_the_owning_organisation() {
 }
 
 #[test]
+fn crisis_operations_records() {
+    // Responders, triage and crisis clinicians write contacts; health keeps detention records.
+    for scope in [Own, Shared, AgreementNoConsent, Withdrawn, CareTeam] {
+        check(Action::RecordContact, scope, "AAADDDDDDD");
+        check(Action::RecordDetention, scope, "DAAADDDDDD");
+    }
+    // No agreement sharing the records: deny, and writes never break glass.
+    check(Action::RecordContact, NoAgreement, "DDDDDDDDDD");
+    check(Action::RecordDetention, NoAgreement, "DDDDDDDDDD");
+    for scope in [Own, Shared, NoAgreement] {
+        check(Action::ExportReturns, scope, "DDDAAADDDD");
+    }
+}
+
+#[test]
 fn mfa_is_required_for_personal_data() {
     for role in ROLES {
         for action in [
             Action::ViewPerson(C::Identity),
             Action::SearchPeople,
             Action::CreatePerson,
+            Action::RecordContact,
+            Action::RecordDetention,
+            Action::ExportReturns,
         ] {
             let d = decide(&Request {
                 actor: &actor(role, false),

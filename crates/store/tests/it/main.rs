@@ -3,3 +3,4 @@
 //! PostgreSQL when CONCORDAT_TEST_POSTGRES_URL is set.
 
 mod story;
+mod operations;

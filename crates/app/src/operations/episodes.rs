@@ -1,0 +1,777 @@
+//! s136/s135 episodes: recording each step, the statutory clock (mha::compute_clock via mha::board_status),
+//! the live board, and refusals with field-level messages from mha::validate.
+
+use super::contacts::deny;
+use super::parse_local;
+use crate::{Actor, App, AppError, FieldError, Subject, actor_org, audit_allowed, audit_denial};
+use chrono::{DateTime, Utc};
+use concordat_domain::DataCategory;
+use concordat_domain::mha::{
+    self, Assessment, BoardStatus, Consultation, ConsultedProfessional, DecisionMaker,
+    DetentionPlace, Episode, Extension, ExtensionReason, OutcomeKind, PersonAge, PlaceOfSafetyKind,
+    PoliceRank, PoliceStationDecision, PoliceVehicleReason, Power, ProfessionalRef, RuleBook,
+    SeniorApproval, Stay, Transport,
+};
+use concordat_domain::model::{OrgId, PersonId};
+use concordat_domain::policy::{Action, Consent, Decision, Relationship, Request, decide};
+use concordat_store::{EpisodeRow, NewEpisode, Tx};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One row of the coordinator's board.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardRow {
+    pub id: i64,
+    pub power: &'static str,
+    pub person: Option<String>,
+    pub place: Option<String>,
+    pub detained_local: String,
+    pub status: BoardStatus,
+}
+
+/// An episode as its page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EpisodeView {
+    pub id: i64,
+    pub version: i64,
+    pub person: Option<String>,
+    pub person_id: Option<i64>,
+    pub place: Option<String>,
+    pub officer: String,
+    pub episode: Episode,
+    /// The clock and the board's words for it, computed now.
+    pub status: BoardStatus,
+    /// What the rules say is wrong with the record as it stands (shown, not hidden).
+    pub problems: Vec<mha::FieldError>,
+    /// Places to choose for a transfer: (id, name, kind code).
+    pub places: Vec<(i64, String, String)>,
+}
+
+/// One step recorded on an episode page.
+#[derive(Debug, Clone)]
+pub enum EpisodeStep {
+    /// Arrival at a place of safety (the first, or a transfer: the previous stay ends on arrival).
+    Stay {
+        place_id: Option<i64>,
+        kind: PlaceOfSafetyKind,
+        arrived_at: DateTime<Utc>,
+        police_station: Option<PoliceStationDecision>,
+    },
+    Assessment(Assessment),
+    Extension(Extension),
+    WelfareCheck(DateTime<Utc>),
+    End {
+        ended_at: DateTime<Utc>,
+        outcome: OutcomeKind,
+    },
+}
+
+/// Submitted form pairs, read by name.
+pub(crate) struct Pairs<'a>(HashMap<&'a str, &'a str>);
+
+impl<'a> Pairs<'a> {
+    pub(crate) fn new(pairs: &'a [(String, String)]) -> Self {
+        Pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+        )
+    }
+    pub(crate) fn get(&self, k: &str) -> &str {
+        self.0.get(k).map_or("", |v| v.trim())
+    }
+    fn flag(&self, k: &str) -> bool {
+        matches!(self.get(k), "yes" | "on" | "true")
+    }
+}
+
+struct Errs(Vec<FieldError>);
+
+impl Errs {
+    fn time(&mut self, p: &Pairs<'_>, field: &str, required: bool) -> Option<DateTime<Utc>> {
+        match parse_local(field, p.get(field)) {
+            Ok(Some(t)) => Some(t),
+            Ok(None) => {
+                if required {
+                    self.0
+                        .push(FieldError::new(field, "Enter the date and time"));
+                }
+                None
+            }
+            Err(AppError::Invalid(e)) => {
+                self.0.extend(e);
+                None
+            }
+            Err(e) => {
+                self.0.push(FieldError::new(field, e.to_string()));
+                None
+            }
+        }
+    }
+    fn code<T>(
+        &mut self,
+        p: &Pairs<'_>,
+        field: &str,
+        parse: fn(&str) -> Option<T>,
+        required: bool,
+    ) -> Option<T> {
+        let v = p.get(field);
+        if v.is_empty() {
+            if required {
+                self.0
+                    .push(FieldError::new(field, "Choose one from the list"));
+            }
+            return None;
+        }
+        let got = parse(v);
+        if got.is_none() {
+            self.0
+                .push(FieldError::new(field, "Choose one from the list"));
+        }
+        got
+    }
+    fn finish<T>(self, v: T) -> Result<T, AppError> {
+        if self.0.is_empty() {
+            Ok(v)
+        } else {
+            Err(AppError::Invalid(self.0))
+        }
+    }
+}
+
+fn police_station_decision(p: &Pairs<'_>, i: usize, e: &mut Errs) -> PoliceStationDecision {
+    let f = |n: &str| format!("stays[{i}].police_station.{n}");
+    let rank = e
+        .code(p, &f("decided_by_rank"), PoliceRank::from_code, true)
+        .unwrap_or(PoliceRank::Constable);
+    PoliceStationDecision {
+        decision_maker: DecisionMaker::PoliceOfficer { rank },
+        imminent_risk_of_serious_injury_or_death: p.flag(&f("imminent_risk")),
+        no_other_place_can_reasonably_detain: p.flag(&f("no_other_place")),
+        healthcare_professional_available: p.flag(&f("healthcare_professional")),
+        authorised_by_rank: e.code(p, &f("authorised_by_rank"), PoliceRank::from_code, false),
+        consultation: {
+            let reason = p.get(&f("consultation.reason"));
+            if p.flag(&f("consulted")) {
+                Some(Consultation::Consulted {
+                    with: ConsultedProfessional::Nurse,
+                    at: None,
+                })
+            } else if !reason.is_empty() {
+                Some(Consultation::NotPracticable {
+                    reason: reason.to_string(),
+                })
+            } else {
+                None
+            }
+        },
+    }
+}
+
+fn stay_from(
+    p: &Pairs<'_>,
+    i: usize,
+    e: &mut Errs,
+    places: &[(i64, String, String)],
+) -> Option<(Option<i64>, Stay)> {
+    let f = |n: &str| format!("stays[{i}].{n}");
+    let place_id = match p.get(&f("place_id")) {
+        "" => None,
+        v => match v
+            .parse::<i64>()
+            .ok()
+            .filter(|id| places.iter().any(|pl| pl.0 == *id))
+        {
+            Some(id) => Some(id),
+            None => {
+                e.0.push(FieldError::new(
+                    &f("place_id"),
+                    "Choose the place from the list",
+                ));
+                None
+            }
+        },
+    };
+    // The kind comes from the chosen place; without one, from the kind given (home, other place).
+    let kind = match place_id.and_then(|id| places.iter().find(|pl| pl.0 == id)) {
+        Some(pl) => PlaceOfSafetyKind::from_code(&pl.2),
+        None => e.code(p, &f("kind"), PlaceOfSafetyKind::from_code, true),
+    }?;
+    let arrived_at = e.time(p, &f("arrived_at"), true)?;
+    let mut stay = Stay::new(kind, arrived_at);
+    // Nothing recorded about the decision: the rules refuse the police station and say what is missing.
+    let any_decision = [
+        "decided_by_rank",
+        "authorised_by_rank",
+        "imminent_risk",
+        "no_other_place",
+        "healthcare_professional",
+        "consulted",
+        "consultation.reason",
+    ]
+    .iter()
+    .any(|n| !p.get(&format!("stays[{i}].police_station.{n}")).is_empty());
+    if kind == PlaceOfSafetyKind::PoliceStation && any_decision {
+        stay.police_station = Some(police_station_decision(p, i, e));
+    }
+    if kind == PlaceOfSafetyKind::PrivateHome {
+        stay.home_consent = Some(mha::HomeConsent {
+            person_agreed: p.flag(&f("home_consent.person_agreed")),
+            occupier: mha::OccupierAgreement::from_code(p.get(&f("home_consent.occupier")))
+                .unwrap_or(mha::OccupierAgreement::NotObtained),
+        });
+    }
+    if kind == PlaceOfSafetyKind::OtherSuitablePlace {
+        stay.manager_agreed = p.flag(&f("manager_agreed"));
+    }
+    Some((place_id, stay))
+}
+
+/// Reads a new episode from a form: the detention, the consultation and, if known, the first place of safety.
+fn new_episode_from(
+    p: &Pairs<'_>,
+    places: &[(i64, String, String)],
+) -> Result<NewEpisode, AppError> {
+    let mut e = Errs(Vec::new());
+    let power = e.code(p, "power", Power::from_code, true);
+    let detained_at = e.time(p, "detained_at", true);
+    let place = e.code(p, "detention_place", DetentionPlace::from_code, true);
+    let age = match p.get("age") {
+        "" => PersonAge::Unknown,
+        v => match v.parse::<u8>() {
+            Ok(y) if y < 120 => PersonAge::Years(y),
+            _ => {
+                e.0.push(FieldError::new(
+                    "age",
+                    "Enter the age in whole years, or leave it blank if not known",
+                ));
+                PersonAge::Unknown
+            }
+        },
+    };
+    let officer = p.get("officer").to_string();
+    if officer.is_empty() {
+        e.0.push(FieldError::new(
+            "officer",
+            "Enter the detaining officer's name or collar number",
+        ));
+    }
+    let person_id = match p.get("person_id") {
+        "" => None,
+        v => match v.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                e.0.push(FieldError::new(
+                    "person_id",
+                    "Enter the record number, or leave it blank",
+                ));
+                None
+            }
+        },
+    };
+    let sex = mha::Sex::from_code(p.get("sex"))
+        .map_or("not_known", |s| s.code())
+        .to_string();
+    let ethnicity = mha::Ethnicity::from_code(p.get("ethnicity"))
+        .map_or("not_stated", |s| s.code())
+        .to_string();
+    let (Some(power), Some(detained_at), Some(place)) = (power, detained_at, place) else {
+        return Err(AppError::Invalid(e.0));
+    };
+    let mut ep = Episode::new(power, detained_at, place, age);
+    ep.consultation = match (p.get("consultation.with"), p.get("consultation.reason")) {
+        ("", "") => None,
+        ("", reason) => Some(Consultation::NotPracticable {
+            reason: reason.to_string(),
+        }),
+        (with, _) => e
+            .code(
+                p,
+                "consultation.with",
+                ConsultedProfessional::from_code,
+                true,
+            )
+            .map(|with_| {
+                let _ = with;
+                Consultation::Consulted {
+                    with: with_,
+                    at: None,
+                }
+            }),
+    };
+    ep.warrant_entry_at = e.time(p, "warrant_entry_at", false);
+    ep.kept_where_they_are_at = e.time(p, "kept_where_they_are_at", false);
+    ep.transport = e.code(p, "transport", Transport::from_code, false);
+    ep.police_vehicle_reason = e.code(
+        p,
+        "police_vehicle_reason",
+        PoliceVehicleReason::from_code,
+        false,
+    );
+    let mut place_id = None;
+    let any_stay = !p.get("stays[0].place_id").is_empty()
+        || !p.get("stays[0].kind").is_empty()
+        || !p.get("stays[0].arrived_at").is_empty();
+    if any_stay && let Some((pid, stay)) = stay_from(p, 0, &mut e, places) {
+        place_id = pid;
+        ep.stays.push(stay);
+    }
+    // The owner is set by the caller: the actor's organisation.
+    e.finish(NewEpisode {
+        owner_org_id: 0,
+        person_id,
+        contact_id: None,
+        officer,
+        current_place_id: place_id,
+        sex,
+        ethnicity,
+        synthetic: false,
+        episode: ep,
+    })
+}
+
+impl EpisodeStep {
+    /// Reads one step from an episode page's form (`step` says which). `next_stay` is the new stay's index.
+    pub fn from_pairs(
+        pairs: &[(String, String)],
+        next_stay: usize,
+        places: &[(i64, String, String)],
+    ) -> Result<(EpisodeStep, Option<i64>), AppError> {
+        let p = Pairs::new(pairs);
+        let mut e = Errs(Vec::new());
+        match p.get("step") {
+            "stay" => {
+                let Some((place_id, stay)) = stay_from(&p, next_stay, &mut e, places) else {
+                    return Err(AppError::Invalid(e.0));
+                };
+                e.finish((
+                    EpisodeStep::Stay {
+                        place_id,
+                        kind: stay.kind,
+                        arrived_at: stay.arrived_at,
+                        police_station: stay.police_station,
+                    },
+                    None,
+                ))
+            }
+            "assessment" => {
+                let text = |k: &str| {
+                    Some(p.get(k))
+                        .filter(|s| !s.is_empty())
+                        .map(|s| ProfessionalRef(s.to_string()))
+                };
+                let a = Assessment {
+                    doctor: text("assessment.doctor"),
+                    doctor_examined_at: e.time(&p, "assessment.doctor_examined_at", false),
+                    amhp: text("assessment.amhp"),
+                    amhp_interviewed_at: e.time(&p, "assessment.amhp_interviewed_at", false),
+                };
+                e.finish((EpisodeStep::Assessment(a), None))
+            }
+            "extension" => {
+                let authorised_at = e.time(&p, "extension.authorised_at", true);
+                let minutes = match p.get("extension.minutes").parse::<u32>() {
+                    Ok(m) => m,
+                    Err(_) => {
+                        e.0.push(FieldError::new(
+                            "extension.minutes",
+                            "Enter the length of the extension in minutes (at most 720)",
+                        ));
+                        0
+                    }
+                };
+                let by = p.get("extension.authorised_by");
+                if by.is_empty() {
+                    e.0.push(FieldError::new(
+                        "extension.authorised_by",
+                        "Enter the name of the doctor who authorised it",
+                    ));
+                }
+                let reason = e.code(&p, "extension.reason", ExtensionReason::from_code, true);
+                let approval = match (
+                    e.code(
+                        &p,
+                        "extension.superintendent_rank",
+                        PoliceRank::from_code,
+                        false,
+                    ),
+                    e.time(&p, "extension.superintendent_approved_at", false),
+                ) {
+                    (Some(rank), Some(approved_at)) => Some(SeniorApproval { rank, approved_at }),
+                    _ => None,
+                };
+                let (Some(authorised_at), Some(reason)) = (authorised_at, reason) else {
+                    return Err(AppError::Invalid(e.0));
+                };
+                e.finish((
+                    EpisodeStep::Extension(Extension {
+                        authorised_at,
+                        minutes,
+                        authorised_by: ProfessionalRef(by.to_string()),
+                        reason,
+                        reason_detail: Some(p.get("extension.reason_detail"))
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string),
+                        superintendent_approval: approval,
+                    }),
+                    None,
+                ))
+            }
+            "welfare" => {
+                let at = e.time(&p, "welfare_check_at", true);
+                match at {
+                    Some(t) => e.finish((EpisodeStep::WelfareCheck(t), None)),
+                    None => Err(AppError::Invalid(e.0)),
+                }
+            }
+            "end" => {
+                let ended_at = e.time(&p, "ended_at", true);
+                let outcome = e.code(&p, "outcome", OutcomeKind::from_code, true);
+                match (ended_at, outcome) {
+                    (Some(ended_at), Some(outcome)) => {
+                        e.finish((EpisodeStep::End { ended_at, outcome }, None))
+                    }
+                    _ => Err(AppError::Invalid(e.0)),
+                }
+            }
+            _ => Err(AppError::invalid("step", "Choose what to record")),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            EpisodeStep::Stay { .. } => "stay",
+            EpisodeStep::Assessment(_) => "assessment",
+            EpisodeStep::Extension(_) => "extension",
+            EpisodeStep::WelfareCheck(_) => "welfare_check",
+            EpisodeStep::End { .. } => "end",
+        }
+    }
+
+    /// Applies the step to a copy of the episode; returns the new current place.
+    fn apply(&self, ep: &mut Episode, current_place: Option<i64>) -> Option<i64> {
+        match self {
+            EpisodeStep::Stay {
+                place_id,
+                kind,
+                arrived_at,
+                police_station,
+            } => {
+                // A transfer: the person leaves the place they were at when they arrive at the next.
+                if let Some(last) = ep.stays.iter_mut().rev().find(|s| s.departed_at.is_none()) {
+                    last.departed_at = Some(*arrived_at);
+                }
+                let mut stay = Stay::new(*kind, *arrived_at);
+                stay.police_station = police_station.clone();
+                ep.stays.push(stay);
+                *place_id
+            }
+            EpisodeStep::Assessment(a) => {
+                ep.assessment = a.clone();
+                current_place
+            }
+            EpisodeStep::Extension(x) => {
+                ep.extension = Some(x.clone());
+                current_place
+            }
+            EpisodeStep::WelfareCheck(t) => {
+                if let Some(s) = ep.stays.iter_mut().rev().find(|s| s.departed_at.is_none()) {
+                    s.welfare_checks.push(*t);
+                    s.welfare_checks.sort();
+                }
+                current_place
+            }
+            EpisodeStep::End { ended_at, outcome } => {
+                ep.ended_at = Some(*ended_at);
+                ep.outcome = Some(*outcome);
+                if let Some(s) = ep.stays.iter_mut().rev().find(|s| s.departed_at.is_none()) {
+                    s.departed_at = Some(*ended_at);
+                }
+                current_place
+            }
+        }
+    }
+}
+
+fn subject(id: Option<i64>, person: Option<i64>) -> Subject {
+    Subject {
+        person_id: person,
+        resource_kind: "mha_episode",
+        resource_id: id.map(|i| i.to_string()),
+    }
+}
+
+async fn decide_on(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: Action,
+    owner: Option<i64>,
+) -> Result<Decision, AppError> {
+    let agreements = match actor_org(actor) {
+        Some(org) => tx.agreements(Some(org)).await?,
+        None => Vec::new(),
+    };
+    Ok(decide(&Request {
+        actor,
+        action,
+        owner_org: owner.map(OrgId),
+        agreements: &agreements,
+        consent: &Consent::NotRecorded,
+        relationship: Relationship::None,
+        break_glass_reason: None,
+        today: Utc::now().date_naive(),
+    }))
+}
+
+fn to_app(errs: Vec<mha::FieldError>) -> AppError {
+    AppError::Invalid(
+        errs.into_iter()
+            .map(|e| FieldError::new(&e.field, e.message))
+            .collect(),
+    )
+}
+
+/// Problems the change introduces: refusals already on the record (e.g. an old breach of form) do not block new steps.
+fn new_problems(before: &Episode, after: &Episode, book: &RuleBook) -> Vec<mha::FieldError> {
+    let old = mha::validate(before, book);
+    mha::validate(after, book)
+        .into_iter()
+        .filter(|e| {
+            !old.iter()
+                .any(|o| o.field == e.field && o.message == e.message)
+        })
+        .collect()
+}
+
+async fn place_list(tx: &mut Tx) -> Result<Vec<(i64, String, String)>, AppError> {
+    Ok(tx
+        .places_with_occupancy()
+        .await?
+        .into_iter()
+        .filter(|p| PlaceOfSafetyKind::from_code(&p.place.kind).is_some())
+        .map(|p| (p.id, p.place.name, p.place.kind))
+        .collect())
+}
+
+impl App {
+    /// The places an episode may be at (places of safety only, not crisis houses), for forms.
+    pub async fn episode_places(&self) -> Result<Vec<(i64, String, String)>, AppError> {
+        let mut tx = self.store.begin().await?;
+        place_list(&mut tx).await
+    }
+
+    /// The live board: every open episode the actor may see, with the clock at `now`. One audit row per episode shown.
+    pub async fn episode_board(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BoardRow>, AppError> {
+        let book = RuleBook::england();
+        let mut tx = self.store.begin().await?;
+        let view = Action::ViewPerson(DataCategory::DetentionRecord);
+        // A role that can never see detention records is refused (and the refusal audited).
+        let probe = decide_on(&mut tx, actor, view, actor_org(actor).map(|o| o.0)).await?;
+        if !probe.is_allowed() {
+            drop(tx);
+            audit_denial(self, actor, "episode.board", &subject(None, None), &probe).await?;
+            return Err(deny(probe));
+        }
+        let mut out = Vec::new();
+        for row in tx.episodes_open().await? {
+            let d = decide_on(&mut tx, actor, view, Some(row.new.owner_org_id)).await?;
+            if !d.is_allowed() {
+                continue;
+            }
+            audit_allowed(
+                &mut tx,
+                actor,
+                "episode.board",
+                &subject(Some(row.id), row.new.person_id),
+                &d,
+                None,
+            )
+            .await?;
+            let ep = &row.new.episode;
+            out.push(BoardRow {
+                id: row.id,
+                power: ep.power.label(),
+                person: row.person_name.clone(),
+                place: row.place_name.clone(),
+                detained_local: mha::london_local(ep.detained_at),
+                status: mha::board_status(ep, &book, now),
+            });
+        }
+        tx.commit().await?;
+        // Most urgent first: breaches, then least time left; not-started episodes after.
+        out.sort_by_key(|r| {
+            (
+                r.status.breach.is_none(),
+                r.status.minutes_left.unwrap_or(i64::MAX),
+            )
+        });
+        Ok(out)
+    }
+
+    /// Opens an episode: the record, the clock at `now`, and what the rules find wrong. Audited.
+    pub async fn episode_view(
+        &self,
+        actor: &Actor,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<EpisodeView, AppError> {
+        let book = RuleBook::england();
+        let mut tx = self.store.begin().await?;
+        let Some(row) = tx.episode_get(id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let sub = subject(Some(id), row.new.person_id);
+        let d = decide_on(
+            &mut tx,
+            actor,
+            Action::ViewPerson(DataCategory::DetentionRecord),
+            Some(row.new.owner_org_id),
+        )
+        .await?;
+        if !d.is_allowed() {
+            drop(tx);
+            audit_denial(self, actor, "episode.view", &sub, &d).await?;
+            return Err(deny(d));
+        }
+        audit_allowed(&mut tx, actor, "episode.view", &sub, &d, None).await?;
+        let places = place_list(&mut tx).await?;
+        tx.commit().await?;
+        Ok(view_of(row, &book, now, places))
+    }
+
+    /// Records a new episode owned by the actor's organisation. Impossible or unlawful input is refused, field by field.
+    pub async fn episode_create(
+        &self,
+        actor: &Actor,
+        pairs: &[(String, String)],
+    ) -> Result<i64, AppError> {
+        let book = RuleBook::england();
+        let mut tx = self.store.begin().await?;
+        let d = decide_on(&mut tx, actor, Action::RecordDetention, None).await?;
+        if !d.is_allowed() {
+            drop(tx);
+            audit_denial(self, actor, "episode.create", &subject(None, None), &d).await?;
+            return Err(deny(d));
+        }
+        let org = actor_org(actor).ok_or(AppError::Unauthenticated)?;
+        let places = place_list(&mut tx).await?;
+        let mut new = new_episode_from(&Pairs::new(pairs), &places)?;
+        new.owner_org_id = org.0;
+        if let Some(pid) = new.person_id
+            && tx.person_get(PersonId(pid)).await?.is_none()
+        {
+            return Err(AppError::invalid(
+                "person_id",
+                "No person has that record number",
+            ));
+        }
+        let problems = mha::validate(&new.episode, &book);
+        if !problems.is_empty() {
+            return Err(to_app(problems));
+        }
+        let person_id = new.person_id;
+        let id = tx.episode_insert(&new).await?;
+        audit_allowed(
+            &mut tx,
+            actor,
+            "episode.create",
+            &subject(Some(id), person_id),
+            &d,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records one step on an episode. Refused with the rules' explanation if it makes the record impossible
+    /// or unlawful (an extension for want of an AMHP, after expiry, by someone other than the examining doctor, ...).
+    /// A breach is not a refusal: ending late is recorded and shown as a breach.
+    pub async fn episode_record(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        pairs: &[(String, String)],
+    ) -> Result<i64, AppError> {
+        let book = RuleBook::england();
+        let mut tx = self.store.begin().await?;
+        let Some(row) = tx.episode_get(id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let sub = subject(Some(id), row.new.person_id);
+        let d = decide_on(
+            &mut tx,
+            actor,
+            Action::RecordDetention,
+            Some(row.new.owner_org_id),
+        )
+        .await?;
+        if !d.is_allowed() {
+            drop(tx);
+            audit_denial(self, actor, "episode.update", &sub, &d).await?;
+            return Err(deny(d));
+        }
+        let places = place_list(&mut tx).await?;
+        let before = row.new.episode.clone();
+        let (step, _) = EpisodeStep::from_pairs(pairs, before.stays.len(), &places)?;
+        if before.ended_at.is_some() && !matches!(step, EpisodeStep::Assessment(_)) {
+            return Err(AppError::invalid(
+                "step",
+                "This detention has ended: only the assessment can still be added",
+            ));
+        }
+        let mut after = before.clone();
+        let place = step.apply(&mut after, row.new.current_place_id);
+        let problems = new_problems(&before, &after, &book);
+        if !problems.is_empty() {
+            return Err(to_app(problems));
+        }
+        if expected_version != row.version {
+            return Err(AppError::Conflict(format!(
+                "Someone else recorded a step on this detention (now version {}) while you were entering yours. Nothing was saved: check the page again, then record it",
+                row.version
+            )));
+        }
+        let version = tx
+            .episode_update(id, expected_version, &after, place)
+            .await?;
+        audit_allowed(
+            &mut tx,
+            actor,
+            "episode.update",
+            &sub,
+            &d,
+            Some(step.code()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+}
+
+fn view_of(
+    row: EpisodeRow,
+    book: &RuleBook,
+    now: DateTime<Utc>,
+    places: Vec<(i64, String, String)>,
+) -> EpisodeView {
+    let ep = row.new.episode;
+    EpisodeView {
+        id: row.id,
+        version: row.version,
+        person: row.person_name,
+        person_id: row.new.person_id,
+        place: row.place_name,
+        officer: row.new.officer,
+        status: mha::board_status(&ep, book, now),
+        problems: mha::validate(&ep, book),
+        episode: ep,
+        places,
+    }
+}

@@ -1,0 +1,263 @@
+//! The availability board (no personal data) and the exports: the Home Office return and the outcome table.
+
+use super::contacts::deny;
+use crate::{Actor, App, AppError, Subject, audit_allowed, audit_denial, decide_org_wide};
+use chrono::{NaiveDate, TimeZone, Utc};
+use concordat_domain::mha::{self, Demographics, Period, RuleBook, SummaryRecord};
+use concordat_domain::policy::Action;
+use serde::Serialize;
+
+/// One place on the availability board: counts only, nobody named.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceAvailability {
+    pub id: i64,
+    pub name: String,
+    pub kind_label: String,
+    pub org_name: String,
+    pub capacity: i64,
+    pub occupied: i64,
+    /// "2 of 3 places free", "Full", in words.
+    pub availability: String,
+    pub hours: String,
+    pub accepts_under_18: bool,
+    pub address: String,
+    pub notes: String,
+}
+
+fn kind_label(code: &str) -> String {
+    match code {
+        "crisis_house" => "Crisis house".into(),
+        "safe_haven" => "Safe haven café".into(),
+        c => mha::PlaceOfSafetyKind::from_code(c)
+            .map_or_else(|| c.to_string(), |k| k.label().to_string()),
+    }
+}
+
+/// Which export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    /// One row per detention in the period with the Home Office annual data return fields.
+    HomeOffice,
+    /// Outcomes of detentions in the period beside the same period a year earlier.
+    Outcomes,
+}
+
+impl ExportKind {
+    fn code(self) -> &'static str {
+        match self {
+            ExportKind::HomeOffice => "returns.export.home_office",
+            ExportKind::Outcomes => "returns.export.outcomes",
+        }
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    // Neutralise spreadsheet formulas and quote when needed.
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let mut l = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+    l.push_str("\r\n");
+    l
+}
+
+impl App {
+    /// Places of safety, crisis houses and safe havens with occupancy derived from open episodes.
+    /// Every member of the partnership may see it (responders included): it names nobody.
+    pub async fn places_availability(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<PlaceAvailability>, AppError> {
+        let sub = Subject {
+            person_id: None,
+            resource_kind: "places_of_safety",
+            resource_id: None,
+        };
+        let d = decide_org_wide(actor, Action::ViewAggregates);
+        if !d.is_allowed() {
+            audit_denial(self, actor, "places.view", &sub, &d).await?;
+            return Err(deny(d));
+        }
+        let mut tx = self.store.begin().await?;
+        let rows = tx.places_with_occupancy().await?;
+        audit_allowed(&mut tx, actor, "places.view", &sub, &d, None).await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let free = (r.place.capacity - r.occupied).max(0);
+                let availability =
+                    if r.place.kind == "private_home" || r.place.kind == "other_suitable_place" {
+                        format!("{} here now", r.occupied)
+                    } else if free == 0 {
+                        format!("Full: {} of {} in use", r.occupied, r.place.capacity)
+                    } else {
+                        format!("{free} of {} free", r.place.capacity)
+                    };
+                PlaceAvailability {
+                    id: r.id,
+                    kind_label: kind_label(&r.place.kind),
+                    name: r.place.name,
+                    org_name: r.org_name,
+                    capacity: r.place.capacity,
+                    occupied: r.occupied,
+                    availability,
+                    hours: if r.place.open_24_7 {
+                        "Open 24 hours, every day".into()
+                    } else {
+                        r.place.opening_hours
+                    },
+                    accepts_under_18: r.place.accepts_under_18,
+                    address: format!(
+                        "{}{}",
+                        r.place.address_line,
+                        r.place
+                            .postcode
+                            .map(|p| format!(", {p}"))
+                            .unwrap_or_default()
+                    ),
+                    notes: r.place.notes,
+                }
+            })
+            .collect())
+    }
+
+    /// A CSV export for the period `first_day..=last_day` (Europe/London days). Policy-checked and audited.
+    pub async fn export_csv(
+        &self,
+        actor: &Actor,
+        kind: ExportKind,
+        first_day: NaiveDate,
+        last_day: NaiveDate,
+    ) -> Result<String, AppError> {
+        let sub = Subject {
+            person_id: None,
+            resource_kind: "returns",
+            resource_id: Some(format!("{first_day}..{last_day}")),
+        };
+        if last_day < first_day {
+            return Err(AppError::invalid(
+                "to",
+                "The last day must be on or after the first day",
+            ));
+        }
+        if (last_day - first_day).num_days() > 366 * 5 {
+            return Err(AppError::invalid(
+                "to",
+                "Choose a period of at most five years",
+            ));
+        }
+        let d = decide_org_wide(actor, Action::ExportReturns);
+        if !d.is_allowed() {
+            audit_denial(self, actor, kind.code(), &sub, &d).await?;
+            return Err(deny(d));
+        }
+        let period = Period {
+            first_day,
+            last_day,
+        };
+        let book = RuleBook::england();
+        // Load from the day before (UTC vs London) to the day after; Period::contains decides in London time.
+        let load_from = match kind {
+            ExportKind::HomeOffice => first_day,
+            ExportKind::Outcomes => period.year_earlier().first_day,
+        };
+        let ms = |day: NaiveDate, extra: i64| {
+            Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+                .timestamp_millis()
+                + extra * 86_400_000
+        };
+        let mut tx = self.store.begin().await?;
+        let rows = tx
+            .episodes_detained_between(ms(load_from, -1), ms(last_day, 2))
+            .await?;
+        let now = Utc::now();
+        let mut out = String::new();
+        match kind {
+            ExportKind::HomeOffice => {
+                out.push_str(&csv_line(
+                    &[
+                        "power",
+                        "detained_on",
+                        "financial_year",
+                        "age_group",
+                        "sex",
+                        "ethnicity",
+                        "first_place_of_safety",
+                        "police_station_used",
+                        "transferred",
+                        "transport",
+                        "police_vehicle_reason",
+                        "extended",
+                        "outcome",
+                    ]
+                    .map(str::to_string),
+                ));
+                for r in rows
+                    .iter()
+                    .filter(|r| period.contains(r.new.episode.detained_at))
+                {
+                    let demo = Demographics {
+                        sex: mha::Sex::from_code(&r.new.sex).unwrap_or(mha::Sex::NotKnown),
+                        ethnicity: mha::Ethnicity::from_code(&r.new.ethnicity)
+                            .unwrap_or(mha::Ethnicity::NotStated),
+                    };
+                    let h = mha::home_office_row(&r.new.episode, demo, &book);
+                    out.push_str(&csv_line(&[
+                        h.power.to_string(),
+                        h.detained_on.to_string(),
+                        h.financial_year,
+                        h.age_group.to_string(),
+                        h.sex.to_string(),
+                        h.ethnicity.to_string(),
+                        h.first_place_of_safety.to_string(),
+                        h.police_station_used.to_string(),
+                        h.transferred.to_string(),
+                        h.transport.to_string(),
+                        h.police_vehicle_reason.to_string(),
+                        h.extended.to_string(),
+                        h.outcome.to_string(),
+                    ]));
+                }
+            }
+            ExportKind::Outcomes => {
+                let records: Vec<SummaryRecord> = rows
+                    .iter()
+                    .map(|r| SummaryRecord::from_episode(&r.new.episode, &book, now))
+                    .collect();
+                let earlier = period.year_earlier();
+                out.push_str(&csv_line(&[
+                    "code".into(),
+                    "measure".into(),
+                    format!("{}_to_{}", period.first_day, period.last_day),
+                    format!("{}_to_{}", earlier.first_day, earlier.last_day),
+                ]));
+                for l in mha::compare_with_year_earlier(&records, period) {
+                    out.push_str(&csv_line(&[
+                        l.code,
+                        l.label,
+                        l.current.to_string(),
+                        l.year_earlier.to_string(),
+                    ]));
+                }
+            }
+        }
+        audit_allowed(&mut tx, actor, kind.code(), &sub, &d, None).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}
