@@ -198,8 +198,19 @@ impl App {
             Some(u) if tx.care_team_contains(person.id, u.user_id).await? => Relationship::CareTeam,
             _ => Relationship::None,
         };
-        // Consent to share crisis plans arrives with the crisis plan work; identity flows on agreements alone.
-        let consent = Consent::NotRecorded;
+        // The person's recorded decision about sharing their plan (identity flows on agreements alone;
+        // plan sections are decided one by one in `plans`, with consent narrowed to each section).
+        let consent = match tx.consent_get(person.id).await? {
+            None => Consent::NotRecorded,
+            Some(c) => {
+                let plan = if c.status == concordat_domain::consent::ConsentStatus::Given {
+                    tx.plan_for_person(person.id).await?
+                } else {
+                    None
+                };
+                c.policy_consent(plan.as_ref())
+            }
+        };
         Ok(decide(&Request {
             actor,
             action,

@@ -4,6 +4,7 @@
 //! so the rules that matter most (who may see what, the s136 clock) can be tested exhaustively.
 
 pub mod audit;
+pub mod consent;
 pub mod ids;
 pub mod mha;
 pub mod model;

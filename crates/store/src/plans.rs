@@ -1,4 +1,410 @@
 //! Crisis plans, their sections and versions, and the person's consent to share (queries on [`crate::Tx`]).
 
-#[allow(unused_imports)]
-use crate::Tx;
+use crate::tx::{corrupt, get_bool, now_ms, parse_date, parse_kind};
+use crate::{Result, StoreError, Tx};
+use concordat_domain::consent::{
+    ConsentStatus, CrisisPlan, PlanConsent, PlanSection, SectionKind, SharingLevel,
+};
+use concordat_domain::model::{OrgId, PersonId};
+use concordat_domain::{LegalBasis, OrgKind};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+const PLAN_COLS: &str = "id, person_id, owner_org_id, version, coproduced, participants, own_words, last_reviewed_on, review_due, updated_by, updated_at";
+
+fn ymd(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// One saved version of a plan, as listed in its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanVersionInfo {
+    pub version: i64,
+    pub saved_by: String,
+    pub saved_at: i64,
+}
+
+/// A person with repeated crisis contact, for the support list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepeatContactRow {
+    pub person_id: i64,
+    pub given_name: String,
+    pub family_name: String,
+    pub last_30_days: i64,
+    pub last_365_days: i64,
+    pub plan_id: Option<i64>,
+    /// 'YYYY-MM-DD'
+    pub review_due: Option<String>,
+}
+
+/// A plan whose review date has passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewDueRow {
+    pub person_id: i64,
+    pub given_name: String,
+    pub family_name: String,
+    pub plan_id: i64,
+    pub version: i64,
+    /// 'YYYY-MM-DD'
+    pub review_due: String,
+}
+
+fn plan_from(row: &AnyRow, sections: Vec<PlanSection>) -> Result<CrisisPlan> {
+    let reviewed: String = row.try_get("last_reviewed_on")?;
+    let due: String = row.try_get("review_due")?;
+    Ok(CrisisPlan {
+        id: row.try_get("id")?,
+        person_id: PersonId(row.try_get("person_id")?),
+        owner_org_id: OrgId(row.try_get("owner_org_id")?),
+        version: row.try_get("version")?,
+        coproduced: get_bool(row, "coproduced")?,
+        participants: row.try_get("participants")?,
+        own_words: row.try_get("own_words")?,
+        last_reviewed_on: parse_date(&reviewed)?,
+        review_due: parse_date(&due)?,
+        updated_by: row.try_get("updated_by")?,
+        updated_at: row.try_get("updated_at")?,
+        sections,
+    })
+}
+
+fn join_codes<T: Copy>(items: &[T], code: impl Fn(T) -> &'static str) -> String {
+    items.iter().map(|i| code(*i)).collect::<Vec<_>>().join(",")
+}
+
+impl Tx {
+    /// The current plan for a person, with its sections in [`SectionKind::ALL`] order.
+    pub async fn plan_for_person(&mut self, person: PersonId) -> Result<Option<CrisisPlan>> {
+        let q = self
+            .q(&format!(
+                "SELECT {PLAN_COLS} FROM crisis_plans WHERE person_id = $1"
+            ))
+            .bind(person.0);
+        let Some(row) = self.opt(q).await? else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let sections = self.plan_sections(id).await?;
+        plan_from(&row, sections).map(Some)
+    }
+
+    async fn plan_sections(&mut self, plan_id: i64) -> Result<Vec<PlanSection>> {
+        let q = self
+            .q("SELECT kind, sharing, body FROM crisis_plan_sections WHERE plan_id = $1")
+            .bind(plan_id);
+        let mut out = self
+            .all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                let sharing: String = r.try_get("sharing")?;
+                Ok(PlanSection {
+                    kind: SectionKind::from_code(&kind)
+                        .ok_or_else(|| corrupt("plan section", &kind))?,
+                    sharing: SharingLevel::from_code(&sharing)
+                        .ok_or_else(|| corrupt("sharing level", &sharing))?,
+                    text: r.try_get("body")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|s| s.kind);
+        Ok(out)
+    }
+
+    async fn plan_write_sections(&mut self, plan_id: i64, sections: &[PlanSection]) -> Result<()> {
+        let q = self
+            .q("DELETE FROM crisis_plan_sections WHERE plan_id = $1")
+            .bind(plan_id);
+        self.exec(q).await?;
+        for s in sections {
+            let q = self
+                .q("INSERT INTO crisis_plan_sections (plan_id, kind, sharing, body) VALUES ($1, $2, $3, $4)")
+                .bind(plan_id)
+                .bind(s.kind.code())
+                .bind(s.sharing.code())
+                .bind(s.text.clone());
+            self.exec(q).await?;
+        }
+        Ok(())
+    }
+
+    async fn plan_write_version(&mut self, plan: &CrisisPlan) -> Result<()> {
+        let snapshot = serde_json::to_string(plan)
+            .map_err(|e| StoreError::Corrupt(format!("plan snapshot: {e}")))?;
+        let q = self
+            .q("INSERT INTO crisis_plan_versions (plan_id, version, saved_by, saved_at, snapshot) VALUES ($1, $2, $3, $4, $5)")
+            .bind(plan.id)
+            .bind(plan.version)
+            .bind(plan.updated_by.clone())
+            .bind(plan.updated_at)
+            .bind(snapshot);
+        self.exec(q).await?;
+        Ok(())
+    }
+
+    /// Creates a person's first plan (version 1) and stores that version. `plan.id` and `plan.version`
+    /// are ignored; the stored plan is returned. A person has at most one plan.
+    pub async fn plan_insert(&mut self, plan: &CrisisPlan) -> Result<CrisisPlan> {
+        let now = now_ms();
+        let q = self
+            .q("INSERT INTO crisis_plans (person_id, owner_org_id, version, coproduced, participants, own_words, last_reviewed_on, review_due, updated_by, updated_at, created_at) VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id")
+            .bind(plan.person_id.0)
+            .bind(plan.owner_org_id.0)
+            .bind(plan.coproduced)
+            .bind(plan.participants.clone())
+            .bind(plan.own_words.clone())
+            .bind(ymd(plan.last_reviewed_on))
+            .bind(ymd(plan.review_due))
+            .bind(plan.updated_by.clone())
+            .bind(now);
+        let id: i64 = match q.fetch_one(&mut *self.tx).await {
+            Ok(row) => row.try_get("id")?,
+            Err(e) => return Err(StoreError::conflict_as(e, "crisis plan for this person")),
+        };
+        let mut stored = plan.clone();
+        stored.id = id;
+        stored.version = 1;
+        stored.updated_at = now;
+        self.plan_write_sections(id, &stored.sections).await?;
+        self.plan_write_version(&stored).await?;
+        Ok(stored)
+    }
+
+    /// Saves a new version if nobody saved since `expected_version` (else `StaleVersion`, nothing written).
+    pub async fn plan_update(
+        &mut self,
+        plan: &CrisisPlan,
+        expected_version: i64,
+    ) -> Result<CrisisPlan> {
+        let now = now_ms();
+        let q = self
+            .q("UPDATE crisis_plans SET version = version + 1, coproduced = $1, participants = $2, own_words = $3, last_reviewed_on = $4, review_due = $5, updated_by = $6, updated_at = $7 WHERE id = $8 AND version = $9")
+            .bind(plan.coproduced)
+            .bind(plan.participants.clone())
+            .bind(plan.own_words.clone())
+            .bind(ymd(plan.last_reviewed_on))
+            .bind(ymd(plan.review_due))
+            .bind(plan.updated_by.clone())
+            .bind(now)
+            .bind(plan.id)
+            .bind(expected_version);
+        if self.exec(q).await? == 0 {
+            return Err(StoreError::StaleVersion {
+                expected: expected_version,
+            });
+        }
+        let mut stored = plan.clone();
+        stored.version = expected_version + 1;
+        stored.updated_at = now;
+        self.plan_write_sections(plan.id, &stored.sections).await?;
+        self.plan_write_version(&stored).await?;
+        Ok(stored)
+    }
+
+    /// Every saved version of a plan, newest first.
+    pub async fn plan_versions(&mut self, plan_id: i64) -> Result<Vec<PlanVersionInfo>> {
+        let q = self
+            .q("SELECT version, saved_by, saved_at FROM crisis_plan_versions WHERE plan_id = $1 ORDER BY version DESC")
+            .bind(plan_id);
+        self.all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(PlanVersionInfo {
+                    version: r.try_get("version")?,
+                    saved_by: r.try_get("saved_by")?,
+                    saved_at: r.try_get("saved_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// One stored version of a plan, as it was saved.
+    pub async fn plan_version(&mut self, plan_id: i64, version: i64) -> Result<Option<CrisisPlan>> {
+        let q = self
+            .q("SELECT snapshot FROM crisis_plan_versions WHERE plan_id = $1 AND version = $2")
+            .bind(plan_id)
+            .bind(version);
+        let Some(row) = self.opt(q).await? else {
+            return Ok(None);
+        };
+        let s: String = row.try_get("snapshot")?;
+        serde_json::from_str(&s)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("plan snapshot: {e}")))
+    }
+
+    /// Plans held by `org` whose review date is before `today`, oldest first.
+    pub async fn plans_review_overdue(
+        &mut self,
+        org: OrgId,
+        today: chrono::NaiveDate,
+        limit: i64,
+    ) -> Result<Vec<ReviewDueRow>> {
+        let q = self
+            .q("SELECT p.id AS person_id, p.given_name, p.family_name, c.id AS plan_id, c.version, c.review_due FROM crisis_plans c JOIN people p ON p.id = c.person_id WHERE c.owner_org_id = $1 AND c.review_due < $2 ORDER BY c.review_due, c.id LIMIT $3")
+            .bind(org.0)
+            .bind(ymd(today))
+            .bind(limit);
+        self.all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ReviewDueRow {
+                    person_id: r.try_get("person_id")?,
+                    given_name: r.try_get("given_name")?,
+                    family_name: r.try_get("family_name")?,
+                    plan_id: r.try_get("plan_id")?,
+                    version: r.try_get("version")?,
+                    review_due: r.try_get("review_due")?,
+                })
+            })
+            .collect()
+    }
+
+    // ---- consent --------------------------------------------------------------------------------
+
+    /// The person's current decision about sharing, if one was ever recorded.
+    pub async fn consent_get(&mut self, person: PersonId) -> Result<Option<PlanConsent>> {
+        let q = self
+            .q("SELECT person_id, status, other_basis, basis_note, org_kinds, sections, valid_until, recorded_by, recorded_at, version FROM plan_consents WHERE person_id = $1")
+            .bind(person.0);
+        let Some(r) = self.opt(q).await? else {
+            return Ok(None);
+        };
+        let status: String = r.try_get("status")?;
+        let basis: Option<String> = r.try_get("other_basis")?;
+        let kinds: String = r.try_get("org_kinds")?;
+        let sections: String = r.try_get("sections")?;
+        let until: Option<String> = r.try_get("valid_until")?;
+        Ok(Some(PlanConsent {
+            person_id: PersonId(r.try_get("person_id")?),
+            status: ConsentStatus::from_code(&status)
+                .ok_or_else(|| corrupt("consent status", &status))?,
+            other_basis: basis
+                .as_deref()
+                .map(|b| LegalBasis::from_code(b).ok_or_else(|| corrupt("legal basis", b)))
+                .transpose()?,
+            basis_note: r.try_get("basis_note")?,
+            org_kinds: kinds
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(parse_kind)
+                .collect::<Result<Vec<OrgKind>>>()?,
+            sections: sections
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| SectionKind::from_code(s).ok_or_else(|| corrupt("plan section", s)))
+                .collect::<Result<_>>()?,
+            valid_until: until.as_deref().map(parse_date).transpose()?,
+            recorded_by: r.try_get("recorded_by")?,
+            recorded_at: r.try_get("recorded_at")?,
+            version: r.try_get("version")?,
+        }))
+    }
+
+    /// Records a decision. `expected_version` is `None` for the first decision about this person and
+    /// the version the editor saw otherwise (`StaleVersion` if someone recorded another meanwhile).
+    /// Returns the new version. Takes effect for every later read at once.
+    pub async fn consent_put(
+        &mut self,
+        c: &PlanConsent,
+        expected_version: Option<i64>,
+    ) -> Result<i64> {
+        let kinds = join_codes(&c.org_kinds, OrgKind::code);
+        let sections = join_codes(&c.sections, SectionKind::code);
+        let until = c.valid_until.map(ymd);
+        let basis = c.other_basis.map(|b| b.code().to_string());
+        match expected_version {
+            None => {
+                let q = self
+                    .q("INSERT INTO plan_consents (person_id, status, other_basis, basis_note, org_kinds, sections, valid_until, recorded_by, recorded_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)")
+                    .bind(c.person_id.0)
+                    .bind(c.status.code())
+                    .bind(basis)
+                    .bind(c.basis_note.clone())
+                    .bind(kinds)
+                    .bind(sections)
+                    .bind(until)
+                    .bind(c.recorded_by.clone())
+                    .bind(c.recorded_at);
+                match q.execute(&mut *self.tx).await {
+                    Ok(_) => Ok(1),
+                    Err(e) => match StoreError::conflict_as(e, "consent record") {
+                        StoreError::Conflict(_) => Err(StoreError::StaleVersion { expected: 0 }),
+                        other => Err(other),
+                    },
+                }
+            }
+            Some(v) => {
+                let q = self
+                    .q("UPDATE plan_consents SET status = $1, other_basis = $2, basis_note = $3, org_kinds = $4, sections = $5, valid_until = $6, recorded_by = $7, recorded_at = $8, version = version + 1 WHERE person_id = $9 AND version = $10")
+                    .bind(c.status.code())
+                    .bind(basis)
+                    .bind(c.basis_note.clone())
+                    .bind(kinds)
+                    .bind(sections)
+                    .bind(until)
+                    .bind(c.recorded_by.clone())
+                    .bind(c.recorded_at)
+                    .bind(c.person_id.0)
+                    .bind(v);
+                if self.exec(q).await? == 0 {
+                    return Err(StoreError::StaleVersion { expected: v });
+                }
+                Ok(v + 1)
+            }
+        }
+    }
+
+    // ---- repeated contact, as a support need ---------------------------------------------------
+
+    /// The time of the most recent crisis contact recorded (milliseconds), if any: where the
+    /// support list's windows end when recording stopped before today.
+    pub async fn repeat_contacts_latest(&mut self) -> Result<Option<i64>> {
+        let r = self
+            .one(self.q("SELECT MAX(called_at) AS m FROM crisis_contacts"))
+            .await?;
+        Ok(r.try_get("m")?)
+    }
+
+    /// People with more than `per_month` contacts since `month_start` or more than `per_year` since
+    /// `year_start` (both up to `end`, exclusive), with their plan's review date if they have a plan.
+    /// Most contacts first.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn repeat_contacts(
+        &mut self,
+        month_start: i64,
+        year_start: i64,
+        end: i64,
+        per_month: i64,
+        per_year: i64,
+        limit: i64,
+    ) -> Result<Vec<RepeatContactRow>> {
+        let q = self
+            .q("SELECT p.id AS person_id, p.given_name, p.family_name, r.m, r.y, c.id AS plan_id, c.review_due FROM (SELECT person_id, SUM(CASE WHEN called_at >= $1 THEN 1 ELSE 0 END) AS m, COUNT(*) AS y FROM crisis_contacts WHERE person_id IS NOT NULL AND called_at >= $2 AND called_at < $3 GROUP BY person_id) r JOIN people p ON p.id = r.person_id LEFT JOIN crisis_plans c ON c.person_id = p.id WHERE r.m > $4 OR r.y > $5 ORDER BY r.y DESC, r.m DESC, p.id LIMIT $6")
+            .bind(month_start)
+            .bind(year_start)
+            .bind(end)
+            .bind(per_month)
+            .bind(per_year)
+            .bind(limit);
+        self.all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(RepeatContactRow {
+                    person_id: r.try_get("person_id")?,
+                    given_name: r.try_get("given_name")?,
+                    family_name: r.try_get("family_name")?,
+                    last_30_days: r.try_get("m")?,
+                    last_365_days: r.try_get("y")?,
+                    plan_id: r.try_get("plan_id")?,
+                    review_due: r.try_get("review_due")?,
+                })
+            })
+            .collect()
+    }
+}

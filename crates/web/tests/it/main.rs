@@ -5,3 +5,4 @@
 mod harness;
 mod http;
 mod operations;
+mod plans;
