@@ -153,14 +153,14 @@ impl App {
 
     /// Lists organisations (any signed-in member may see who is in the partnership).
     pub async fn organisations(&self) -> Result<Vec<Organisation>, AppError> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         Ok(tx.org_list().await?)
     }
 
     /// Data sharing agreements with the names of the organisations at each end (any signed-in member may see
     /// what flows where: transparency about sharing is part of the partnership's accountability).
     pub async fn agreements(&self) -> Result<Vec<AgreementView>, AppError> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         let orgs: std::collections::HashMap<_, _> = tx
             .org_list()
             .await?
@@ -185,7 +185,7 @@ impl App {
 
     /// The service change the dashboard evaluates, if one is recorded.
     pub async fn service_change(&self) -> Result<Option<ServiceChange>, AppError> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         let Some(v) = tx.setting_get(SERVICE_CHANGE_SETTING).await? else {
             return Ok(None);
         };
@@ -215,7 +215,7 @@ impl App {
             },
         )
         .await?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         let Some(latest) = tx.contacts_latest().await? else {
             return Ok(Vec::new());
         };
@@ -235,7 +235,7 @@ impl App {
 
     /// The id of the user with this username, for audit searches by name.
     pub async fn user_id_by_username(&self, username: &str) -> Result<Option<UserId>, AppError> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         Ok(tx
             .user_credentials(username.trim())
             .await?
@@ -257,7 +257,7 @@ impl App {
             },
         )
         .await?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         Ok(tx.contacts_by_month().await?)
     }
 }

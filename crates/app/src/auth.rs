@@ -359,7 +359,8 @@ impl App {
     ) -> Result<Option<SessionContext>, AppError> {
         let now = Utc::now().timestamp_millis();
         let hash = hash_token(token);
-        let mut tx = self.store.begin().await?;
+        // Every request resolves its session: read without the write lock so requests run in parallel.
+        let mut tx = self.store.begin_read().await?;
         let Some(row) = tx.session_get(&hash).await? else {
             return Ok(None);
         };
@@ -376,9 +377,11 @@ impl App {
             .membership_id
             .and_then(|id| memberships.iter().find(|m| m.id == id).cloned());
         // Touch at most once a minute: keeps the idle clock honest without a write per request.
+        drop(tx);
         if now - row.last_seen_at > 60_000 {
-            tx.session_touch(&hash, now).await?;
-            tx.commit().await?;
+            let mut w = self.store.begin().await?;
+            w.session_touch(&hash, now).await?;
+            w.commit().await?;
         }
         Ok(Some(SessionContext {
             token_hash: hash,

@@ -55,7 +55,7 @@ pub const DEMO_SETTING: &str = "demo_region";
 impl App {
     /// Whether this database holds the synthetic demo region (pages then say so).
     pub async fn is_demo(&self) -> Result<bool, AppError> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         Ok(tx.setting_get(DEMO_SETTING).await?.is_some())
     }
 

@@ -121,6 +121,20 @@ impl Store {
         })
     }
 
+    /// Begins a read-only transaction: a consistent snapshot that takes no write lock, so reads run in parallel
+    /// on SQLite's WAL. Writing in it is an error on SQLite (the connection refuses to upgrade under load):
+    /// use [`Store::begin`] for anything that writes, audit events included.
+    pub async fn begin_read(&self) -> Result<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN DEFERRED").await?,
+            Backend::Postgres => self.pool.begin_with("BEGIN READ ONLY").await?,
+        };
+        Ok(Tx {
+            tx,
+            backend: self.backend,
+        })
+    }
+
     /// Whether the database answers (for /readyz).
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
