@@ -39,6 +39,10 @@ pub const BLOCK_COLUMNS: [&str; 4] = [
     "bk_names",
 ];
 
+/// How far below the link threshold the average Dice similarity inside a group may fall in the
+/// strict method: individual links must reach the threshold, groups only on average minus this.
+pub const STRICT_DICE_MARGIN: f64 = 0.1;
+
 /// A shared secret read from a key file.
 pub struct Secret(Vec<u8>);
 
@@ -422,10 +426,16 @@ pub fn link_encoded(
     let n = set.ids.len();
     let labels = match cfg.cluster {
         ClusterMethod::Connected => cluster::connected_components(n, &pairs, threshold),
-        ClusterMethod::Strict => cluster::strict_with(n, &pairs, threshold, threshold, |a, b| {
-            let (x, y) = (a as usize, b as usize);
-            dice(&set.clks[x], &set.clks[y], set.popcount[x], set.popcount[y])
-        }),
+        ClusterMethod::Strict => cluster::strict_with(
+            n,
+            &pairs,
+            threshold,
+            threshold - STRICT_DICE_MARGIN,
+            |a, b| {
+                let (x, y) = (a as usize, b as usize);
+                dice(&set.clks[x], &set.clks[y], set.popcount[x], set.popcount[y])
+            },
+        ),
     };
     let clusters = pipeline::finish_clusters(labels, &pairs);
     let mut counts = vec![0u64; set.sources.len()];
