@@ -129,7 +129,7 @@ describe('detentions board', () => {
       assert.ok(await page.getByRole('link', { name: 'Refresh' }).first().isVisible(), 'a plain refresh link, no script needed');
       await assertNoSeriousAxeViolations(page, '/board');
 
-      await page.locator('a[href^="/episodes/"]').first().click();
+      await page.locator('ul.board h2 a').first().click();
       await page.waitForURL((url) => /^\/episodes\/\d+$/.test(url.pathname));
       const clock = page.locator('section', { has: page.getByRole('heading', { name: 'The 24-hour clock' }) });
       assert.ok(await clock.isVisible(), 'the episode page shows the clock');
@@ -154,6 +154,27 @@ describe('availability board', () => {
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 390, `no horizontal scrolling on a phone (scrollWidth ${width})`);
       await assertNoSeriousAxeViolations(page, '/places on a phone');
+      assert.deepEqual(consoleErrors, []);
+    });
+  });
+});
+
+describe('crisis contact form', () => {
+  test('a triage nurse on a phone saves a draft with the defaults, then sees it listed as a draft', async () => {
+    const login = loginFor('triage_clinician');
+    await withPage('contact-phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }, async (page, { consoleErrors }) => {
+      await signIn(page, login);
+      await page.goto('/contacts/new');
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `no horizontal scrolling on a phone (scrollWidth ${width})`);
+      assert.notEqual(await page.locator('input[name="called_at"]').inputValue(), '', 'the time of the call defaults to now');
+      await assertNoSeriousAxeViolations(page, '/contacts/new on a phone');
+      await Promise.all([
+        page.waitForURL((url) => /^\/contacts\/\d+$/.test(url.pathname)),
+        page.getByRole('button', { name: 'Save as a draft' }).click(),
+      ]);
+      assert.match(await page.locator('main').innerText(), /Draft: not finished/);
+      await assertNoSeriousAxeViolations(page, 'a draft contact on a phone');
       assert.deepEqual(consoleErrors, []);
     });
   });

@@ -32,6 +32,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/audit", get(audit))
         .route("/openapi.json", get(openapi))
         .merge(crate::api_plans::router())
+        .merge(crate::api_ops::router())
         .fallback(|| async { WebError::Json(AppError::NotFound) })
 }
 
@@ -400,8 +401,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Concordat API", description = "JSON API for Concordat. Every call is checked by the same access policy and audited like the web pages."),
-    paths(create_session, delete_session, me, search_people, get_person, create_person, organisations, audit, crate::api_plans::get_plan, crate::api_plans::get_fhir),
-    components(schemas(SessionRequest, SessionResponse, Me, PersonSummaryDto, PersonDto, PersonInputDto, Created, OrganisationDto, AuditEventDto, crate::api_plans::PlanLookupDto, crate::api_plans::PlanDto, crate::api_plans::PlanSectionDto)),
+    paths(create_session, delete_session, me, search_people, get_person, create_person, organisations, audit, crate::api_plans::get_plan, crate::api_plans::get_fhir, crate::api_ops::board, crate::api_ops::places),
+    components(schemas(SessionRequest, SessionResponse, Me, PersonSummaryDto, PersonDto, PersonInputDto, Created, OrganisationDto, AuditEventDto, crate::api_plans::PlanLookupDto, crate::api_plans::PlanDto, crate::api_plans::PlanSectionDto, crate::api_ops::BoardRowDto, crate::api_ops::PlaceDto)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! No SQL and no policy decisions here: those live in the store and the app.
 
 mod api;
+mod api_ops;
 mod api_plans;
 mod error;
 mod extract;

@@ -501,3 +501,25 @@ async fn exports_are_policy_checked_and_audited() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_api_gives_the_board_and_availability_under_the_same_policy() {
+    for t in spawn_apps().await {
+        let pos = api_token(&t.router, "demo.pos").await;
+        let res = send(&t.router, json("GET", "/api/v1/board", Some(&pos), "")).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let rows: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+        let rows = rows.as_array().unwrap();
+        assert!(rows.len() >= 3);
+        assert!(rows.iter().any(|r| r["level_text"] == "Under 1 hour left"));
+
+        let officer = api_token(&t.router, "demo.responder").await;
+        let res = send(&t.router, json("GET", "/api/v1/board", Some(&officer), "")).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        let res = send(&t.router, json("GET", "/api/v1/places", Some(&officer), "")).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(!res.body.contains("\"person\""));
+        let res = send(&t.router, json("GET", "/api/v1/places", Some("bogus"), "")).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+}

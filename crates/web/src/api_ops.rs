@@ -1,0 +1,113 @@
+//! JSON API for crisis operations: the detentions board and the places-of-safety availability board.
+//! Same app functions as the pages, so the same policy and the same audit events.
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::ApiUser;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+type St = State<Arc<AppState>>;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/board", get(board))
+        .route("/places", get(places))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BoardRowDto {
+    episode_id: i64,
+    power: String,
+    person: Option<String>,
+    place: Option<String>,
+    /// not_started | within_limit | under_4_hours | under_1_hour | breach | ended_within_limit | ended_in_breach | cannot_compute
+    level: String,
+    /// The level in words, as the board shows it.
+    level_text: String,
+    detail: String,
+    /// Milliseconds since the Unix epoch.
+    deadline: Option<i64>,
+    /// The deadline in Europe/London time with its zone.
+    deadline_local: Option<String>,
+    minutes_left: Option<i64>,
+    breach: bool,
+    welfare_check_overdue: bool,
+    notes: Vec<String>,
+}
+
+/// Open s136/s135 detentions the caller may see, with the statutory clock computed now. One audit event per row.
+#[utoipa::path(get, path = "/api/v1/board", responses((status = 200, body = [BoardRowDto]), (status = 403, description = "Role may not see detention records")), security(("bearer" = [])))]
+async fn board(State(state): St, u: ApiUser) -> Result<Json<Vec<BoardRowDto>>, WebError> {
+    let actor = u.actor()?;
+    let rows = state
+        .app
+        .episode_board(&actor, Utc::now())
+        .await
+        .map_err(WebError::json)?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| BoardRowDto {
+                episode_id: r.id,
+                power: r.power.to_string(),
+                person: r.person,
+                place: r.place,
+                level: r.status.level.code().to_string(),
+                level_text: r.status.level.label().to_string(),
+                detail: r.status.detail,
+                deadline: r.status.deadline.map(|d| d.timestamp_millis()),
+                deadline_local: r.status.deadline_local,
+                minutes_left: r.status.minutes_left,
+                breach: r.status.breach.is_some(),
+                welfare_check_overdue: r.status.welfare.is_some_and(|w| w.overdue_now),
+                notes: r.status.notes,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlaceDto {
+    id: i64,
+    name: String,
+    kind: String,
+    organisation: String,
+    capacity: i64,
+    occupied: i64,
+    availability: String,
+    opening_hours: String,
+    accepts_under_18: bool,
+    address: String,
+}
+
+/// Places of safety, crisis houses and safe havens with occupancy now. Names nobody.
+#[utoipa::path(get, path = "/api/v1/places", responses((status = 200, body = [PlaceDto])), security(("bearer" = [])))]
+async fn places(State(state): St, u: ApiUser) -> Result<Json<Vec<PlaceDto>>, WebError> {
+    let actor = u.actor()?;
+    let rows = state
+        .app
+        .places_availability(&actor)
+        .await
+        .map_err(WebError::json)?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|p| PlaceDto {
+                id: p.id,
+                name: p.name,
+                kind: p.kind_label,
+                organisation: p.org_name,
+                capacity: p.capacity,
+                occupied: p.occupied,
+                availability: p.availability,
+                opening_hours: p.hours,
+                accepts_under_18: p.accepts_under_18,
+                address: p.address,
+            })
+            .collect(),
+    ))
+}
