@@ -51,9 +51,12 @@ impl Hasher for FxHasher {
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
+    /// Multiplication only carries entropy upwards, so keys that differ in their last bytes
+    /// ("r0000123" and "r0000124") would share their low bits and collide in the table's
+    /// buckets; a final mix spreads every input bit over the whole hash.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        mix64(self.hash)
     }
 }
 
@@ -129,6 +132,16 @@ impl UnionFind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_differing_in_their_last_bytes_spread_over_buckets() {
+        use std::hash::BuildHasher;
+        let b = BuildHasherDefault::<FxHasher>::default();
+        let low: std::collections::HashSet<u64> = (0..1000)
+            .map(|i| b.hash_one(format!("r{i:07}")) & 0xfff)
+            .collect();
+        assert!(low.len() > 700, "{}", low.len());
+    }
 
     #[test]
     fn union_find_labels_in_first_appearance_order() {
