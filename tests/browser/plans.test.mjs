@@ -233,7 +233,7 @@ describe('crisis plans', () => {
       await page.locator('input[name="date_of_birth"]').fill(target.dob);
       await Promise.all([
         page.waitForURL((url) => url.pathname === '/people' && url.search.includes('family_name'), { timeout: 15_000 }),
-        page.locator('form button[type="submit"]').first().click(),
+        page.locator('form[action="/people"] button[type="submit"]').click(),
       ]);
       await assertNoSeriousAxeViolations(page, 'search results on a phone');
       const link = page.locator(`ul.results a[href="${target.href}"]`);

@@ -1183,14 +1183,61 @@ pub async fn break_glass_review(
 struct HistoryPage {
     layout: Layout,
     person_id: i64,
-    rows: Vec<AuditRow>,
+    rows: Vec<HistoryRow>,
     printed: String,
+}
+
+/// One line of a person's access history, in words they can read.
+struct HistoryRow {
+    row: AuditRow,
+    organisation: String,
+    what: String,
+}
+
+/// What an access was, in plain words (the audit action code stays in the audit log).
+fn access_what(e: &concordat_domain::audit::AuditEvent) -> String {
+    let categories = |rid: &Option<String>| -> String {
+        rid.as_deref()
+            .and_then(|r| r.split_once(": ").map(|(_, c)| c))
+            .map(|c| {
+                c.split(", ")
+                    .filter_map(concordat_domain::DataCategory::from_code)
+                    .map(|c| c.label())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default()
+    };
+    match e.draft.action.as_str() {
+        "person.view.plan" => format!(
+            "Looked at the crisis plan ({})",
+            categories(&e.draft.resource_id)
+        ),
+        "person.view.identity" => "Looked at identity and contact details".into(),
+        "person.search_result" => "Found the person in a search".into(),
+        "person.view.plan_editor" => "Opened the crisis plan to edit it".into(),
+        "person.edit.plan" => "Saved a new version of the crisis plan".into(),
+        "person.view.plan_conflict" => "Saw the current plan after a refused save".into(),
+        "person.edit.consent" => "Recorded a decision about sharing".into(),
+        "person.view.plan_history" | "person.view.plan_version" => {
+            "Looked at earlier versions of the crisis plan".into()
+        }
+        "person.export.fhir" => format!(
+            "Exported the record (FHIR: {})",
+            e.draft.resource_id.clone().unwrap_or_default()
+        ),
+        other => other.to_string(),
+    }
 }
 
 pub async fn access_history(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
     let actor = match s.actor() {
         Ok(a) => a,
         Err(e) => return e.into_response(),
+    };
+    let orgs: std::collections::HashMap<i64, String> = match state.app.organisations().await {
+        Ok(list) => list.into_iter().map(|o| (o.id.0, o.name)).collect(),
+        Err(e) => return WebError::html(e).into_response(),
     };
     match state.app.access_history(&actor, PersonId(id)).await {
         Ok(events) => render(
@@ -1201,7 +1248,15 @@ pub async fn access_history(State(state): St, s: Signed, Path(id): Path<i64>) ->
                 rows: events
                     .iter()
                     .filter(|e| e.draft.action.starts_with("person."))
-                    .map(audit_row)
+                    .map(|e| HistoryRow {
+                        row: audit_row(e),
+                        organisation: e
+                            .draft
+                            .org_id
+                            .and_then(|o| orgs.get(&o).cloned())
+                            .unwrap_or_default(),
+                        what: access_what(e),
+                    })
                     .collect(),
                 printed: fmt_ms(chrono::Utc::now().timestamp_millis()),
             },

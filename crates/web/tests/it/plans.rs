@@ -211,6 +211,11 @@ async fn sections_follow_role_organisation_and_consent_and_every_look_is_audited
         )
         .await;
         assert!(hist.body.contains("person.view.plan") && hist.body.contains("demo.responder"));
+        assert!(hist.body.contains("Looked at the crisis plan (Identity and contact details; Crisis plan: sections shared with all responders)"), "{}", hist.body);
+        assert!(
+            hist.body.contains("Police"),
+            "organisation names in the access history"
+        );
 
         // The API lookup and the FHIR export: same rules, one audit row each.
         let token = api_token(&t.router, "demo.triage").await;
