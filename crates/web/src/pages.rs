@@ -568,6 +568,9 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
 struct PersonPage {
     layout: Layout,
     p: PersonView,
+    plan: Option<concordat_app::plans::PlanView>,
+    may_edit: bool,
+    consent: Option<concordat_domain::consent::PlanConsent>,
 }
 
 #[derive(Template)]
@@ -583,17 +586,27 @@ fn person_result(
     state: &AppState,
     s: &Signed,
     id: i64,
-    r: Result<PersonView, AppError>,
+    r: Result<concordat_app::plans::PersonLookup, AppError>,
     errors: Vec<FieldError>,
 ) -> Response {
     match r {
-        Ok(p) => render(
-            StatusCode::OK,
-            &PersonPage {
-                layout: Layout::for_session("Person", state, &s.ctx),
-                p,
-            },
-        ),
+        Ok(l) => {
+            let title = format!("{} {}", l.person.given_name, l.person.family_name);
+            render(
+                if errors.is_empty() {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                },
+                &PersonPage {
+                    layout: Layout::for_session(&title, state, &s.ctx).with_errors(errors),
+                    p: l.person,
+                    plan: l.plan,
+                    may_edit: l.may_edit,
+                    consent: l.consent,
+                },
+            )
+        }
         Err(AppError::Denied(reason)) => {
             let role = s.ctx.membership.as_ref().map(|m| m.role);
             let may_break_glass = reason.break_glass_may_override()
@@ -621,12 +634,13 @@ fn person_result(
     }
 }
 
+/// The responder's lookup: identity and the crisis plan sections this actor may see (one audit event).
 pub async fn person(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
     let actor = match s.actor() {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    let r = state.app.view_person(&actor, PersonId(id), None).await;
+    let r = state.app.person_lookup(&actor, PersonId(id), None).await;
     person_result(&state, &s, id, r, vec![])
 }
 
@@ -652,7 +666,7 @@ pub async fn person_break_glass(
         Err(e) => return e.into_response(),
     };
     if form.reason.trim().chars().count() < 10 {
-        let r = state.app.view_person(&actor, PersonId(id), None).await;
+        let r = state.app.person_lookup(&actor, PersonId(id), None).await;
         return person_result(
             &state,
             &s,
@@ -666,7 +680,7 @@ pub async fn person_break_glass(
     }
     let r = state
         .app
-        .view_person(&actor, PersonId(id), Some(form.reason.trim()))
+        .person_lookup(&actor, PersonId(id), Some(form.reason.trim()))
         .await;
     person_result(&state, &s, id, r, vec![])
 }
