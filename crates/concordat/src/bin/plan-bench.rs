@@ -44,7 +44,6 @@ async fn run() -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     let app = App::new(store.clone(), AppConfig::default());
     let mut params = concordat_demo::DemoParams {
-        residents: 20_000,
         years: 1,
         ..Default::default()
     };
@@ -72,10 +71,25 @@ async fn run() -> Result<(), String> {
         .enumerate()
         .map(|(i, p)| (p.key.as_str(), i + 1))
         .collect();
-    let ids: Vec<String> = region
+    let with_plan: Vec<usize> = region
         .crisis_plans
         .iter()
-        .filter_map(|p| index.get(p.person.as_str()).map(|i| i.to_string()))
+        .filter_map(|p| index.get(p.person.as_str()).copied())
+        .collect();
+    // Half the lookups are of people with a plan, half of anyone among the `people` (a fixed LCG).
+    let total = usize::try_from(n).unwrap_or(1).max(1);
+    let mut x: u64 = 20_171_211;
+    let ids: Vec<String> = (0..20_000usize)
+        .map(|i| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            if i % 2 == 0 && !with_plan.is_empty() {
+                with_plan[(i / 2) % with_plan.len()].to_string()
+            } else {
+                ((usize::try_from(x >> 33).unwrap_or(0) % total) + 1).to_string()
+            }
+        })
         .collect();
     std::fs::write(out.join("ids.txt"), ids.join("\n") + "\n").map_err(|e| e.to_string())?;
     for user in ["demo.paramedic", "demo.triage"] {
