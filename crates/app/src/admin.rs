@@ -4,7 +4,7 @@ use crate::{App, AppError, FieldError, Subject, audit_allowed, decide_org_wide, 
 use concordat_domain::model::{Organisation, UserId};
 use concordat_domain::password::check_new_password;
 use concordat_domain::policy::{Action, Actor};
-use concordat_domain::{OrgKind, Role};
+use concordat_domain::{DataCategory, LegalBasis, OrgKind, Role};
 
 /// Settings key for the date a service change began ("YYYY-MM-DD|description"), evaluated on the dashboard.
 pub const SERVICE_CHANGE_SETTING: &str = "service_change";
@@ -151,6 +151,75 @@ impl App {
         Ok(org)
     }
 
+    /// Records a data sharing agreement between two organisations (administrators only), naming the categories
+    /// of personal data that may flow, the legal basis and the review date.
+    pub async fn add_agreement(
+        &self,
+        actor: &Actor,
+        from_org: &str,
+        to_org: &str,
+        categories: &[DataCategory],
+        legal_basis: LegalBasis,
+        review_date: chrono::NaiveDate,
+    ) -> Result<i64, AppError> {
+        let subject = Subject {
+            resource_kind: "sharing_agreement",
+            ..Default::default()
+        };
+        require(self, actor, Action::ManageOrganisations, &subject).await?;
+        if categories.is_empty() {
+            return Err(AppError::invalid(
+                "categories",
+                "name at least one category of information",
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        let mut errs = Vec::new();
+        let from = tx.org_by_name(from_org.trim()).await?;
+        let to = tx.org_by_name(to_org.trim()).await?;
+        if from.is_none() {
+            errs.push(FieldError::new(
+                "from",
+                format!("no organisation is called {:?}", from_org.trim()),
+            ));
+        }
+        if to.is_none() {
+            errs.push(FieldError::new(
+                "to",
+                format!("no organisation is called {:?}", to_org.trim()),
+            ));
+        }
+        let (Some(from), Some(to)) = (from, to) else {
+            return Err(AppError::Invalid(errs));
+        };
+        if from.id == to.id {
+            return Err(AppError::invalid(
+                "to",
+                "an organisation does not need an agreement with itself",
+            ));
+        }
+        let id = tx
+            .agreement_insert(from.id, to.id, categories, legal_basis, review_date)
+            .await?;
+        let decision = decide_org_wide(actor, Action::ManageOrganisations);
+        let subject = Subject {
+            resource_kind: "sharing_agreement",
+            resource_id: Some(id.to_string()),
+            person_id: None,
+        };
+        audit_allowed(
+            &mut tx,
+            actor,
+            "agreement.create",
+            &subject,
+            &decision,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// Lists organisations (any signed-in member may see who is in the partnership).
     pub async fn organisations(&self) -> Result<Vec<Organisation>, AppError> {
         let mut tx = self.store.begin_read().await?;
@@ -233,8 +302,23 @@ impl App {
             .collect())
     }
 
-    /// The id of the user with this username, for audit searches by name.
-    pub async fn user_id_by_username(&self, username: &str) -> Result<Option<UserId>, AppError> {
+    /// The id of the user with this username, for audit searches by name (privacy officers only: otherwise
+    /// anyone could probe which usernames exist).
+    pub async fn user_id_by_username(
+        &self,
+        actor: &Actor,
+        username: &str,
+    ) -> Result<Option<UserId>, AppError> {
+        require(
+            self,
+            actor,
+            Action::ViewAudit,
+            &Subject {
+                resource_kind: "user",
+                ..Default::default()
+            },
+        )
+        .await?;
         let mut tx = self.store.begin_read().await?;
         Ok(tx
             .user_credentials(username.trim())

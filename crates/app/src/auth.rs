@@ -293,6 +293,14 @@ impl App {
                 return Err(AppError::invalid("totp", "enter the 6-digit security code"));
             }
             (_, true, _) => NextStep::VerifyMfa,
+            // An API token for a role that sees personal data needs MFA, which is set up in a browser:
+            // refuse before any session exists.
+            (SessionKind::Bearer, false, _) if needs_mfa => {
+                return Err(AppError::invalid(
+                    "totp",
+                    "set up multi-factor authentication in the browser before using the API",
+                ));
+            }
             (_, false, _) if needs_mfa => NextStep::EnrolMfa,
             (_, false, _) => NextStep::Done,
         };

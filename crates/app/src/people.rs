@@ -11,7 +11,7 @@ use concordat_store::PersonQuery;
 use serde::{Deserialize, Serialize};
 
 /// What a search form or API call asks for: exactly one of the three ways to find someone.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 pub struct SearchInput {
     #[serde(default)]
     pub nhs_number: String,
@@ -24,7 +24,7 @@ pub struct SearchInput {
 }
 
 /// What a search shows of each person found: enough to tell people apart, no more.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct PersonSummary {
     pub id: i64,
     pub name: String,
@@ -34,7 +34,7 @@ pub struct PersonSummary {
 }
 
 /// A person's identity as shown on their page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct PersonView {
     pub id: i64,
     pub given_name: String,
@@ -330,7 +330,7 @@ impl App {
 }
 
 /// A person as entered in a form or API body: strings, validated together so every field's problem is reported.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 pub struct PersonInput {
     #[serde(default)]
     pub given_name: String,
@@ -432,3 +432,16 @@ impl PersonInput {
         })
     }
 }
+
+/// `Debug` for types that carry names, dates of birth or NHS numbers: the type name only, so a stray
+/// `{:?}` in a log line never leaks personal data.
+macro_rules! redacted_debug {
+    ($($t:ty),+) => {
+        $(impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($t), "(***)"))
+            }
+        })+
+    };
+}
+redacted_debug!(SearchInput, PersonSummary, PersonView, PersonInput);

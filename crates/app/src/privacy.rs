@@ -142,7 +142,8 @@ impl App {
     pub async fn verify_audit(&self) -> Result<VerifyReport, AppError> {
         let mut v = ChainVerifier::default();
         let mut after = 0;
-        let mut tx = self.store.begin().await?;
+        // A snapshot: verification must not hold the write lock while it walks the chain.
+        let mut tx = self.store.begin_read().await?;
         loop {
             let page = tx.audit_page(after, 5000).await?;
             if page.is_empty() {

@@ -32,6 +32,9 @@ enum Command {
     /// Manage member organisations.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Manage data sharing agreements.
+    #[command(subcommand)]
+    Agreement(AgreementCommand),
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -107,6 +110,31 @@ enum OrgCommand {
         /// org-id.guide identifier, e.g. GB-CHC-1234567 or GB-COH-01234567.
         #[arg(long)]
         org_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AgreementCommand {
+    /// Record that categories of personal data may flow from one organisation to another.
+    Add {
+        #[arg(long, env = "CONCORDAT_DATABASE_URL")]
+        database_url: String,
+        /// The organisation sharing (its name exactly as registered).
+        #[arg(long)]
+        from: String,
+        /// The organisation receiving.
+        #[arg(long)]
+        to: String,
+        /// Comma-separated category codes: identity, crisis_plan_summary, crisis_plan_clinical,
+        /// crisis_plan_care_team, incident_history, detention_record.
+        #[arg(long)]
+        categories: String,
+        /// direct_care, consent, vital_interests or law_enforcement.
+        #[arg(long)]
+        legal_basis: String,
+        /// When the agreement must be reviewed (YYYY-MM-DD).
+        #[arg(long)]
+        review_date: String,
     },
 }
 
@@ -249,6 +277,55 @@ async fn run(cmd: Command) -> Result<ExitCode, String> {
                 .await
                 .map_err(app_error)?;
             println!("Added {} ({}), id {}.", org.name, org.kind.label(), org.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Agreement(AgreementCommand::Add {
+            database_url,
+            from,
+            to,
+            categories,
+            legal_basis,
+            review_date,
+        }) => {
+            use concordat_domain::{DataCategory, LegalBasis};
+            let cats = categories
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(|c| {
+                    DataCategory::from_code(c).ok_or_else(|| {
+                        let codes: Vec<&str> = DataCategory::ALL.iter().map(|k| k.code()).collect();
+                        format!(
+                            "--categories: {c:?} is not a category; use: {}",
+                            codes.join(", ")
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let basis = LegalBasis::from_code(&legal_basis).ok_or_else(|| {
+                let codes: Vec<&str> = LegalBasis::ALL.iter().map(|k| k.code()).collect();
+                format!(
+                    "--legal-basis {legal_basis:?} is not a legal basis; use: {}",
+                    codes.join(", ")
+                )
+            })?;
+            let date = chrono::NaiveDate::parse_from_str(review_date.trim(), "%Y-%m-%d").map_err(
+                |_| format!("--review-date {review_date:?} is not a date like 2027-03-31"),
+            )?;
+            let store = connect(&database_url, false).await?;
+            let app = App::new(store, AppConfig::default());
+            let id = app
+                .add_agreement(
+                    &Actor::system("cli:agreement-add"),
+                    &from,
+                    &to,
+                    &cats,
+                    basis,
+                    date,
+                )
+                .await
+                .map_err(app_error)?;
+            println!("Recorded agreement {id}: {from} → {to}.");
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Add {

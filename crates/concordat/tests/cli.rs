@@ -141,9 +141,51 @@ fn migrate_add_a_user_and_verify_then_catch_tampering() {
     let (code, out, err) = run(&args, Some("harbour kettle violet\n"));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Added user ann"), "{out}");
+    let (code, _, err) = run(
+        &[
+            "org",
+            "add",
+            "--database-url",
+            &url,
+            "--name",
+            "Nowhere Police",
+            "--kind",
+            "police_force",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let agree = |cats: &str, to: &str| {
+        let a = [
+            "agreement",
+            "add",
+            "--database-url",
+            &url,
+            "--from",
+            "Nowhere Trust",
+            "--to",
+            to,
+            "--categories",
+            cats,
+            "--legal-basis",
+            "direct_care",
+            "--review-date",
+            "2027-03-31",
+        ];
+        run(&a, None)
+    };
+    let (code, _, err) = agree("identity,everything", "Nowhere Police");
+    assert_eq!(code, 1);
+    assert!(err.contains("\"everything\" is not a category"), "{err}");
+    let (code, _, err) = agree("identity", "Elsewhere Police");
+    assert_eq!(code, 1);
+    assert!(err.contains("to: no organisation is called"), "{err}");
+    let (code, out, err) = agree("identity,crisis_plan_summary", "Nowhere Police");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Recorded agreement"), "{out}");
     let (code, out, err) = run(&["audit", "verify", "--database-url", &url], None);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("intact: 2 events"), "{out}");
+    assert!(out.contains("intact: 4 events"), "{out}");
     // Tamper with a row (after dropping the append-only trigger) and verify fails with exit code 1.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {

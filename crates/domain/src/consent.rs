@@ -319,6 +319,7 @@ mod tests {
     /// Each row: who, consent, relationship, then whether an all-responders / clinicians-only /
     /// care-team / unconsented (advance statement, all responders) section is shown.
     #[test]
+    #[allow(clippy::type_complexity)] // one table row per case reads best as a tuple
     fn section_visibility_by_role_org_kind_and_consent() {
         use ConsentStatus::*;
         use OrgKind::*;

@@ -22,8 +22,17 @@ fn fold_char(c: char, out: &mut String) {
         'Ž' | 'ž' | 'Ź' | 'ź' | 'Ż' | 'ż' => "z",
         'Ł' | 'ł' => "l",
         _ => {
+            // Lower-casing can yield combining marks ("İ" → "i\u{307}") or a letter the table folds
+            // ("ẞ" → "ß"): drop the marks and fold again, so normalising twice changes nothing.
             for l in c.to_lowercase() {
-                out.push(l);
+                if !l.is_alphanumeric() {
+                    continue;
+                }
+                if l == c {
+                    out.push(l);
+                } else {
+                    fold_char(l, out);
+                }
             }
             return;
         }
@@ -568,6 +577,16 @@ mod tests {
         assert_eq!(sex("Male"), Some(1));
         assert_eq!(sex("unknown"), None);
         assert_eq!(email(" A@B.com "), Some("a@b.com".into()));
+    }
+
+    #[test]
+    fn normalise_folds_what_lower_casing_leaves() {
+        for s in ["İ", "ẞ", "İstanbul Straße"] {
+            let once = normalise_text(s);
+            assert_eq!(normalise_text(&once), once, "{s}");
+        }
+        assert_eq!(normalise_text("İ"), "i");
+        assert_eq!(normalise_text("ẞ"), "ss");
     }
 
     proptest::proptest! {

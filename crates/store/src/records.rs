@@ -8,7 +8,7 @@ pub struct UserCredentials {
     pub user: concordat_domain::model::User,
     pub password_hash: String,
     pub totp_secret: Option<String>,
-    /// Argon2id hashes of unused recovery codes.
+    /// SHA-256 hashes of unused recovery codes (they are random and high-entropy, so a fast hash suffices).
     pub recovery_code_hashes: Vec<String>,
 }
 

@@ -1073,7 +1073,7 @@ pub async fn audit(State(state): St, s: Signed, Query(q): Query<AuditQuery>) -> 
     let layout = Layout::for_session("Audit log", &state, &s.ctx);
     let user_id = match q.username.trim() {
         "" => None,
-        name => match state.app.user_id_by_username(name).await {
+        name => match state.app.user_id_by_username(&actor, name).await {
             Ok(Some(id)) => Some(id.0),
             Ok(None) => {
                 let errors = vec![FieldError::new("username", "no user has that username")];
