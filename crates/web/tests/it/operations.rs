@@ -523,3 +523,108 @@ async fn the_api_gives_the_board_and_availability_under_the_same_policy() {
         assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     }
 }
+
+#[tokio::test]
+async fn police_station_with_conditions_flags_overdue_welfare_checks_and_needs_a_superintendent() {
+    for t in spawn_apps().await {
+        let (pos, csrf) = sign_in(&t.router, "demo.pos").await;
+        let custody = place_of_kind(&t, "police_station").await;
+        let (det, arr, now) = (ago(150), ago(120), ago(0));
+        let form: Vec<(&str, &str)> = vec![
+            ("csrf", &csrf),
+            ("power", "s136"),
+            ("detained_at", &det),
+            ("detention_place", "street_or_public_place"),
+            ("officer", "PC 77"),
+            ("age", "35"),
+            ("consultation.with", "nurse"),
+            ("stays[0].place_id", &custody),
+            ("stays[0].arrived_at", &arr),
+            ("stays[0].police_station.decided_by_rank", "sergeant"),
+            ("stays[0].police_station.imminent_risk", "yes"),
+            ("stays[0].police_station.no_other_place", "yes"),
+            ("stays[0].police_station.healthcare_professional", "yes"),
+            ("stays[0].police_station.consulted", "yes"),
+            ("stays[0].police_station.authorised_by_rank", "inspector"),
+            ("transport", "police_vehicle"),
+            ("police_vehicle_reason", "no_ambulance_within_30_minutes"),
+        ];
+        let res = send(&t.router, post_form("/episodes", &[&pos], &form)).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let id = id_from(res.location(), "/episodes/");
+        let uri = format!("/episodes/{id}");
+        let page = send(&t.router, get(&uri, &[&pos])).await;
+        assert!(page.body.contains("Welfare check overdue"), "{}", page.body);
+        let board = send(&t.router, get("/board", &[&pos])).await;
+        assert!(board.body.contains("Welfare check overdue"));
+
+        // A check recorded now: no longer overdue.
+        let res = send(
+            &t.router,
+            post_form(
+                &uri,
+                &[&pos],
+                &[
+                    ("csrf", &csrf),
+                    ("version", "1"),
+                    ("step", "welfare"),
+                    ("welfare_check_at", &now),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let page = send(&t.router, get(&uri, &[&pos])).await;
+        assert!(
+            !page
+                .body
+                .contains("<strong class=\"tag warning\">Welfare check overdue")
+        );
+
+        // An extension at a police station needs a superintendent's approval too.
+        let res = send(
+            &t.router,
+            post_form(
+                &uri,
+                &[&pos],
+                &[
+                    ("csrf", &csrf),
+                    ("version", "2"),
+                    ("step", "assessment"),
+                    ("assessment.doctor", "Dr Rao"),
+                    ("assessment.doctor_examined_at", &now),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let res = send(
+            &t.router,
+            post_form(
+                &uri,
+                &[&pos],
+                &[
+                    ("csrf", &csrf),
+                    ("version", "3"),
+                    ("step", "extension"),
+                    ("extension.authorised_at", &now),
+                    ("extension.minutes", "240"),
+                    ("extension.authorised_by", "Dr Rao"),
+                    ("extension.reason", "too_unwell_to_assess"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            res.body
+                .contains("a superintendent or above must also approve"),
+            "{}",
+            res.body
+        );
+        assert!(
+            res.body
+                .contains("href=\"#extension.superintendent_approval\"")
+        );
+    }
+}
