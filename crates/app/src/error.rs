@@ -38,6 +38,8 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("{0}")]
     Conflict(String),
+    #[error("the system is busy: try again in a moment")]
+    Busy,
     #[error("internal error")]
     Store(concordat_store::StoreError),
     #[error("internal error: {0}")]
@@ -58,6 +60,7 @@ impl From<concordat_store::StoreError> for AppError {
             S::StaleVersion { .. } => AppError::Conflict(
                 "someone else changed this record while you were editing it".to_string(),
             ),
+            S::Busy => AppError::Busy,
             other => AppError::Store(other),
         }
     }

@@ -1,11 +1,12 @@
 //! Connecting, and everything that differs between SQLite and PostgreSQL.
 
-use crate::{Result, Tx};
+use crate::{Result, StoreError, Tx};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::borrow::Cow;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database a store speaks to.
@@ -38,6 +39,9 @@ pub struct ConnectOptionsCfg {
     pub create: bool,
     /// Pool size; `None` for the default.
     pub max_connections: Option<u32>,
+    /// How long a SQLite writer waits for its turn before [`StoreError::Busy`]; `None` for 10 seconds
+    /// (the same as SQLite's busy timeout).
+    pub writer_wait: Option<Duration>,
 }
 
 /// A connection pool plus the backend it speaks to. Cheap to clone.
@@ -45,7 +49,15 @@ pub struct ConnectOptionsCfg {
 pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    /// SQLite allows one writer at a time. Writers queue here, in order, before `BEGIN IMMEDIATE`,
+    /// instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms and so turns
+    /// contention into long tail latency. PostgreSQL needs no such queue.
+    pub(crate) writer: Arc<tokio::sync::Mutex<()>>,
+    pub(crate) writer_wait: Duration,
 }
+
+/// How long a writer waits for its turn by default (SQLite's busy timeout is the same).
+const WRITER_WAIT: Duration = Duration::from_secs(10);
 
 impl std::fmt::Debug for Store {
     /// Never prints the URL: it may hold a password.
@@ -101,7 +113,12 @@ impl Store {
                 url: redact_url(url),
                 reason: e.to_string(),
             })?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+            writer_wait: cfg.writer_wait.unwrap_or(WRITER_WAIT),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -110,14 +127,22 @@ impl Store {
 
     /// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), because nearly every
     /// operation appends an audit event: a deferred transaction that read first could not upgrade under load.
+    /// SQLite writers in this process first wait their turn, first come first served, for at most
+    /// [`ConnectOptionsCfg::writer_wait`] (10 seconds unless set), then fail with [`StoreError::Busy`].
     pub async fn begin(&self) -> Result<Tx> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let (tx, turn) = match self.backend {
+            Backend::Sqlite => {
+                let turn = tokio::time::timeout(self.writer_wait, self.writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| StoreError::Busy)?;
+                (self.pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
+            Backend::Postgres => (self.pool.begin().await?, None),
         };
         Ok(Tx {
             tx,
             backend: self.backend,
+            _turn: turn,
         })
     }
 
@@ -132,6 +157,7 @@ impl Store {
         Ok(Tx {
             tx,
             backend: self.backend,
+            _turn: None,
         })
     }
 

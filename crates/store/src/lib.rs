@@ -35,6 +35,8 @@ pub enum StoreError {
     Migration { version: i64, source: sqlx::Error },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("the database is busy: a write waited too long for its turn")]
+    Busy,
 }
 
 impl StoreError {

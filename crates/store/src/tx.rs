@@ -15,6 +15,8 @@ pub(crate) type Query = sqlx::query::Query<'static, Any, AnyArguments>;
 pub struct Tx {
     pub(crate) tx: sqlx::Transaction<'static, Any>,
     pub(crate) backend: Backend,
+    /// A SQLite writer's turn ([`crate::Store::begin`]), released when the transaction ends (after its commit or drop).
+    pub(crate) _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 pub(crate) fn get_bool(row: &AnyRow, col: &str) -> Result<bool> {

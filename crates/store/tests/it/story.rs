@@ -294,6 +294,60 @@ async fn concurrent_audit_appends_keep_one_chain() {
     }
 }
 
+/// SQLite writers queue in the process, first come first served; one that waits longer than
+/// `writer_wait` gets `Busy` (a clear, retryable error) and the queue carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_writers_queue_and_a_long_wait_is_busy() {
+    use concordat_store::ConnectOptionsCfg;
+    use std::time::{Duration, Instant};
+    let path = std::env::temp_dir().join(format!(
+        "concordat_writer_queue_{}_{}.db",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    let store = Store::connect(
+        &format!("sqlite:{}", path.display()),
+        ConnectOptionsCfg {
+            create: true,
+            writer_wait: Some(Duration::from_millis(300)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+
+    let holder = store.begin().await.unwrap();
+    let t0 = Instant::now();
+    let e = store.begin().await.err().expect("the second writer must wait, then give up");
+    assert!(matches!(e, StoreError::Busy), "{e:?}");
+    assert!(t0.elapsed() >= Duration::from_millis(300), "{:?}", t0.elapsed());
+    assert!(e.to_string().contains("busy"), "{e}");
+    // Readers are not queued behind the writer.
+    let mut r = store.begin_read().await.unwrap();
+    r.audit_page(0, 10).await.unwrap();
+    drop(r);
+    holder.commit().await.unwrap();
+
+    // Many writers at once (more than the pool's connections) all get their turn.
+    let mut handles = Vec::new();
+    for t in 0..24 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            let mut tx = s.begin().await.unwrap();
+            tx.audit_append(&draft(&format!("q{t}"), None, false))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_eq!(verify(&store).await, Ok(24));
+    let _ = std::fs::remove_file(&path);
+}
+
 #[tokio::test]
 async fn bad_urls_are_refused_clearly() {
     use concordat_store::ConnectOptionsCfg;
