@@ -31,13 +31,29 @@ const WORDS: usize = BITS / 64;
 /// A 1,024-bit Bloom filter.
 pub type Clk = [u64; WORDS];
 
-/// The blocking keys the encoder emits, by column name.
-pub const BLOCK_COLUMNS: [&str; 4] = [
+/// The blocking keys the encoder emits, by column name. The last two (keyed hashes of the NHS
+/// number and of the phone number) were added later: files without them still load, with those
+/// keys empty.
+pub const BLOCK_COLUMNS: [&str; 6] = [
     "bk_dob",
     "bk_surname_year",
     "bk_postcode_initial",
     "bk_names",
+    "bk_nhs",
+    "bk_phone",
 ];
+
+/// Blocking columns an encoding file may lack (see [`BLOCK_COLUMNS`]).
+const OPTIONAL_BLOCK_COLUMNS: [&str; 2] = ["bk_nhs", "bk_phone"];
+
+/// Index of the NHS-number key in [`BLOCK_COLUMNS`].
+const NHS_KEY: usize = 4;
+
+/// How far below the link threshold the Dice similarity of a pair whose keyed NHS-number hashes
+/// agree may fall and still link. A valid NHS number (mistyped ones fail the check digit and are
+/// left out) shared by chance is rare, so agreement on it is strong evidence of its own: in the
+/// plaintext model it is worth more than any other single field.
+pub const NHS_DICE_MARGIN: f64 = 0.3;
 
 /// How far below the link threshold the average Dice similarity inside a group may fall in the
 /// strict method: individual links must reach the threshold, groups only on average minus this.
@@ -115,7 +131,7 @@ pub struct Encoded {
     pub source: String,
     pub clk: Clk,
     /// Keyed blocking hashes in [`BLOCK_COLUMNS`] order; empty when a part is missing.
-    pub blocks: [String; 4],
+    pub blocks: [String; 6],
 }
 
 /// Encodes every record of a dataset (after the usual standardisation).
@@ -197,11 +213,18 @@ pub fn encode(ds: &Dataset, secret: &Secret, cfg: &EncodeConfig) -> Vec<Encoded>
             };
             let dob_s = dob.map(|d| d.to_string()).unwrap_or_default();
             let year = dob.map(|d| d.year().to_string()).unwrap_or_default();
+            let nhs = if r.nhs[i] != 0 {
+                (r.nhs[i] - 1).to_string()
+            } else {
+                String::new()
+            };
             let blocks = [
                 key("bk_dob", &[&dob_s]),
                 key("bk_surname_year", &[&sdx(r.surname_sdx[i]), &year]),
                 key("bk_postcode_initial", &[s(r.postcode[i]), &initial]),
                 key("bk_names", &[&sdx(r.first_sdx[i]), &sdx(r.surname_sdx[i])]),
+                key("bk_nhs", &[&nhs]),
+                key("bk_phone", &[s(r.phone[i])]),
             ];
             Encoded {
                 id: r.ids[i].to_string(),
@@ -273,9 +296,13 @@ pub fn load_encoded(paths: &[PathBuf]) -> Result<EncodedSet> {
                 })
         };
         let (ci, si, ki) = (col("record_id")?, col("source")?, col("clk")?);
-        let bcols: Vec<usize> = BLOCK_COLUMNS
+        let bcols: Vec<Option<usize>> = BLOCK_COLUMNS
             .iter()
-            .map(|c| col(c))
+            .map(|c| match col(c) {
+                Ok(i) => Ok(Some(i)),
+                Err(_) if OPTIONAL_BLOCK_COLUMNS.contains(c) => Ok(None),
+                Err(e) => Err(e),
+            })
             .collect::<Result<_>>()?;
         let mut count = 0usize;
         loop {
@@ -325,7 +352,7 @@ pub fn load_encoded(paths: &[PathBuf]) -> Result<EncodedSet> {
                 set.popcount.push(clk.iter().map(|w| w.count_ones()).sum());
                 set.clks.push(clk);
                 for (k, &c) in bcols.iter().enumerate() {
-                    let v = row.fields[c].trim();
+                    let v = c.map_or("", |c| row.fields[c].trim());
                     set.keys[k].push(if v.is_empty() { 0 } else { hash_str(v) });
                 }
                 count += 1;
@@ -336,6 +363,20 @@ pub fn load_encoded(paths: &[PathBuf]) -> Result<EncodedSet> {
         }
     }
     Ok(set)
+}
+
+impl EncodedSet {
+    /// The linker's similarity of two records: the Dice similarity of their encodings, raised by
+    /// [`NHS_DICE_MARGIN`] (at most to 1) when their keyed NHS-number hashes agree.
+    pub fn similarity(&self, x: usize, y: usize) -> f64 {
+        let d = dice(&self.clks[x], &self.clks[y], self.popcount[x], self.popcount[y]);
+        let nhs = &self.keys[NHS_KEY];
+        if nhs[x] != 0 && nhs[x] == nhs[y] {
+            (d + NHS_DICE_MARGIN).min(1.0)
+        } else {
+            d
+        }
+    }
 }
 
 fn hash_str(s: &str) -> u64 {
@@ -397,12 +438,13 @@ pub fn link_encoded(
     );
     let threshold = cfg.encode.threshold;
     let bar = progress.bar("comparing", Some(blocking.total_rule_pairs()));
-    let (mut pairs, compared) = blocking.fold_pairs(
-        || (Vec::new(), 0u64),
-        |(kept, n), a, b, _| {
-            let (x, y) = (a as usize, b as usize);
-            let d = dice(&set.clks[x], &set.clks[y], set.popcount[x], set.popcount[y]);
+    let (mut pairs, compared, new_per_rule) = blocking.fold_pairs(
+        || (Vec::new(), 0u64, [0u64; 8]),
+        |(kept, n, per_rule), a, b, mask| {
+            let d = set.similarity(a as usize, b as usize);
             *n += 1;
+            // A pair counts as new for the first rule that generates it, as in the plaintext summary.
+            per_rule[mask.trailing_zeros() as usize & 7] += 1;
             if *n % 65_536 == 0 {
                 bar.inc(65_536);
             }
@@ -415,9 +457,13 @@ pub fn link_encoded(
                 });
             }
         },
-        |(mut k1, n1), (k2, n2)| {
+        |(mut k1, n1, r1), (k2, n2, r2)| {
             k1.extend(k2);
-            (k1, n1 + n2)
+            let mut r = r1;
+            for (x, y) in r.iter_mut().zip(r2) {
+                *x += y;
+            }
+            (k1, n1 + n2, r)
         },
     );
     bar.finish_and_clear();
@@ -431,10 +477,7 @@ pub fn link_encoded(
             &pairs,
             threshold,
             threshold - STRICT_DICE_MARGIN,
-            |a, b| {
-                let (x, y) = (a as usize, b as usize);
-                dice(&set.clks[x], &set.clks[y], set.popcount[x], set.popcount[y])
-            },
+            |a, b| set.similarity(a as usize, b as usize),
         ),
     };
     let clusters = pipeline::finish_clusters(labels, &pairs);
@@ -453,7 +496,15 @@ pub fn link_encoded(
         ),
         records: n as u64,
         sources: set.sources.iter().cloned().zip(counts).collect(),
-        rules: blocking.reports.clone(),
+        rules: blocking
+            .reports
+            .iter()
+            .zip(new_per_rule)
+            .map(|(r, new)| crate::block::RuleReport {
+                new_pairs: new,
+                ..r.clone()
+            })
+            .collect(),
         pairs_compared: compared,
         pairs_above_threshold: pairs.len() as u64,
         threshold,
@@ -534,6 +585,77 @@ mod tests {
         );
         assert_ne!(other[0].clk, enc[0].clk);
         assert_ne!(other[0].blocks[0], enc[0].blocks[0]);
+    }
+
+    #[test]
+    fn agreeing_nhs_numbers_raise_the_similarity_and_old_files_still_load() {
+        // 943 476 5919 passes the modulus-11 check; 401 023 2137 does too.
+        let raw = |f: &str, s: &str, nhs: &str, phone: &str| RawRecord {
+            id: format!("{f}-{nhs}"),
+            first_name: f.into(),
+            surname: s.into(),
+            dob: "1980-01-02".into(),
+            nhs_number: nhs.into(),
+            phone: phone.into(),
+            ..Default::default()
+        };
+        let fields = [
+            Field::Id,
+            Field::FirstName,
+            Field::Surname,
+            Field::Dob,
+            Field::NhsNumber,
+            Field::Phone,
+        ];
+        let ds = Dataset::from_raw(
+            &[
+                raw("Margaret", "Okafor", "9434765919", "07700900123"),
+                raw("Peggy", "Okafor-Jones", "943 476 5919", "07700 900123"),
+                raw("Peggy", "Okafor-Jones", "4010232137", ""),
+            ],
+            &fields,
+            &[],
+        )
+        .unwrap();
+        let enc = encode(&ds, &secret(), &EncodeConfig::default());
+        assert_eq!(enc[0].blocks.len(), BLOCK_COLUMNS.len());
+        assert!(!enc[0].blocks[NHS_KEY].is_empty());
+        assert_eq!(enc[0].blocks[NHS_KEY], enc[1].blocks[NHS_KEY]);
+        assert_ne!(enc[1].blocks[NHS_KEY], enc[2].blocks[NHS_KEY]);
+        assert_eq!(enc[0].blocks[5], enc[1].blocks[5], "phone key");
+        assert!(enc[2].blocks[5].is_empty(), "no phone, no key");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("enc.csv");
+        write_encoded(&path, &enc).unwrap();
+        let set = load_encoded(std::slice::from_ref(&path)).unwrap();
+        let plain = |x: usize, y: usize| {
+            dice(&set.clks[x], &set.clks[y], set.popcount[x], set.popcount[y])
+        };
+        // Records 1 and 2 share every encoded field, so only the NHS number tells them apart.
+        assert!((set.similarity(1, 2) - plain(1, 2)).abs() < 1e-12);
+        let raised = set.similarity(0, 1);
+        assert!(
+            (raised - (plain(0, 1) + NHS_DICE_MARGIN).min(1.0)).abs() < 1e-12,
+            "{raised} vs {}",
+            plain(0, 1)
+        );
+
+        // A file written before the NHS and phone keys existed loads, with those keys empty.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let old: String = text
+            .lines()
+            .map(|l| {
+                let cols: Vec<&str> = l.split(',').collect();
+                cols[..cols.len() - 2].join(",") + "\n"
+            })
+            .collect();
+        let old_path = dir.path().join("old.csv");
+        std::fs::write(&old_path, old).unwrap();
+        let old_set = load_encoded(&[old_path]).unwrap();
+        assert_eq!(old_set.ids.len(), 3);
+        assert!(old_set.keys[NHS_KEY].iter().all(|&k| k == 0));
+        assert!((old_set.similarity(0, 1) - plain(0, 1)).abs() < 1e-12);
     }
 
     proptest::proptest! {
