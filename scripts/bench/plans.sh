@@ -4,7 +4,7 @@
 #
 #   scripts/bench/plans.sh [sqlite|postgres://postgres@127.0.0.1:5432/postgres] [seconds]
 #
-# Needs wrk (apt-get install -y wrk). Builds plan-bench in release mode into $CARGO_TARGET_DIR.
+# POOL=N sets the database pool size (default: the server's). Needs wrk (apt-get install -y wrk). Builds plan-bench in release mode into $CARGO_TARGET_DIR.
 set -euo pipefail
 DB="${1:-sqlite}"
 SECS="${2:-20}"
@@ -16,7 +16,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 OUT="$(mktemp -d /tmp/plan-bench.XXXXXX)"
 (cd "$ROOT" && cargo build --release -q -p concordat --bin plan-bench)
-"$TARGET/release/plan-bench" --database "$DB" --people "$PEOPLE" --listen "127.0.0.1:$PORT" --out "$OUT" 2>"$OUT/server.log" &
+"$TARGET/release/plan-bench" --database "$DB" --people "$PEOPLE" --listen "127.0.0.1:$PORT" --out "$OUT" ${POOL:+--pool "$POOL"} 2>"$OUT/server.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do [ -f "$OUT/ready" ] && break; sleep 1; done

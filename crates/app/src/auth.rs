@@ -368,8 +368,9 @@ impl App {
         let now = Utc::now().timestamp_millis();
         let hash = hash_token(token);
         // Every request resolves its session: read without the write lock so requests run in parallel.
+        // One statement for session, user and memberships.
         let mut tx = self.store.begin_read().await?;
-        let Some(row) = tx.session_get(&hash).await? else {
+        let Some((row, user, memberships)) = tx.session_resolve(&hash).await? else {
             return Ok(None);
         };
         let idle = i64::try_from(self.cfg.session_idle.as_millis()).unwrap_or(i64::MAX / 2);
@@ -377,10 +378,9 @@ impl App {
         if row.revoked || row.kind != kind.code() || now >= row.expires_at || idle_expired {
             return Ok(None);
         }
-        let Some(user) = tx.user_get(row.user_id).await?.filter(|u| !u.disabled) else {
+        if user.disabled {
             return Ok(None);
-        };
-        let memberships = tx.memberships_for_user(user.id).await?;
+        }
         let membership = row
             .membership_id
             .and_then(|id| memberships.iter().find(|m| m.id == id).cloned());

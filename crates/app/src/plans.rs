@@ -79,13 +79,23 @@ struct PolicyCtx {
 
 impl PolicyCtx {
     async fn load(tx: &mut Tx, actor: &Actor, person: PersonId) -> Result<Self, AppError> {
+        let in_team = match actor.as_user() {
+            Some(u) => tx.care_team_contains(person, u.user_id).await?,
+            None => false,
+        };
+        Self::with_care_team(tx, actor, in_team).await
+    }
+
+    /// As [`PolicyCtx::load`], with care-team membership already known.
+    async fn with_care_team(tx: &mut Tx, actor: &Actor, in_team: bool) -> Result<Self, AppError> {
         let agreements = match actor_org(actor) {
             Some(org) => tx.agreements(Some(org)).await?,
             None => Vec::new(),
         };
-        let relationship = match actor.as_user() {
-            Some(u) if tx.care_team_contains(person, u.user_id).await? => Relationship::CareTeam,
-            _ => Relationship::None,
+        let relationship = if in_team && actor.as_user().is_some() {
+            Relationship::CareTeam
+        } else {
+            Relationship::None
         };
         Ok(Self {
             agreements,
@@ -581,6 +591,20 @@ impl App {
             return Err(AppError::NotFound);
         };
         let ctx = PolicyCtx::load(&mut tx, actor, id).await?;
+        self.lookup_decide(tx, actor, person, ctx, break_glass_reason)
+            .await
+    }
+
+    /// Decides identity for a lookup already loaded in `tx`. A denial is audited in its own transaction.
+    async fn lookup_decide(
+        &self,
+        tx: Tx,
+        actor: &Actor,
+        person: Person,
+        ctx: PolicyCtx,
+        break_glass_reason: Option<&str>,
+    ) -> Result<(Tx, Person, PolicyCtx, Decision), AppError> {
+        let id = person.id;
         let action = Action::ViewPerson(DataCategory::Identity);
         let d = ctx.decide(
             actor,
@@ -625,10 +649,20 @@ impl App {
         id: PersonId,
         break_glass_reason: Option<&str>,
     ) -> Result<PersonLookup, AppError> {
-        let (mut tx, person, ctx, id_decision) =
-            self.lookup_start(actor, id, break_glass_reason).await?;
-        let plan = tx.plan_for_person(id).await?;
-        let consent = tx.consent_get(id).await?;
+        // The hot path at 2am: one statement for person, plan, consent and care team, one for the
+        // agreements, then the audit event (see docs/benchmarks-plans.md).
+        let mut tx = self.store.begin().await?;
+        let Some(bundle) = tx
+            .person_lookup_bundle(id, actor.as_user().map(|u| u.user_id))
+            .await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        let ctx = PolicyCtx::with_care_team(&mut tx, actor, bundle.in_care_team).await?;
+        let (plan, consent, owner) = (bundle.plan, bundle.consent, bundle.owner_name);
+        let (mut tx, person, ctx, id_decision) = self
+            .lookup_decide(tx, actor, bundle.person, ctx, break_glass_reason)
+            .await?;
         let mut categories = vec![DataCategory::Identity];
         let mut audit_decision = id_decision.clone();
         let plan_view = match &plan {
@@ -649,11 +683,6 @@ impl App {
             }
         };
         let may_edit = self.may_edit(&ctx, actor, person.owner_org_id).is_allowed();
-        let owner = tx
-            .org_get(person.owner_org_id)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
         let codes: Vec<&str> = categories.iter().map(|c| c.code()).collect();
         let (action, subject) = match &plan {
             Some(p) => (

@@ -81,6 +81,10 @@ struct ServeArgs {
     /// Mark cookies Secure: set this when serving behind TLS.
     #[arg(long)]
     secure_cookies: bool,
+    /// Database connections to keep (default: 8 for SQLite; for PostgreSQL twice this machine's
+    /// cores, at least 4). Also from CONCORDAT_DB_POOL.
+    #[arg(long, env = "CONCORDAT_DB_POOL", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    db_pool: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -233,7 +237,15 @@ async fn run(cmd: Command) -> Result<ExitCode, String> {
     match cmd {
         Command::Demo(a) => demo(a).await,
         Command::Serve(a) => {
-            let store = connect(&a.database_url, false).await?;
+            let store = Store::connect(
+                &a.database_url,
+                ConnectOptionsCfg {
+                    max_connections: a.db_pool,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             store.migrate().await.map_err(|e| e.to_string())?;
             serve(store, &a.listen, a.secure_cookies).await
         }

@@ -369,7 +369,12 @@ impl EncodedSet {
     /// The linker's similarity of two records: the Dice similarity of their encodings, raised by
     /// [`NHS_DICE_MARGIN`] (at most to 1) when their keyed NHS-number hashes agree.
     pub fn similarity(&self, x: usize, y: usize) -> f64 {
-        let d = dice(&self.clks[x], &self.clks[y], self.popcount[x], self.popcount[y]);
+        let d = dice(
+            &self.clks[x],
+            &self.clks[y],
+            self.popcount[x],
+            self.popcount[y],
+        );
         let nhs = &self.keys[NHS_KEY];
         if nhs[x] != 0 && nhs[x] == nhs[y] {
             (d + NHS_DICE_MARGIN).min(1.0)
@@ -629,9 +634,8 @@ mod tests {
         let path = dir.path().join("enc.csv");
         write_encoded(&path, &enc).unwrap();
         let set = load_encoded(std::slice::from_ref(&path)).unwrap();
-        let plain = |x: usize, y: usize| {
-            dice(&set.clks[x], &set.clks[y], set.popcount[x], set.popcount[y])
-        };
+        let plain =
+            |x: usize, y: usize| dice(&set.clks[x], &set.clks[y], set.popcount[x], set.popcount[y]);
         // Records 1 and 2 share every encoded field, so only the NHS number tells them apart.
         assert!((set.similarity(1, 2) - plain(1, 2)).abs() < 1e-12);
         let raised = set.similarity(0, 1);

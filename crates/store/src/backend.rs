@@ -56,6 +56,16 @@ pub struct Store {
     pub(crate) writer_wait: Duration,
 }
 
+/// The default PostgreSQL pool: twice the cores of this machine, at least 4. Nearly every request
+/// appends to the one audit chain, so more connections than the machine can run at once only queue
+/// on the chain head's row lock inside PostgreSQL: measured with 50 clients on 2 cores, 16
+/// connections gave 1,070 lookups/s with p99 104 ms and 4 gave 1,387/s with p99 54 ms
+/// (docs/benchmarks-plans.md). `concordat serve --db-pool` overrides it.
+fn default_postgres_pool() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores * 2).unwrap_or(u32::MAX).max(4)
+}
+
 /// How long a writer waits for its turn by default (SQLite's busy timeout is the same).
 const WRITER_WAIT: Duration = Duration::from_secs(10);
 
@@ -89,7 +99,7 @@ impl Store {
         let pool_opts = AnyPoolOptions::new()
             .max_connections(cfg.max_connections.unwrap_or(match backend {
                 Backend::Sqlite => 8,
-                Backend::Postgres => 16,
+                Backend::Postgres => default_postgres_pool(),
             }))
             .acquire_timeout(Duration::from_secs(10));
         let pool_opts = if backend == Backend::Sqlite {

@@ -17,6 +17,7 @@ mod tx;
 
 pub use backend::{Backend, ConnectError, ConnectOptionsCfg, Store, redact_url};
 pub use operations::*;
+pub use plans::LookupBundle;
 pub use records::*;
 pub use tx::Tx;
 

@@ -1,11 +1,11 @@
 //! Crisis plans, their sections and versions, and the person's consent to share (queries on [`crate::Tx`]).
 
-use crate::tx::{corrupt, get_bool, now_ms, parse_date, parse_kind};
+use crate::tx::{PERSON_COLS, corrupt, get_bool, now_ms, parse_date, parse_kind, person_from};
 use crate::{Result, StoreError, Tx};
 use concordat_domain::consent::{
     ConsentStatus, CrisisPlan, PlanConsent, PlanSection, SectionKind, SharingLevel,
 };
-use concordat_domain::model::{OrgId, PersonId};
+use concordat_domain::model::{OrgId, Person, PersonId, UserId};
 use concordat_domain::{LegalBasis, OrgKind};
 use serde::Serialize;
 use sqlx::Row;
@@ -51,22 +51,100 @@ pub struct ReviewDueRow {
 }
 
 fn plan_from(row: &AnyRow, sections: Vec<PlanSection>) -> Result<CrisisPlan> {
-    let reviewed: String = row.try_get("last_reviewed_on")?;
-    let due: String = row.try_get("review_due")?;
+    plan_from_prefixed(row, "", sections)
+}
+
+/// A plan from columns named `{prefix}id`, `{prefix}version`, ….
+fn plan_from_prefixed(row: &AnyRow, p: &str, sections: Vec<PlanSection>) -> Result<CrisisPlan> {
+    let c = |name: &str| format!("{p}{name}");
+    let reviewed: String = row.try_get(c("last_reviewed_on").as_str())?;
+    let due: String = row.try_get(c("review_due").as_str())?;
     Ok(CrisisPlan {
-        id: row.try_get("id")?,
-        person_id: PersonId(row.try_get("person_id")?),
-        owner_org_id: OrgId(row.try_get("owner_org_id")?),
-        version: row.try_get("version")?,
-        coproduced: get_bool(row, "coproduced")?,
-        participants: row.try_get("participants")?,
-        own_words: row.try_get("own_words")?,
+        id: row.try_get(c("id").as_str())?,
+        person_id: PersonId(row.try_get(c("person_id").as_str())?),
+        owner_org_id: OrgId(row.try_get(c("owner_org_id").as_str())?),
+        version: row.try_get(c("version").as_str())?,
+        coproduced: get_bool(row, &c("coproduced"))?,
+        participants: row.try_get(c("participants").as_str())?,
+        own_words: row.try_get(c("own_words").as_str())?,
         last_reviewed_on: parse_date(&reviewed)?,
         review_due: parse_date(&due)?,
-        updated_by: row.try_get("updated_by")?,
-        updated_at: row.try_get("updated_at")?,
+        updated_by: row.try_get(c("updated_by").as_str())?,
+        updated_at: row.try_get(c("updated_at").as_str())?,
         sections,
     })
+}
+
+/// A plan section from columns named `{prefix}kind`, `{prefix}sharing`, `{prefix}body`.
+fn section_from(r: &AnyRow, p: &str) -> Result<PlanSection> {
+    let kind: String = r.try_get(format!("{p}kind").as_str())?;
+    let sharing: String = r.try_get(format!("{p}sharing").as_str())?;
+    Ok(PlanSection {
+        kind: SectionKind::from_code(&kind).ok_or_else(|| corrupt("plan section", &kind))?,
+        sharing: SharingLevel::from_code(&sharing)
+            .ok_or_else(|| corrupt("sharing level", &sharing))?,
+        text: r.try_get(format!("{p}body").as_str())?,
+    })
+}
+
+const CONSENT_COLS: [&str; 10] = [
+    "person_id",
+    "status",
+    "other_basis",
+    "basis_note",
+    "org_kinds",
+    "sections",
+    "valid_until",
+    "recorded_by",
+    "recorded_at",
+    "version",
+];
+
+/// A consent decision from columns named `{prefix}status`, ….
+fn consent_from(r: &AnyRow, p: &str) -> Result<PlanConsent> {
+    let c = |name: &str| format!("{p}{name}");
+    let status: String = r.try_get(c("status").as_str())?;
+    let basis: Option<String> = r.try_get(c("other_basis").as_str())?;
+    let kinds: String = r.try_get(c("org_kinds").as_str())?;
+    let sections: String = r.try_get(c("sections").as_str())?;
+    let until: Option<String> = r.try_get(c("valid_until").as_str())?;
+    Ok(PlanConsent {
+        person_id: PersonId(r.try_get(c("person_id").as_str())?),
+        status: ConsentStatus::from_code(&status)
+            .ok_or_else(|| corrupt("consent status", &status))?,
+        other_basis: basis
+            .as_deref()
+            .map(|b| LegalBasis::from_code(b).ok_or_else(|| corrupt("legal basis", b)))
+            .transpose()?,
+        basis_note: r.try_get(c("basis_note").as_str())?,
+        org_kinds: kinds
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(parse_kind)
+            .collect::<Result<Vec<OrgKind>>>()?,
+        sections: sections
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| SectionKind::from_code(s).ok_or_else(|| corrupt("plan section", s)))
+            .collect::<Result<_>>()?,
+        valid_until: until.as_deref().map(parse_date).transpose()?,
+        recorded_by: r.try_get(c("recorded_by").as_str())?,
+        recorded_at: r.try_get(c("recorded_at").as_str())?,
+        version: r.try_get(c("version").as_str())?,
+    })
+}
+
+/// Everything a responder's lookup reads about one person, fetched in one statement
+/// ([`Tx::person_lookup_bundle`]).
+#[derive(Debug, Clone)]
+pub struct LookupBundle {
+    pub person: Person,
+    /// The owning organisation's name.
+    pub owner_name: String,
+    /// Whether the asking user is in the person's care team.
+    pub in_care_team: bool,
+    pub plan: Option<CrisisPlan>,
+    pub consent: Option<PlanConsent>,
 }
 
 fn join_codes<T: Copy>(items: &[T], code: impl Fn(T) -> &'static str) -> String {
@@ -89,6 +167,74 @@ impl Tx {
         plan_from(&row, sections).map(Some)
     }
 
+    /// The person, their owning organisation's name, whether `user` is in their care team, their
+    /// current plan with its sections and their consent decision, in ONE statement: the responder's
+    /// lookup runs inside the write transaction that records its audit event, so every statement
+    /// saved there shortens the time the write lock is held. `None` if there is no such person.
+    pub async fn person_lookup_bundle(
+        &mut self,
+        person: PersonId,
+        user: Option<UserId>,
+    ) -> Result<Option<LookupBundle>> {
+        let person_cols = PERSON_COLS
+            .split(", ")
+            .map(|c| format!("p.{c} AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let plan_cols = PLAN_COLS
+            .split(", ")
+            .map(|c| format!("cp.{c} AS pl_{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let consent_cols = CONSENT_COLS
+            .iter()
+            .map(|c| format!("pc.{c} AS pc_{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {person_cols}, o.name AS owner_name, \
+             EXISTS (SELECT 1 FROM care_team c WHERE c.person_id = p.id AND c.user_id = $2) AS in_team, \
+             {plan_cols}, s.kind AS s_kind, s.sharing AS s_sharing, s.body AS s_body, {consent_cols} \
+             FROM people p \
+             LEFT JOIN organisations o ON o.id = p.owner_org_id \
+             LEFT JOIN crisis_plans cp ON cp.person_id = p.id \
+             LEFT JOIN crisis_plan_sections s ON s.plan_id = cp.id \
+             LEFT JOIN plan_consents pc ON pc.person_id = p.id \
+             WHERE p.id = $1"
+        );
+        let q = self.q(&sql).bind(person.0).bind(user.map_or(0, |u| u.0));
+        let rows = self.all(q).await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let plan = match first.try_get::<Option<i64>, _>("pl_id")? {
+            None => None,
+            Some(_) => {
+                let mut sections = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    if r.try_get::<Option<String>, _>("s_kind")?.is_some() {
+                        sections.push(section_from(r, "s_")?);
+                    }
+                }
+                sections.sort_by_key(|s| s.kind);
+                Some(plan_from_prefixed(first, "pl_", sections)?)
+            }
+        };
+        let consent = match first.try_get::<Option<String>, _>("pc_status")? {
+            None => None,
+            Some(_) => Some(consent_from(first, "pc_")?),
+        };
+        Ok(Some(LookupBundle {
+            person: person_from(first)?,
+            owner_name: first
+                .try_get::<Option<String>, _>("owner_name")?
+                .unwrap_or_default(),
+            in_care_team: get_bool(first, "in_team")?,
+            plan,
+            consent,
+        }))
+    }
+
     async fn plan_sections(&mut self, plan_id: i64) -> Result<Vec<PlanSection>> {
         let q = self
             .q("SELECT kind, sharing, body FROM crisis_plan_sections WHERE plan_id = $1")
@@ -97,17 +243,7 @@ impl Tx {
             .all(q)
             .await?
             .iter()
-            .map(|r| {
-                let kind: String = r.try_get("kind")?;
-                let sharing: String = r.try_get("sharing")?;
-                Ok(PlanSection {
-                    kind: SectionKind::from_code(&kind)
-                        .ok_or_else(|| corrupt("plan section", &kind))?,
-                    sharing: SharingLevel::from_code(&sharing)
-                        .ok_or_else(|| corrupt("sharing level", &sharing))?,
-                    text: r.try_get("body")?,
-                })
-            })
+            .map(|r| section_from(r, ""))
             .collect::<Result<Vec<_>>>()?;
         out.sort_by_key(|s| s.kind);
         Ok(out)
@@ -269,40 +405,12 @@ impl Tx {
     /// The person's current decision about sharing, if one was ever recorded.
     pub async fn consent_get(&mut self, person: PersonId) -> Result<Option<PlanConsent>> {
         let q = self
-            .q("SELECT person_id, status, other_basis, basis_note, org_kinds, sections, valid_until, recorded_by, recorded_at, version FROM plan_consents WHERE person_id = $1")
+            .q(&format!(
+                "SELECT {} FROM plan_consents WHERE person_id = $1",
+                CONSENT_COLS.join(", ")
+            ))
             .bind(person.0);
-        let Some(r) = self.opt(q).await? else {
-            return Ok(None);
-        };
-        let status: String = r.try_get("status")?;
-        let basis: Option<String> = r.try_get("other_basis")?;
-        let kinds: String = r.try_get("org_kinds")?;
-        let sections: String = r.try_get("sections")?;
-        let until: Option<String> = r.try_get("valid_until")?;
-        Ok(Some(PlanConsent {
-            person_id: PersonId(r.try_get("person_id")?),
-            status: ConsentStatus::from_code(&status)
-                .ok_or_else(|| corrupt("consent status", &status))?,
-            other_basis: basis
-                .as_deref()
-                .map(|b| LegalBasis::from_code(b).ok_or_else(|| corrupt("legal basis", b)))
-                .transpose()?,
-            basis_note: r.try_get("basis_note")?,
-            org_kinds: kinds
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(parse_kind)
-                .collect::<Result<Vec<OrgKind>>>()?,
-            sections: sections
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|s| SectionKind::from_code(s).ok_or_else(|| corrupt("plan section", s)))
-                .collect::<Result<_>>()?,
-            valid_until: until.as_deref().map(parse_date).transpose()?,
-            recorded_by: r.try_get("recorded_by")?,
-            recorded_at: r.try_get("recorded_at")?,
-            version: r.try_get("version")?,
-        }))
+        self.opt(q).await?.map(|r| consent_from(&r, "")).transpose()
     }
 
     /// Records a decision. `expected_version` is `None` for the first decision about this person and

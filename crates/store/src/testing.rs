@@ -26,11 +26,17 @@ fn unique(prefix: &str) -> String {
 
 /// A new SQLite database in the system temp folder, migrated.
 pub async fn fresh_sqlite() -> Result<Store> {
+    fresh_sqlite_with(None).await
+}
+
+/// As [`fresh_sqlite`], with a pool of `max_connections` (`None` for the default).
+pub async fn fresh_sqlite_with(max_connections: Option<u32>) -> Result<Store> {
     let path = std::env::temp_dir().join(format!("{}.db", unique("concordat_test")));
     let store = Store::connect(
         &format!("sqlite:{}", path.display()),
         ConnectOptionsCfg {
             create: true,
+            max_connections,
             ..Default::default()
         },
     )
@@ -41,6 +47,11 @@ pub async fn fresh_sqlite() -> Result<Store> {
 
 /// A new database on the PostgreSQL server at `base_url` (created with CREATE DATABASE), migrated.
 pub async fn fresh_postgres(base_url: &str) -> Result<Store> {
+    fresh_postgres_with(base_url, None).await
+}
+
+/// As [`fresh_postgres`], with a pool of `max_connections` (`None` for the default).
+pub async fn fresh_postgres_with(base_url: &str, max_connections: Option<u32>) -> Result<Store> {
     let admin = Store::connect(
         base_url,
         ConnectOptionsCfg {
@@ -58,7 +69,14 @@ pub async fn fresh_postgres(base_url: &str) -> Result<Store> {
     let mut url = url::Url::parse(base_url)
         .map_err(|_| crate::ConnectError::Malformed(base_url.to_string()))?;
     url.set_path(&format!("/{name}"));
-    let store = Store::connect(url.as_str(), ConnectOptionsCfg::default()).await?;
+    let store = Store::connect(
+        url.as_str(),
+        ConnectOptionsCfg {
+            max_connections,
+            ..Default::default()
+        },
+    )
+    .await?;
     store.migrate().await?;
     Ok(store)
 }

@@ -43,7 +43,7 @@ pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt("date", s))
 }
 
-const PERSON_COLS: &str = "id, owner_org_id, given_name, family_name, date_of_birth, nhs_number, sex, postcode, address_line, phone, email, synthetic, version";
+pub(crate) const PERSON_COLS: &str = "id, owner_org_id, given_name, family_name, date_of_birth, nhs_number, sex, postcode, address_line, phone, email, synthetic, version";
 const AUDIT_COLS: &str = "seq, at, user_id, username, role, org_id, action, outcome, person_id, resource_kind, resource_id, reason, legal_basis, break_glass, request_id, prev_hash, hash";
 
 pub(crate) fn person_from(row: &AnyRow) -> Result<Person> {
@@ -107,6 +107,25 @@ pub(crate) fn user_from(row: &AnyRow) -> Result<User> {
         totp_enabled: get_bool(row, "totp_enabled")?,
         mfa_demo_exempt: get_bool(row, "mfa_demo_exempt")?,
         disabled: get_bool(row, "disabled")?,
+    })
+}
+
+const SESSION_COLS: &str = "token_hash, kind, user_id, membership_id, csrf_token, mfa_passed, created_at, last_seen_at, expires_at, revoked";
+
+fn session_from(r: &AnyRow) -> Result<SessionRow> {
+    Ok(SessionRow {
+        token_hash: r.try_get("token_hash")?,
+        kind: r.try_get("kind")?,
+        user_id: UserId(r.try_get("user_id")?),
+        membership_id: r
+            .try_get::<Option<i64>, _>("membership_id")?
+            .map(MembershipId),
+        csrf_token: r.try_get("csrf_token")?,
+        mfa_passed: get_bool(r, "mfa_passed")?,
+        created_at: r.try_get("created_at")?,
+        last_seen_at: r.try_get("last_seen_at")?,
+        expires_at: r.try_get("expires_at")?,
+        revoked: get_bool(r, "revoked")?,
     })
 }
 
@@ -620,25 +639,58 @@ impl Tx {
 
     pub async fn session_get(&mut self, token_hash: &str) -> Result<Option<SessionRow>> {
         let q = self
-            .q("SELECT token_hash, kind, user_id, membership_id, csrf_token, mfa_passed, created_at, last_seen_at, expires_at, revoked FROM sessions WHERE token_hash = $1")
+            .q(&format!(
+                "SELECT {SESSION_COLS} FROM sessions WHERE token_hash = $1"
+            ))
             .bind(token_hash.to_string());
-        let Some(r) = self.opt(q).await? else {
+        self.opt(q).await?.as_ref().map(session_from).transpose()
+    }
+
+    /// A session with its user and the user's memberships, in ONE statement (every request resolves
+    /// its session, so this is the most frequent query there is). `None` if there is no such session;
+    /// the caller decides whether it is still live.
+    pub async fn session_resolve(
+        &mut self,
+        token_hash: &str,
+    ) -> Result<Option<(SessionRow, User, Vec<Membership>)>> {
+        let session_cols = SESSION_COLS
+            .split(", ")
+            .map(|c| format!("s.{c} AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let q = self
+            .q(&format!(
+                "SELECT {session_cols}, u.id AS id, u.username AS username, u.display_name AS display_name, \
+                 u.totp_enabled AS totp_enabled, u.mfa_demo_exempt AS mfa_demo_exempt, u.disabled AS disabled, \
+                 m.id AS m_id, m.org_id AS m_org_id, m.role AS m_role, o.name AS m_org_name, o.kind AS m_org_kind \
+                 FROM sessions s JOIN users u ON u.id = s.user_id \
+                 LEFT JOIN memberships m ON m.user_id = u.id \
+                 LEFT JOIN organisations o ON o.id = m.org_id \
+                 WHERE s.token_hash = $1 ORDER BY m.id"
+            ))
+            .bind(token_hash.to_string());
+        let rows = self.all(q).await?;
+        let Some(first) = rows.first() else {
             return Ok(None);
         };
-        Ok(Some(SessionRow {
-            token_hash: r.try_get("token_hash")?,
-            kind: r.try_get("kind")?,
-            user_id: UserId(r.try_get("user_id")?),
-            membership_id: r
-                .try_get::<Option<i64>, _>("membership_id")?
-                .map(MembershipId),
-            csrf_token: r.try_get("csrf_token")?,
-            mfa_passed: get_bool(&r, "mfa_passed")?,
-            created_at: r.try_get("created_at")?,
-            last_seen_at: r.try_get("last_seen_at")?,
-            expires_at: r.try_get("expires_at")?,
-            revoked: get_bool(&r, "revoked")?,
-        }))
+        let user = user_from(first)?;
+        let mut memberships = Vec::new();
+        for r in &rows {
+            let Some(id) = r.try_get::<Option<i64>, _>("m_id")? else {
+                continue;
+            };
+            let role: String = r.try_get("m_role")?;
+            let kind: String = r.try_get("m_org_kind")?;
+            memberships.push(Membership {
+                id: MembershipId(id),
+                user_id: user.id,
+                org_id: OrgId(r.try_get("m_org_id")?),
+                org_name: r.try_get("m_org_name")?,
+                org_kind: parse_kind(&kind)?,
+                role: parse_role(&role)?,
+            });
+        }
+        Ok(Some((session_from(first)?, user, memberships)))
     }
 
     pub async fn session_touch(&mut self, token_hash: &str, at: i64) -> Result<()> {

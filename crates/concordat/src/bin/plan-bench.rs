@@ -35,11 +35,16 @@ async fn run() -> Result<(), String> {
         .map_err(|_| "--people must be a number")?;
     let listen = arg(&args, "--listen", "127.0.0.1:18150");
     let out = std::path::PathBuf::from(arg(&args, "--out", "/tmp/plan-bench"));
+    // --pool N: the database pool size (default: the server's, 8 for SQLite and 16 for PostgreSQL).
+    let pool = match arg(&args, "--pool", "") {
+        s if s.is_empty() => None,
+        s => Some(s.parse::<u32>().map_err(|_| "--pool must be a number")?),
+    };
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     let store = if db == "sqlite" {
-        concordat_store::testing::fresh_sqlite().await
+        concordat_store::testing::fresh_sqlite_with(pool).await
     } else {
-        concordat_store::testing::fresh_postgres(&db).await
+        concordat_store::testing::fresh_postgres_with(&db, pool).await
     }
     .map_err(|e| e.to_string())?;
     let app = App::new(store.clone(), AppConfig::default());

@@ -189,6 +189,41 @@ async fn run(store: Store) {
         .unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1].plan_id, None);
+
+    // The responder's one-statement read agrees with the separate reads.
+    let nurse = tx
+        .user_insert("bundle.nurse", "Nurse", "$argon2id$fake", false)
+        .await
+        .unwrap();
+    tx.care_team_add(a, nurse).await.unwrap();
+    let bundle = tx
+        .person_lookup_bundle(a, Some(nurse))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bundle.person, tx.person_get(a).await.unwrap().unwrap());
+    assert_eq!(bundle.owner_name, "Trust");
+    assert!(bundle.in_care_team);
+    assert_eq!(bundle.plan, tx.plan_for_person(a).await.unwrap());
+    assert_eq!(bundle.plan.as_ref().unwrap().sections.len(), 2);
+    assert_eq!(bundle.consent, tx.consent_get(a).await.unwrap());
+    assert!(bundle.consent.is_some());
+    let other = tx.person_lookup_bundle(a, None).await.unwrap().unwrap();
+    assert!(!other.in_care_team);
+    // Beta: no plan, no consent, not in the team.
+    let beta = tx
+        .person_lookup_bundle(b, Some(nurse))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(beta.person.family_name, "Beta");
+    assert!(beta.plan.is_none() && beta.consent.is_none() && !beta.in_care_team);
+    assert!(
+        tx.person_lookup_bundle(PersonId(987_654), None)
+            .await
+            .unwrap()
+            .is_none()
+    );
     tx.commit().await.unwrap();
 }
 

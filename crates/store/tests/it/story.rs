@@ -182,6 +182,13 @@ async fn story(store: Store) {
     tx.session_set_state("h1", Some(m), true).await.unwrap();
     let got = tx.session_get("h1").await.unwrap().unwrap();
     assert_eq!((got.membership_id, got.mfa_passed), (Some(m), true));
+    // The one-statement resolution agrees with the separate reads.
+    let (row, u, ms) = tx.session_resolve("h1").await.unwrap().unwrap();
+    assert_eq!(row, got);
+    assert_eq!(Some(u), tx.user_get(user).await.unwrap());
+    assert_eq!(ms, tx.memberships_for_user(user).await.unwrap());
+    assert!(!ms.is_empty());
+    assert!(tx.session_resolve("no such").await.unwrap().is_none());
     assert!(tx.session_revoke("h1").await.unwrap());
     assert!(!tx.session_revoke("h1").await.unwrap());
     assert!(tx.session_get("h1").await.unwrap().unwrap().revoked);
@@ -319,9 +326,17 @@ async fn sqlite_writers_queue_and_a_long_wait_is_busy() {
 
     let holder = store.begin().await.unwrap();
     let t0 = Instant::now();
-    let e = store.begin().await.err().expect("the second writer must wait, then give up");
+    let e = store
+        .begin()
+        .await
+        .err()
+        .expect("the second writer must wait, then give up");
     assert!(matches!(e, StoreError::Busy), "{e:?}");
-    assert!(t0.elapsed() >= Duration::from_millis(300), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t0.elapsed()
+    );
     assert!(e.to_string().contains("busy"), "{e}");
     // Readers are not queued behind the writer.
     let mut r = store.begin_read().await.unwrap();
