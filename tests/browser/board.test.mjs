@@ -2,116 +2,13 @@
 // detentions board and an episode and sees the 24-hour clock in words; a responder sees the
 // availability board on a phone. axe-core must report no serious or critical violations.
 //
-// Same set-up as signin.test.js: Debian's Chromium (/usr/bin/chromium) via playwright-core, and a
+// Harness in harness.mjs: Debian's Chromium (/usr/bin/chromium) via playwright-core, and a
 // running demo server (BASE_URL, DATA_DIR with demo-logins.txt; CHROMIUM optional).
 //   cd tests/browser && BASE_URL=… DATA_DIR=… node --test board.test.mjs
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-
-const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '');
-const DATA_DIR = process.env.DATA_DIR ?? '';
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(here, 'artifacts');
-
-if (!BASE_URL || !DATA_DIR) {
-  throw new Error('BASE_URL and DATA_DIR must be set (the demo server URL and its --data-dir)');
-}
-
-// Evaluated through the DevTools protocol, so the page keeps its strict CSP (see signin.test.js).
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-function loginFor(role) {
-  const text = readFileSync(path.join(DATA_DIR, 'demo-logins.txt'), 'utf8');
-  for (const raw of text.split(/\r?\n/)) {
-    if (raw.trim() === '' || raw.trim().startsWith('#')) continue;
-    const [username, password, r] = raw.split('\t');
-    if ((r ?? '').trim() === role) return { username, password, role };
-  }
-  assert.fail(`demo-logins.txt in ${DATA_DIR} has no login with role ${role}`);
-}
-
-let browser;
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-async function withPage(name, contextOptions, fn) {
-  const context = await browser.newContext({ baseURL: BASE_URL, ...contextOptions });
-  const page = await context.newPage();
-  const consoleErrors = [];
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const where = msg.location()?.url ?? '';
-    if (/\/favicon\.ico$/.test(where)) return;
-    consoleErrors.push(where ? `${msg.text()} (${where})` : msg.text());
-  });
-  page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
-  try {
-    await fn(page, { consoleErrors });
-  } catch (err) {
-    const file = path.join(ARTIFACTS, `${name.replace(/[^a-z0-9_-]+/gi, '_')}.png`);
-    try {
-      await page.screenshot({ path: file, fullPage: true });
-      err.message += `\n  screenshot: ${file}\n  page url: ${page.url()}`;
-    } catch (shotErr) {
-      err.message += `\n  (screenshot failed: ${shotErr.message})`;
-    }
-    if (consoleErrors.length > 0) err.message += `\n  browser console errors:\n    ${consoleErrors.join('\n    ')}`;
-    throw err;
-  } finally {
-    await context.close();
-  }
-}
-
-async function assertNoSeriousAxeViolations(page, where) {
-  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const results = await window.axe.run(document, { resultTypes: ['violations'] });
-    return results.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
-    }));
-  });
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const minor = violations.filter((v) => !bad.includes(v));
-  if (minor.length > 0) console.log(`axe (${where}): minor/moderate: ${minor.map((v) => `${v.id} [${v.impact}]`).join(', ')}`);
-  if (bad.length > 0) {
-    const text = bad.map((v) => `  - ${v.id} [${v.impact}] ${v.help}\n      ${v.nodes.slice(0, 5).join('\n      ')}`).join('\n');
-    assert.fail(`axe-core found ${bad.length} serious/critical violation(s) on ${where}:\n${text}`);
-  }
-}
-
-async function signIn(page, login) {
-  await page.goto('/sign-in');
-  const form = page.locator('form').filter({ has: page.locator('input[name="username"]') });
-  await form.locator('input[name="username"]').fill(login.username);
-  await form.locator('input[name="password"]').fill(login.password);
-  await Promise.all([
-    page.waitForURL((url) => url.pathname === '/home', { timeout: 15_000 }),
-    form.locator('button[type="submit"]').first().click(),
-  ]);
-}
+import { assertNoSeriousAxeViolations, loginFor, signIn, withPage } from './harness.mjs';
 
 describe('detentions board', () => {
   test('a coordinator opens an episode from the board and sees the clock, in words', async () => {
