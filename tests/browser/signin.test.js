@@ -15,7 +15,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, assertNoSeriousAxeViolations, loginFor, signIn, signInForm, withPage } from './harness.mjs';
+import { assertNoSeriousAxeViolations, loginFor, signIn, signInForm, withPage } from './harness.mjs';
 
 async function assertHome(page, login) {
   assert.equal(new URL(page.url()).pathname, '/home', 'after sign-in the browser should be on /home');
@@ -93,9 +93,8 @@ describe('sign-in page', () => {
   });
 
   test('security headers: a Content-Security-Policy without inline script, nosniff, frame-ancestors none', async () => {
-    const context = await browser.newContext({ baseURL: BASE_URL });
-    try {
-      const response = await context.request.get('/sign-in');
+    await withPage('security-headers', {}, async (page) => {
+      const response = await page.request.get('/sign-in');
       assert.equal(response.status(), 200);
       const headers = response.headers();
       const csp = headers['content-security-policy'] ?? '';
@@ -113,8 +112,6 @@ describe('sign-in page', () => {
       assert.deepEqual(directives['frame-ancestors'], ["'none'"], `the CSP should say frame-ancestors 'none': ${csp}`);
       assert.equal(headers['x-content-type-options'], 'nosniff');
       assert.ok(headers['referrer-policy'], 'a Referrer-Policy header should be sent');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
