@@ -30,7 +30,7 @@ pub struct RunArgs {
     /// Match probability (or Dice similarity for encodings) at or above which records link.
     #[arg(long)]
     pub threshold: Option<f64>,
-    /// Clustering method.
+    /// Clustering method (default: strict for plain records, connected for encodings).
     #[arg(long, value_enum)]
     pub cluster: Option<ClusterMethod>,
     /// Use this model (JSON from `--save-model` or `concordat link model --out`) instead of training.
@@ -264,6 +264,7 @@ fn run_link(args: RunArgs, mode: Mode) -> Result<()> {
     }
     if let Some(c) = args.cluster {
         cfg.cluster = c;
+        cfg.encode.cluster = c;
     }
     cfg.validate()?;
     let progress = Progress::stderr();

@@ -104,6 +104,11 @@ pub struct EncodeConfig {
     pub phone: u32,
     /// Dice similarity at or above which two encodings are linked (the linker's threshold).
     pub threshold: f64,
+    /// Clustering method for encoded inputs. Connected components by default: measured on the
+    /// synthetic data it is more accurate than strict on encodings (cluster F1 0.9860 against
+    /// 0.9815 at 100,000 records), because Dice similarities are flatter than match probabilities
+    /// and strict's re-clustering splits true people. `--cluster` overrides both this and `cluster`.
+    pub cluster: ClusterMethod,
 }
 
 impl Default for EncodeConfig {
@@ -118,6 +123,7 @@ impl Default for EncodeConfig {
             nhs_number: 20,
             phone: 10,
             threshold: 0.75,
+            cluster: ClusterMethod::Connected,
         }
     }
 }
