@@ -263,8 +263,7 @@ fn run_link(args: RunArgs, mode: Mode) -> Result<()> {
         }
     }
     if let Some(c) = args.cluster {
-        cfg.cluster = c;
-        cfg.encode.cluster = c;
+        cfg.cluster = Some(c);
     }
     cfg.validate()?;
     let progress = Progress::stderr();

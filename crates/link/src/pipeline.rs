@@ -222,7 +222,8 @@ pub fn run(
     lap("scoring", &mut t);
 
     let n = ds.len();
-    let labels = match cfg.cluster {
+    let method = cfg.cluster_for(false);
+    let labels = match method {
         ClusterMethod::Connected => cluster::connected_components(n, &pairs, threshold),
         ClusterMethod::Strict => cluster::strict(n, &pairs, threshold, |a, b| {
             model::probability(scorer.score(a as usize, b as usize).1)
@@ -250,7 +251,7 @@ pub fn run(
         pairs_compared: compared,
         pairs_above_threshold: pairs.len() as u64,
         threshold,
-        cluster_method: format!("{:?}", cfg.cluster).to_lowercase(),
+        cluster_method: format!("{method:?}").to_lowercase(),
         prior: model.prior,
         estimated_matches,
         estimated_blocking_recall: if estimated_matches > 0.0 {

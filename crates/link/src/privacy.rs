@@ -475,7 +475,8 @@ pub fn link_encoded(
     pairs.sort_unstable_by_key(|p| (p.a, p.b));
     let t_score = t0.elapsed().as_secs_f64();
     let n = set.ids.len();
-    let labels = match cfg.encode.cluster {
+    let method = cfg.cluster_for(true);
+    let labels = match method {
         ClusterMethod::Connected => cluster::connected_components(n, &pairs, threshold),
         ClusterMethod::Strict => cluster::strict_with(
             n,
@@ -513,7 +514,7 @@ pub fn link_encoded(
         pairs_compared: compared,
         pairs_above_threshold: pairs.len() as u64,
         threshold,
-        cluster_method: format!("{:?}", cfg.encode.cluster).to_lowercase(),
+        cluster_method: format!("{method:?}").to_lowercase(),
         clusters: clusters.count as u64,
         cluster_sizes: pipeline::size_histogram(&clusters.labels),
         largest_cluster: clusters

@@ -65,8 +65,8 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(t) = args.threshold {
         cfg.threshold = t;
     }
-    if let Some(c) = args.cluster {
-        cfg.cluster = c;
+    if args.cluster.is_some() {
+        cfg.cluster = args.cluster;
     }
 
     let t = Instant::now();

@@ -33,7 +33,7 @@ fn dedupe_reports_columns_rules_and_finds_people() {
     assert!(!ds.files[0].detected.contains(&"truth".to_string()));
     let truth = ds.truth_labels().unwrap();
     for method in [ClusterMethod::Connected, ClusterMethod::Strict] {
-        cfg.cluster = method;
+        cfg.cluster = Some(method);
         let r = dedupe(&ds, &cfg).unwrap();
         assert!(!r.summary.rules.is_empty());
         assert!(r.summary.rules.iter().all(|x| x.new_pairs <= x.pairs));

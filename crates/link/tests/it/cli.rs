@@ -3,7 +3,6 @@
 use super::data::{concat, write_people};
 use clap::Parser;
 use concordat_link::cli::{LinkCommand, run};
-use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -149,34 +148,28 @@ fn encode_and_link_encodings() {
         }
         encoded.push(e);
     }
-    let out = dir.path().join("clusters.csv");
-    let mut args = vec!["link"];
-    for e in &encoded {
-        args.extend(["--input", s(e)]);
-    }
-    let summary = dir.path().join("summary.json");
-    args.extend(["--out", s(&out), "--summary", s(&summary)]);
-    assert_eq!(cli(&args), ExitCode::SUCCESS);
-    let method = |path: &Path| -> String {
+    // Links the encodings, writing `<name>.csv` and `<name>.json`; returns the clustering method
+    // the summary reports.
+    let link = |name: &str, extra: &[&str]| -> String {
+        let (out, summary) = (
+            dir.path().join(format!("{name}.csv")),
+            dir.path().join(format!("{name}.json")),
+        );
+        let mut args = vec!["link"];
+        for e in &encoded {
+            args.extend(["--input", s(e)]);
+        }
+        args.extend(["--out", s(&out), "--summary", s(&summary)]);
+        args.extend(extra);
+        assert_eq!(cli(&args), ExitCode::SUCCESS);
         let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
         v["cluster_method"].as_str().unwrap().to_string()
     };
     // Encodings are clustered by connected components unless told otherwise.
-    assert_eq!(method(&summary), "connected");
-    let strict_summary = dir.path().join("strict.json");
-    let strict_out = dir.path().join("strict.csv");
-    let mut strict_args: Vec<&str> = args[..args.len() - 4].to_vec();
-    strict_args.extend([
-        "--out",
-        s(&strict_out),
-        "--summary",
-        s(&strict_summary),
-        "--cluster",
-        "strict",
-    ]);
-    assert_eq!(cli(&strict_args), ExitCode::SUCCESS);
-    assert_eq!(method(&strict_summary), "strict");
+    assert_eq!(link("clusters", &[]), "connected");
+    assert_eq!(link("strict", &["--cluster", "strict"]), "strict");
+    let out = dir.path().join("clusters.csv");
     let truth = concat(&files, &dir.path().join("truth.csv"));
     let eval = dir.path().join("eval.json");
     assert_eq!(
