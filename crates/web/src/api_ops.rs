@@ -26,7 +26,7 @@ pub struct BoardRowDto {
     power: String,
     person: Option<String>,
     place: Option<String>,
-    /// not_started | within_limit | under_4_hours | under_1_hour | breach | ended_within_limit | ended_in_breach | cannot_compute
+    /// not_started | within_limit | under_4_hours | under_1_hour | breach | ended_within_limit | ended_in_breach | cannot_compute | no_time_limit
     level: String,
     /// The level in words, as the board shows it.
     level_text: String,

@@ -121,6 +121,7 @@ pub(crate) fn to_mha(e: &dm::Episode) -> Result<Episode, AppError> {
                 rank: PoliceRank::Superintendent,
                 approved_at: t,
             }),
+            assessment_at_police_station: None,
         });
     }
     ep.ended_at = e.ended_at;

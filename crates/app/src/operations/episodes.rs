@@ -399,8 +399,35 @@ impl EpisodeStep {
                     e.time(&p, "extension.superintendent_approved_at", false),
                 ) {
                     (Some(rank), Some(approved_at)) => Some(SeniorApproval { rank, approved_at }),
+                    (Some(_), None) if p.get("extension.superintendent_approved_at").is_empty() => {
+                        e.0.push(FieldError::new(
+                            "extension.superintendent_approved_at",
+                            "Enter when the officer approved the extension",
+                        ));
+                        None
+                    }
+                    (None, Some(_)) => {
+                        e.0.push(FieldError::new(
+                            "extension.superintendent_rank",
+                            "Choose the rank of the officer who approved the extension",
+                        ));
+                        None
+                    }
                     _ => None,
                 };
+                let assessment_at_police_station =
+                    match p.get("extension.assessment_at_police_station") {
+                        "" => None,
+                        "yes" => Some(true),
+                        "no" => Some(false),
+                        _ => {
+                            e.0.push(FieldError::new(
+                                "extension.assessment_at_police_station",
+                                "Choose one from the list",
+                            ));
+                            None
+                        }
+                    };
                 let (Some(authorised_at), Some(reason)) = (authorised_at, reason) else {
                     return Err(AppError::Invalid(e.0));
                 };
@@ -414,6 +441,7 @@ impl EpisodeStep {
                             .filter(|s| !s.is_empty())
                             .map(str::to_string),
                         superintendent_approval: approval,
+                        assessment_at_police_station,
                     }),
                     None,
                 ))

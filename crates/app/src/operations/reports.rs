@@ -189,24 +189,14 @@ impl App {
         let mut out = String::new();
         match kind {
             ExportKind::HomeOffice => {
-                out.push_str(&csv_line(
-                    &[
-                        "power",
-                        "detained_on",
-                        "financial_year",
-                        "age_group",
-                        "sex",
-                        "ethnicity",
-                        "first_place_of_safety",
-                        "police_station_used",
-                        "transferred",
-                        "transport",
-                        "police_vehicle_reason",
-                        "extended",
-                        "outcome",
-                    ]
-                    .map(str::to_string),
-                ));
+                // The police force is the organisation that owns the record (the force whose officer used the power).
+                let forces: std::collections::HashMap<i64, String> = tx
+                    .org_list()
+                    .await?
+                    .into_iter()
+                    .map(|o| (o.id.0, o.name))
+                    .collect();
+                out.push_str(&csv_line(&mha::HomeOfficeRow::HEADER.map(str::to_string)));
                 for r in rows
                     .iter()
                     .filter(|r| period.contains(r.new.episode.detained_at))
@@ -216,22 +206,9 @@ impl App {
                         ethnicity: mha::Ethnicity::from_code(&r.new.ethnicity)
                             .unwrap_or(mha::Ethnicity::NotStated),
                     };
-                    let h = mha::home_office_row(&r.new.episode, demo, &book);
-                    out.push_str(&csv_line(&[
-                        h.power.to_string(),
-                        h.detained_on.to_string(),
-                        h.financial_year,
-                        h.age_group.to_string(),
-                        h.sex.to_string(),
-                        h.ethnicity.to_string(),
-                        h.first_place_of_safety.to_string(),
-                        h.police_station_used.to_string(),
-                        h.transferred.to_string(),
-                        h.transport.to_string(),
-                        h.police_vehicle_reason.to_string(),
-                        h.extended.to_string(),
-                        h.outcome.to_string(),
-                    ]));
+                    let force = forces.get(&r.new.owner_org_id).map_or("", String::as_str);
+                    let h = mha::home_office_row(&r.new.episode, demo, force, &book);
+                    out.push_str(&csv_line(&h.values()));
                 }
             }
             ExportKind::Outcomes => {

@@ -107,6 +107,8 @@ pub enum ClockError {
     NotStarted,
     /// Kept at the warrant premises, but the officer's entry time is missing.
     MissingWarrantEntry,
+    /// A patient taken or retaken under s135(2): the Act sets no period of detention, so there is no clock.
+    NoStatutoryPeriod,
 }
 
 impl ClockError {
@@ -126,6 +128,11 @@ impl ClockError {
                 &rules::CLOCK_START_WARRANT_PREMISES,
                 "Record when the officer first entered the premises: the 24 hours start then when the person is kept there",
             ),
+            ClockError::NoStatutoryPeriod => FieldError::refused(
+                "power",
+                &rules::S135_2_NO_PERIOD,
+                "A patient taken or retaken under a s135(2) warrant has no statutory period of detention, so there is no 24-hour clock to compute",
+            ),
         }
     }
 }
@@ -140,6 +147,9 @@ fn minutes(m: u32) -> TimeDelta {
 
 /// When the clock started and why, under the rules in domain.md (s136(2A), s135(3ZA), guidance para 4.4).
 pub fn clock_start(ep: &Episode) -> Result<(DateTime<Utc>, ClockStart), ClockError> {
+    if ep.power == Power::S135_2 {
+        return Err(ClockError::NoStatutoryPeriod);
+    }
     if let Some(kept_at) = ep.kept_where_they_are_at {
         return if ep.power.is_warrant() {
             ep.warrant_entry_at
@@ -230,9 +240,9 @@ pub fn check_extension(
     if !ext.reason.is_persons_condition() {
         errs.push(FieldError::refused(
             "extension.reason",
-            &rules::EXTENSION_PERSONS_CONDITION,
+            &rules::EXTENSION_NOT_FOR_RESOURCES,
             format!(
-                "\"{}\" is not a lawful reason to extend: an extension is only for when the person's condition makes it impracticable to complete the assessment in time, and the unavailability of an AMHP, a doctor or a bed is not such a reason",
+                "\"{}\" is not accepted as a reason to extend: the law allows an extension because the person's condition makes it impracticable to carry out or complete the assessment in time (s136B(2)), and local policy does not accept the unavailability of an AMHP, a doctor or a bed",
                 ext.reason.label()
             ),
         ));
@@ -247,15 +257,33 @@ pub fn check_extension(
             "Describe what in the person's condition makes the assessment impracticable in time.",
         ));
     }
+    // s136B(3): approval only when the person is at a police station and the assessment would be carried out or
+    // completed there. Someone in transit, or about to be moved elsewhere for the assessment, needs none.
     let at_police_station = ep
         .stay_at(ext.authorised_at)
         .is_some_and(|s| s.kind == PlaceOfSafetyKind::PoliceStation);
-    if at_police_station {
+    if let Some(a) = ext.superintendent_approval
+        && a.approved_at < ext.authorised_at
+    {
+        errs.push(FieldError::input(
+            "extension.superintendent_approved_at",
+            format!(
+                "The superintendent's approval is recorded at {}, before the doctor authorised the extension at {}; it approves that authorisation, so it cannot come first.",
+                london_local(a.approved_at),
+                london_local(ext.authorised_at)
+            ),
+        ));
+    }
+    if at_police_station && ext.assessment_at_police_station != Some(false) {
         match ext.superintendent_approval {
             None => errs.push(FieldError::refused(
                 "extension.superintendent_approval",
                 &rules::EXTENSION_SUPERINTENDENT,
-                "The person is at a police station, so a superintendent or above must also approve the extension",
+                if ext.assessment_at_police_station.is_none() {
+                    "The person is at a police station, so a superintendent or above must also approve the extension unless the assessment will be carried out or completed somewhere else; record the approval, or that the assessment will not be at the police station"
+                } else {
+                    "The person is at a police station and the assessment would be carried out or completed there, so a superintendent or above must also approve the extension"
+                },
             )),
             Some(a) if a.rank < PoliceRank::Superintendent => errs.push(FieldError::refused(
                 "extension.superintendent_approval",
@@ -304,7 +332,7 @@ pub fn compute_clock(ep: &Episode, book: &RuleBook) -> Result<Clock, ClockError>
         limit,
         extension,
         deadline,
-        caveat: (ep.power == Power::S135_2).then_some(&rules::S135_2_CLOCK),
+        caveat: None,
     })
 }
 
@@ -365,6 +393,7 @@ coded_enum!(
         EndedWithinLimit => ("ended_within_limit", "Ended within the time limit"),
         EndedInBreach => ("ended_in_breach", "Ended after the time limit (breach)"),
         CannotCompute => ("cannot_compute", "Clock cannot be computed: check the record"),
+        NoTimeLimit => ("no_time_limit", "No statutory time limit (s135(2): taken or retaken)"),
     }
 );
 
@@ -394,7 +423,8 @@ pub struct BoardStatus {
 /// Welfare checks at the police station the person is at now, if the episode is open and they are at one.
 fn current_welfare(ep: &Episode, book: &RuleBook, now: DateTime<Utc>) -> Option<CheckReport> {
     let rules = book.in_force_at(ep.detained_at)?;
-    if ep.ended_at.is_some() {
+    // The regulations' welfare checks come with s136A, which does not cover s135(2) (s136A(4)).
+    if ep.ended_at.is_some() || ep.power == Power::S135_2 {
         return None;
     }
     ep.stays
@@ -416,6 +446,28 @@ pub fn board_status(ep: &Episode, book: &RuleBook, now: DateTime<Utc>) -> BoardS
                     minutes_text((now - ep.detained_at).num_minutes()),
                     london_local(ep.detained_at)
                 ),
+                deadline: None,
+                deadline_local: None,
+                minutes_left: None,
+                breach: None,
+                clock: None,
+                notes: Vec::new(),
+                welfare,
+            };
+        }
+        Err(ClockError::NoStatutoryPeriod) => {
+            let detail = match ep.ended_at {
+                Some(end) => format!("Ended at {}; s135(2) sets no time limit", london_local(end)),
+                None => format!(
+                    "Detained {} ago at {}; s135(2) sets no time limit, so no clock is shown ({})",
+                    minutes_text((now - ep.detained_at).num_minutes()),
+                    london_local(ep.detained_at),
+                    rules::S135_2_NO_PERIOD.source
+                ),
+            };
+            return BoardStatus {
+                level: BoardLevel::NoTimeLimit,
+                detail,
                 deadline: None,
                 deadline_local: None,
                 minutes_left: None,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::rules::{self, FieldError, PoliceStationRule, Rule, RuleSet};
 use super::types::{
-    Consultation, DecisionMaker, PersonAge, PoliceRank, PoliceStationDecision, Stay,
+    Consultation, DecisionMaker, Episode, PersonAge, PoliceRank, PoliceStationDecision, Stay,
 };
 
 /// Checks the use of a police station for a person of `age` detained at `detained_at`.
@@ -129,6 +129,34 @@ pub fn check_police_station(
         }
     }
     errs
+}
+
+/// Checks an episode whose power was used at a police station where the person was then held
+/// ([`Episode::held_at_police_station_on_detention`]): the detention place counts as a stay at a police station.
+///
+/// A child is refused (s136A(1)); for an adult the decision and its conditions belong to a recorded stay, so the
+/// police station must be recorded as the first place of safety with them, or the place the person was removed to.
+pub fn check_police_station_at_detention(rules: &RuleSet, ep: &Episode) -> Vec<FieldError> {
+    check_police_station(rules, ep.age, ep.detained_at, None, "detention_place")
+        .into_iter()
+        .map(|mut e| {
+            if e.field == "detention_place.kind" {
+                e.field = "detention_place".into();
+                e.message = e.message.replacen(
+                    "The person is",
+                    "The person was detained at a police station and is",
+                    1,
+                );
+            } else if e.field == "detention_place.police_station" {
+                e = FieldError::refused(
+                    "detention_place",
+                    &rules::POLICE_STATION_CONDITIONS,
+                    "The person was detained at a police station and is held there: record the police station as the first place of safety with the decision and each condition for it, or the place of safety they were removed to",
+                );
+            }
+            e
+        })
+        .collect()
 }
 
 /// A time when a periodic check was due but not done on time.

@@ -74,8 +74,13 @@ pub struct Demographics {
 }
 
 /// One row of the Home Office annual data return: one detention. Serialises to a flat CSV row of stable codes.
+///
+/// The fields whose names begin `local_` (transfer, extension, outcome) are not in the published return: they are
+/// the partnership's own, kept beside it, and must be dropped before the return is submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HomeOfficeRow {
+    /// The police force that used the power (the organisation that owns the record).
+    pub police_force: String,
     /// Power code (`s136`, `s135_1`, `s135_2`).
     pub power: &'static str,
     /// Europe/London date of detention.
@@ -90,18 +95,58 @@ pub struct HomeOfficeRow {
     pub ethnicity: &'static str,
     /// First place of safety code, or `not_recorded`.
     pub first_place_of_safety: &'static str,
-    /// A police station was used at any point.
+    /// A police station was used at any point (the place the power was used included, when the person was held there).
     pub police_station_used: bool,
-    /// The person was moved between places of safety.
-    pub transferred: bool,
-    /// `police_vehicle`, `ambulance` or `other_or_unknown`.
+    /// `police_vehicle`, `ambulance`, `other`, or `not_known` when the transport is not recorded.
     pub transport: &'static str,
     /// Why a police vehicle was used; empty when none was.
     pub police_vehicle_reason: &'static str,
-    /// A lawful extension was granted.
-    pub extended: bool,
-    /// The outcome code, or `not_recorded`.
-    pub outcome: &'static str,
+    /// Local, not in the published return: the person was moved between places of safety.
+    pub local_transferred: bool,
+    /// Local, not in the published return: a lawful extension was granted.
+    pub local_extended: bool,
+    /// Local, not in the published return: the outcome code, or `not_recorded`.
+    pub local_outcome: &'static str,
+}
+
+impl HomeOfficeRow {
+    /// The column names, in the order the fields serialise; `local_` columns are not in the published return.
+    pub const HEADER: [&'static str; 14] = [
+        "police_force",
+        "power",
+        "detained_on",
+        "financial_year",
+        "age_group",
+        "sex",
+        "ethnicity",
+        "first_place_of_safety",
+        "police_station_used",
+        "transport",
+        "police_vehicle_reason",
+        "local_transferred",
+        "local_extended",
+        "local_outcome",
+    ];
+
+    /// The row's values as text, in [`HomeOfficeRow::HEADER`] order.
+    pub fn values(&self) -> Vec<String> {
+        vec![
+            self.police_force.clone(),
+            self.power.to_string(),
+            self.detained_on.to_string(),
+            self.financial_year.clone(),
+            self.age_group.to_string(),
+            self.sex.to_string(),
+            self.ethnicity.to_string(),
+            self.first_place_of_safety.to_string(),
+            self.police_station_used.to_string(),
+            self.transport.to_string(),
+            self.police_vehicle_reason.to_string(),
+            self.local_transferred.to_string(),
+            self.local_extended.to_string(),
+            self.local_outcome.to_string(),
+        ]
+    }
 }
 
 /// The financial year (1 April to 31 March) containing `day`, as "2024/25".
@@ -114,12 +159,18 @@ pub fn financial_year(day: NaiveDate) -> String {
     format!("{}/{:02}", start, (start + 1).rem_euclid(100))
 }
 
-/// The Home Office return row for one episode.
-pub fn home_office_row(ep: &Episode, person: Demographics, book: &RuleBook) -> HomeOfficeRow {
+/// The Home Office return row for one episode, detained by `police_force`.
+pub fn home_office_row(
+    ep: &Episode,
+    person: Demographics,
+    police_force: &str,
+    book: &RuleBook,
+) -> HomeOfficeRow {
     let day = london_date(ep.detained_at);
     let extended = compute_clock(ep, book)
         .is_ok_and(|c| matches!(c.extension, ExtensionStatus::Granted { .. }));
     HomeOfficeRow {
+        police_force: police_force.to_string(),
         power: ep.power.code(),
         detained_on: day,
         financial_year: financial_year(day),
@@ -128,18 +179,15 @@ pub fn home_office_row(ep: &Episode, person: Demographics, book: &RuleBook) -> H
         ethnicity: person.ethnicity.code(),
         first_place_of_safety: ep.first_stay().map_or("not_recorded", |s| s.kind.code()),
         police_station_used: ep.used_police_station(),
-        transferred: ep.stays.len() > 1,
-        // The return has one category for "other or unknown".
-        transport: match ep.transport {
-            Some(t @ (Transport::PoliceVehicle | Transport::Ambulance)) => t.code(),
-            Some(Transport::Other) | None => "other_or_unknown",
-        },
+        // "Not known" (nothing recorded) is kept apart from "other".
+        transport: ep.transport.map_or("not_known", Transport::code),
         police_vehicle_reason: match ep.transport {
             Some(Transport::PoliceVehicle) => ep.police_vehicle_reason.map_or("", |r| r.code()),
             _ => "",
         },
-        extended,
-        outcome: ep.outcome.map_or("not_recorded", OutcomeKind::code),
+        local_transferred: ep.stays.len() > 1,
+        local_extended: extended,
+        local_outcome: ep.outcome.map_or("not_recorded", OutcomeKind::code),
     }
 }
 

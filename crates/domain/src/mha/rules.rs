@@ -20,13 +20,23 @@ pub struct Rule {
     pub source: &'static str,
     /// False where the source has not been checked against the text of the law; such rules only remind, never refuse.
     pub verified: bool,
+    /// True where the rule is the partnership's local policy (Concordat's choice), not a requirement of the law.
+    pub local_policy: bool,
 }
 
 macro_rules! rules {
-    ($($name:ident = ($code:literal, $verified:literal, $summary:literal, $source:literal);)+) => {
+    (@local local_policy) => { true };
+    (@local) => { false };
+    ($($name:ident = $($policy:ident)? ($code:literal, $verified:literal, $summary:literal, $source:literal);)+) => {
         $(
             #[doc = $summary]
-            pub const $name: Rule = Rule { code: $code, summary: $summary, source: $source, verified: $verified };
+            pub const $name: Rule = Rule {
+                code: $code,
+                summary: $summary,
+                source: $source,
+                verified: $verified,
+                local_policy: rules!(@local $($policy)?),
+            };
         )+
         /// Every rule, in the order docs/s136-rules.md lists them.
         pub const ALL_RULES: &[Rule] = &[$($name),+];
@@ -38,14 +48,20 @@ rules! {
         "s136 may be used anywhere except a house, flat or room where someone lives, or a yard, garden, garage or outhouse used only with one.",
         "Mental Health Act 1983 s136(1A), inserted by the Policing and Crime Act 2017");
     S136_CONSULTATION = ("s136_consultation", true,
-        "Before using s136 the officer must, if practicable, consult a doctor, nurse, AMHP, paramedic or occupational therapist; if not practicable, the reason is recorded.",
+        "Before using s136 the officer must, if practicable, consult a doctor, nurse, AMHP, paramedic or occupational therapist.",
         "Mental Health Act 1983 s136(1C); Places of Safety Regulations 2017 reg 8(1)");
+    S136_CONSULTATION_REASON = local_policy ("s136_consultation_reason", true,
+        "When consultation was not practicable, the officer records why.",
+        "Local policy: s136(1C) requires consultation only if practicable and does not itself require a reason to be recorded");
+    S136_KEPT_AT_PLACE_OF_SAFETY = ("s136_kept_at_place_of_safety", true,
+        "Under s136 a person may be kept where they are only if that place is a place of safety, so it must be recorded as the first place of safety; a street or other public place never is.",
+        "Mental Health Act 1983 s136(1)(b); s135(6) and (7) for what a place of safety is");
     CLOCK_START = ("clock_start", true,
         "The 24 hours begin when the person arrives at the first place of safety, or when the officer decides to keep them where they are.",
-        "Mental Health Act 1983 s136(2A) and s135(3ZA)(a)");
+        "Mental Health Act 1983 s136(2A)(a) and s135(3ZA)(a)(i)");
     CLOCK_START_WARRANT_PREMISES = ("clock_start_warrant_premises", true,
         "Under s135(1), when the person is kept at the premises named in the warrant, the 24 hours begin when the officer first entered.",
-        "Mental Health Act 1983 s135(1A) and s135(3ZA)(b)");
+        "Mental Health Act 1983 s135(1A) and s135(3ZA)(a)(ii)");
     WARRANT_PREMISES_PLACE_OF_SAFETY = ("warrant_premises_place_of_safety", true,
         "Under s135(1), the person may be kept at the premises named in the warrant only if those premises are a place of safety, so they must be recorded as the first place of safety.",
         "Mental Health Act 1983 s135(1A); s135(7) for the consents a home needs");
@@ -57,10 +73,10 @@ rules! {
         "Mental Health Act 1983 s136(2) and (2A); s135(3) and (3ZA)");
     TRANSFER_NO_RESTART = ("transfer_no_restart", true,
         "A transfer to another place of safety is allowed within the period, and never restarts it.",
-        "Mental Health Act 1983 s136(3) and (4); the corresponding provisions of s135");
-    S135_2_CLOCK = ("s135_2_clock", false,
-        "For a patient taken or retaken under a s135(2) warrant and held at a place of safety, the 24-hour clock is shown as for s135(1), so that nobody is held longer by mistake.",
-        "Unverified: confirm whether s135(3) applies to s135(2) warrants");
+        "Mental Health Act 1983 s136(3) and (4); s135(3A) and (3B)");
+    S135_2_NO_PERIOD = ("s135_2_no_period", true,
+        "A patient taken or retaken under a s135(2) warrant has no statutory period of detention: no 24-hour clock, no extension, no s135(3A) transfer and no breach of a time limit, and the police station rules of s136A do not apply to that power.",
+        "Mental Health Act 1983 s135(3), (3ZA) and (3A), which cover only a person removed under a s135(1) warrant or kept under s135(1A); s136B(1); s136A(4)");
     EXTENSION_EXAMINING_DOCTOR = ("extension_examining_doctor", true,
         "Only the registered medical practitioner responsible for the examination may extend the period.",
         "Mental Health Act 1983 s136B(1), inserted by the Policing and Crime Act 2017");
@@ -71,17 +87,20 @@ rules! {
         "The period may be extended once, by at most 12 hours (36 hours in all).",
         "Mental Health Act 1983 s136B(1)");
     EXTENSION_PERSONS_CONDITION = ("extension_persons_condition", true,
-        "An extension is lawful only because the person's condition makes it impracticable to complete the assessment in time; no AMHP, doctor or bed being available is not a lawful reason.",
-        "Mental Health Act 1983 s136B(1); DH/Home Office guidance on the 2017 changes (October 2017)");
+        "An extension may be authorised only because the person's condition makes it impracticable to carry out or complete the assessment within the 24 hours.",
+        "Mental Health Act 1983 s136B(2)");
+    EXTENSION_NOT_FOR_RESOURCES = local_policy ("extension_not_for_resources", true,
+        "Concordat refuses an extension recorded because no AMHP, doctor or bed was available, or for another reason outside the person's condition.",
+        "Local policy, following DH/Home Office guidance on the 2017 changes (October 2017); the law's ground is the person's condition (s136B(2))");
     EXTENSION_SUPERINTENDENT = ("extension_superintendent", true,
-        "If the person is held at a police station, an officer of the rank of superintendent or above must also approve the extension.",
-        "Mental Health Act 1983 s136B");
+        "If the person is at a police station and the assessment would be carried out or completed there, an officer of the rank of superintendent or above must also approve the extension.",
+        "Mental Health Act 1983 s136B(3)");
     POLICE_STATION_CHILD = ("police_station_child", true,
         "A police station can never be a place of safety for anyone under 18.",
         "Mental Health Act 1983 s136A(1), inserted by the Policing and Crime Act 2017");
-    POLICE_STATION_AGE_UNKNOWN = ("police_station_age_unknown", true,
+    POLICE_STATION_AGE_UNKNOWN = local_policy ("police_station_age_unknown", true,
         "A police station may be used only for someone known to be 18 or over, so the age or date of birth must be recorded first.",
-        "Concordat's reading of Mental Health Act 1983 s136A(1): the law forbids it for children, so an unknown age is treated as possibly a child");
+        "Local policy: Concordat's reading of Mental Health Act 1983 s136A(1); the law forbids it for children, so an unknown age is treated as possibly a child");
     POLICE_STATION_NOT_PLACE_OF_SAFETY = ("police_station_not_place_of_safety", true,
         "Under the rule set in force, a police station is not a place of safety at all.",
         "The rule set in force on the date of detention (see RuleSet)");

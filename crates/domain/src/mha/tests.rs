@@ -80,6 +80,7 @@ fn extension(at: &str, minutes: u32, reason: ExtensionReason) -> Extension {
         reason,
         reason_detail: None,
         superintendent_approval: None,
+        assessment_at_police_station: None,
     }
 }
 
@@ -261,10 +262,7 @@ deadline 2024-01-11 10:00 UTC = Thu 11 Jan 2024 10:00 GMT"),
         ("s135(1) removed", s135_removed, "
 start 2024-01-10 11:00 UTC (Started on arrival at the first place of safety: Health-based place of safety) [clock_start]
 deadline 2024-01-11 11:00 UTC = Thu 11 Jan 2024 11:00 GMT"),
-        ("s135(2): shown, with caveat", s135_2, "
-start 2024-01-10 11:00 UTC (Started on arrival at the first place of safety: Health-based place of safety) [clock_start]
-deadline 2024-01-11 11:00 UTC = Thu 11 Jan 2024 11:00 GMT
-caveat [s135_2_clock]"),
+        ("s135(2): no statutory period, so no clock", s135_2, "no clock: NoStatutoryPeriod"),
         ("not yet at a place of safety", in_transit, "no clock: NotStarted"),
         ("detained before 11 Dec 2017", before_2017, "no clock: NoRulesInForce"),
         ("detained on 11 Dec 2017", first_day_2017, "
@@ -455,12 +453,12 @@ fn extension_table() {
         (
             "no AMHP available",
             with(base.clone(), |e| ext(e, extension(ok, 60, ExtensionReason::AmhpUnavailable))),
-            format!("{head}{unextended}{refused}extension.reason: \"No AMHP available\" is not a lawful reason to extend: an extension is only for when the person's condition makes it impracticable to complete the assessment in time, and the unavailability of an AMHP, a doctor or a bed is not such a reason (Mental Health Act 1983 s136B(1); DH/Home Office guidance on the 2017 changes (October 2017)). [extension_persons_condition]"),
+            format!("{head}{unextended}{refused}extension.reason: \"No AMHP available\" is not accepted as a reason to extend: the law allows an extension because the person's condition makes it impracticable to carry out or complete the assessment in time (s136B(2)), and local policy does not accept the unavailability of an AMHP, a doctor or a bed (Local policy, following DH/Home Office guidance on the 2017 changes (October 2017); the law's ground is the person's condition (s136B(2))). [extension_not_for_resources]"),
         ),
         (
             "no doctor available",
             with(base.clone(), |e| ext(e, extension(ok, 60, ExtensionReason::DoctorUnavailable))),
-            format!("{head}{unextended}{refused}extension.reason: \"No doctor available\" is not a lawful reason to extend: an extension is only for when the person's condition makes it impracticable to complete the assessment in time, and the unavailability of an AMHP, a doctor or a bed is not such a reason (Mental Health Act 1983 s136B(1); DH/Home Office guidance on the 2017 changes (October 2017)). [extension_persons_condition]"),
+            format!("{head}{unextended}{refused}extension.reason: \"No doctor available\" is not accepted as a reason to extend: the law allows an extension because the person's condition makes it impracticable to carry out or complete the assessment in time (s136B(2)), and local policy does not accept the unavailability of an AMHP, a doctor or a bed (Local policy, following DH/Home Office guidance on the 2017 changes (October 2017); the law's ground is the person's condition (s136B(2))). [extension_not_for_resources]"),
         ),
         (
             "other condition needs a description",
@@ -480,12 +478,12 @@ fn extension_table() {
         (
             "police station without a superintendent",
             with(at_station.clone(), |e| ext(e, extension(ok, 60, ExtensionReason::Intoxication))),
-            format!("{head_ps}{unextended}{refused}extension.superintendent_approval: The person is at a police station, so a superintendent or above must also approve the extension (Mental Health Act 1983 s136B). [extension_superintendent]"),
+            format!("{head_ps}{unextended}{refused}extension.superintendent_approval: The person is at a police station, so a superintendent or above must also approve the extension unless the assessment will be carried out or completed somewhere else; record the approval, or that the assessment will not be at the police station (Mental Health Act 1983 s136B(3)). [extension_superintendent]"),
         ),
         (
             "police station, approved by an inspector",
             with(at_station.clone(), |e| ext(e, Extension { superintendent_approval: approval(PoliceRank::ChiefInspector, ok), ..extension(ok, 60, ExtensionReason::Intoxication) })),
-            format!("{head_ps}{unextended}{refused}extension.superintendent_approval: The approval is recorded from a chief inspector, but at a police station it must come from a superintendent or above (Mental Health Act 1983 s136B). [extension_superintendent]"),
+            format!("{head_ps}{unextended}{refused}extension.superintendent_approval: The approval is recorded from a chief inspector, but at a police station it must come from a superintendent or above (Mental Health Act 1983 s136B(3)). [extension_superintendent]"),
         ),
         (
             "police station, approval after expiry",
@@ -504,8 +502,8 @@ fn extension_table() {
 extension.authorised_at: The extension was recorded at Thu 2 May 2024 12:00 BST, but the 24 hours ran out at Thu 2 May 2024 11:00 BST: an extension can only be made before they run out (Mental Health Act 1983 s136B(1)). [extension_before_expiry]
 extension.minutes: An extension can be for at most 12 hours; 13 h 20 min was recorded (Mental Health Act 1983 s136B(1)). [extension_max_12_hours]
 extension.authorised_by: Only the doctor responsible for the examination (dr-okafor) may extend the period; this extension is recorded as authorised by pc-smith (Mental Health Act 1983 s136B(1), inserted by the Policing and Crime Act 2017). [extension_examining_doctor]
-extension.reason: \"No bed available\" is not a lawful reason to extend: an extension is only for when the person's condition makes it impracticable to complete the assessment in time, and the unavailability of an AMHP, a doctor or a bed is not such a reason (Mental Health Act 1983 s136B(1); DH/Home Office guidance on the 2017 changes (October 2017)). [extension_persons_condition]
-extension.superintendent_approval: The person is at a police station, so a superintendent or above must also approve the extension (Mental Health Act 1983 s136B). [extension_superintendent]"),
+extension.reason: \"No bed available\" is not accepted as a reason to extend: the law allows an extension because the person's condition makes it impracticable to carry out or complete the assessment in time (s136B(2)), and local policy does not accept the unavailability of an AMHP, a doctor or a bed (Local policy, following DH/Home Office guidance on the 2017 changes (October 2017); the law's ground is the person's condition (s136B(2))). [extension_not_for_resources]
+extension.superintendent_approval: The person is at a police station, so a superintendent or above must also approve the extension unless the assessment will be carried out or completed somewhere else; record the approval, or that the assessment will not be at the police station (Mental Health Act 1983 s136B(3)). [extension_superintendent]"),
         ),
     ];
     for (name, ep, expect) in cases {
@@ -592,7 +590,7 @@ fn police_station_table() {
             "age unknown",
             PersonAge::Unknown,
             Some(ok.clone()),
-            "age: Record the person's age or date of birth: a police station may be used only for someone known to be 18 or over (Concordat's reading of Mental Health Act 1983 s136A(1): the law forbids it for children, so an unknown age is treated as possibly a child). [police_station_age_unknown]",
+            "age: Record the person's age or date of birth: a police station may be used only for someone known to be 18 or over (Local policy: Concordat's reading of Mental Health Act 1983 s136A(1); the law forbids it for children, so an unknown age is treated as possibly a child). [police_station_age_unknown]",
         ),
         (
             "no decision recorded",
@@ -1049,14 +1047,13 @@ note: An extension is recorded but refused (1 reason), so the limit has not move
                 e.kept_where_they_are_at = Some(t("2024-02-01 09:30"));
             }),
             "2024-02-01 10:15",
-            "Clock cannot be computed: check the record | Record when the officer first entered the premises: the 24 hours start then when the person is kept there (Mental Health Act 1983 s135(1A) and s135(3ZA)(b)).",
+            "Clock cannot be computed: check the record | Record when the officer first entered the premises: the 24 hours start then when the person is kept there (Mental Health Act 1983 s135(1A) and s135(3ZA)(a)(ii)).",
         ),
         (
-            "s135(2): the unverified rule is shown beside the clock",
+            "s135(2): no clock, and never a breach however long",
             with(open.clone(), |e| e.power = Power::S135_2),
-            "2024-02-01 10:30",
-            "Within the time limit | 23 h 30 min left (limit Fri 2 Feb 2024 10:00 GMT) | 1410 min
-note: For a patient taken or retaken under a s135(2) warrant and held at a place of safety, the 24-hour clock is shown as for s135(1), so that nobody is held longer by mistake. (Unverified: confirm whether s135(3) applies to s135(2) warrants)",
+            "2024-02-03 10:30",
+            "No statutory time limit (s135(2): taken or retaken) | Detained 49 h 00 min ago at Thu 1 Feb 2024 09:30 GMT; s135(2) sets no time limit, so no clock is shown (Mental Health Act 1983 s135(3), (3ZA) and (3A), which cover only a person removed under a s135(1) warrant or kept under s135(1A); s136B(1); s136A(4))",
         ),
         (
             "police station with a welfare check overdue",
@@ -1167,7 +1164,7 @@ fn validation_table() {
                     reason: String::new(),
                 })
             }),
-            "consultation.reason: Say why consultation was not practicable (Mental Health Act 1983 s136(1C); Places of Safety Regulations 2017 reg 8(1)). [s136_consultation]",
+            "consultation.reason: Say why consultation was not practicable (Local policy: s136(1C) requires consultation only if practicable and does not itself require a reason to be recorded). [s136_consultation_reason]",
         ),
         (
             "consultation not practicable with a reason",
@@ -1215,6 +1212,7 @@ fn validation_table() {
         (
             "kept before detention",
             with(good.clone(), |e| {
+                e.detention_place = DetentionPlace::HealthSetting;
                 e.kept_where_they_are_at = Some(t("2024-05-01 09:00"))
             }),
             "kept_where_they_are_at: The decision to keep the person where they are is recorded at Wed 1 May 2024 10:00 BST, before the detention at Wed 1 May 2024 10:30 BST.",
@@ -1414,7 +1412,7 @@ fn validation_table() {
                 e.kept_where_they_are_at = Some(t("2024-05-01 09:30"));
                 e.stays[0].arrived_at = t("2024-05-01 09:30");
             }),
-            "warrant_entry_at: Record when the officer first entered the premises: the 24 hours start then when the person is kept there (Mental Health Act 1983 s135(1A) and s135(3ZA)(b)). [clock_start_warrant_premises]",
+            "warrant_entry_at: Record when the officer first entered the premises: the 24 hours start then when the person is kept there (Mental Health Act 1983 s135(1A) and s135(3ZA)(a)(ii)). [clock_start_warrant_premises]",
         ),
         (
             "s135(1) kept at home with no place of safety recorded",
@@ -1494,11 +1492,11 @@ fn home_office_row_table() {
         e.ended_at = Some(t("2024-04-02 01:00"));
         e.outcome = Some(OutcomeKind::DetainedS2);
     });
-    let row = home_office_row(&ep, person, &book);
+    let row = home_office_row(&ep, person, "Northvale Police", &book);
     // 23:30 UTC on 31 March 2024 is 00:30 BST on 1 April: a new financial year, and the person's 17th birthday.
     check(
         serde_json::to_string(&row).expect("json"),
-        r#"{"power":"s136","detained_on":"2024-04-01","financial_year":"2024/25","age_group":"under_18","sex":"female","ethnicity":"black","first_place_of_safety":"emergency_department","police_station_used":false,"transferred":true,"transport":"police_vehicle","police_vehicle_reason":"no_ambulance_within_30_minutes","extended":true,"outcome":"detained_s2"}"#,
+        r#"{"police_force":"Northvale Police","power":"s136","detained_on":"2024-04-01","financial_year":"2024/25","age_group":"under_18","sex":"female","ethnicity":"black","first_place_of_safety":"emergency_department","police_station_used":false,"transport":"police_vehicle","police_vehicle_reason":"no_ambulance_within_30_minutes","local_transferred":true,"local_extended":true,"local_outcome":"detained_s2"}"#,
     );
     let bare = Episode::new(
         Power::S135_1,
@@ -1507,8 +1505,9 @@ fn home_office_row_table() {
         PersonAge::Unknown,
     );
     check(
-        serde_json::to_string(&home_office_row(&bare, person, &book)).expect("json"),
-        r#"{"power":"s135_1","detained_on":"2024-01-15","financial_year":"2023/24","age_group":"unknown","sex":"female","ethnicity":"black","first_place_of_safety":"not_recorded","police_station_used":false,"transferred":false,"transport":"other_or_unknown","police_vehicle_reason":"","extended":false,"outcome":"not_recorded"}"#,
+        serde_json::to_string(&home_office_row(&bare, person, "Northvale Police", &book))
+            .expect("json"),
+        r#"{"police_force":"Northvale Police","power":"s135_1","detained_on":"2024-01-15","financial_year":"2023/24","age_group":"unknown","sex":"female","ethnicity":"black","first_place_of_safety":"not_recorded","police_station_used":false,"transport":"not_known","police_vehicle_reason":"","local_transferred":false,"local_extended":false,"local_outcome":"not_recorded"}"#,
     );
 }
 
@@ -1663,6 +1662,20 @@ fn every_rule_is_documented_with_a_source() {
         if !r.verified {
             assert!(r.source.starts_with("Unverified"), "{}", r.code);
         }
+        // Local policy says so, in the source the user sees and on the docs page.
+        assert_eq!(
+            r.source.starts_with("Local policy"),
+            r.local_policy,
+            "{}",
+            r.code
+        );
+        if r.local_policy {
+            assert!(
+                doc.contains(&format!("`{}` (local policy)", r.code)),
+                "docs/s136-rules.md must mark `{}` as local policy",
+                r.code
+            );
+        }
     }
     codes.sort_unstable();
     codes.dedup();
@@ -1764,6 +1777,7 @@ prop_compose! {
             reason: ExtensionReason::ALL[reason % ExtensionReason::ALL.len()],
             reason_detail: Some("described".into()),
             superintendent_approval: None,
+            assessment_at_police_station: None,
         });
         ep
     }
@@ -1801,4 +1815,370 @@ proptest! {
         let b = board_status(&ep, &book, now);
         prop_assert_eq!(b.level == BoardLevel::Breach, breach(&ep, &book, now).is_some());
     }
+}
+
+// ---------- the legal review of 2026 (Concordat issue 12) ----------
+
+fn approved(rank: PoliceRank, at: &str) -> Option<SeniorApproval> {
+    Some(SeniorApproval {
+        rank,
+        approved_at: t(at),
+    })
+}
+
+fn fields(errs: &[FieldError]) -> Vec<String> {
+    errs.iter()
+        .map(|e| format!("{} [{}]", e.field, e.rule.unwrap_or("input")))
+        .collect()
+}
+
+#[test]
+fn s135_2_has_no_clock_no_breach_no_extension_and_no_police_station_rules() {
+    let book = RuleBook::england();
+    // A 16-year-old retaken under a s135(2) warrant and held at a police station for two days.
+    let mut ep = Episode::new(
+        Power::S135_2,
+        t("2024-02-01 09:00"),
+        DetentionPlace::PrivateDwelling,
+        PersonAge::Years(16),
+    );
+    ep.stays = vec![Stay::new(
+        PlaceOfSafetyKind::PoliceStation,
+        t("2024-02-01 09:30"),
+    )];
+    assert_eq!(
+        compute_clock(&ep, &book),
+        Err(ClockError::NoStatutoryPeriod)
+    );
+    let now = t("2024-02-03 09:30");
+    assert_eq!(breach(&ep, &book, now), None);
+    let row = board_status(&ep, &book, now);
+    assert_eq!(row.level, BoardLevel::NoTimeLimit);
+    assert_eq!(row.breach, None);
+    assert_eq!(row.welfare, None, "no s136A welfare checks for s135(2)");
+    assert_eq!(render_errors(&validate(&ep, &book)), "ok");
+    assert!(!SummaryRecord::from_episode(&ep, &book, now).breached);
+
+    // An extension has no period to extend.
+    ep.assessment.doctor = Some(doctor());
+    ep.extension = Some(extension(
+        "2024-02-02 08:00",
+        60,
+        ExtensionReason::Intoxication,
+    ));
+    assert_eq!(
+        fields(&validate(&ep, &book)),
+        vec!["extension [s135_2_no_period]"]
+    );
+    assert!(
+        !home_office_row(
+            &ep,
+            Demographics {
+                sex: Sex::Male,
+                ethnicity: Ethnicity::White
+            },
+            "Police",
+            &book
+        )
+        .local_extended
+    );
+
+    // Ended: still no breach, and the board says so in words.
+    ep.extension = None;
+    ep.ended_at = Some(t("2024-02-03 12:00"));
+    ep.outcome = Some(OutcomeKind::Other);
+    let row = board_status(&ep, &book, t("2024-02-04 12:00"));
+    assert_eq!(row.level, BoardLevel::NoTimeLimit);
+    assert_eq!(row.breach, None);
+}
+
+/// A person at a police station from 10:00 on 1 May 2024; extension authorised at 08:00 next day.
+fn at_police_station_with_extension(assessment_there: Option<bool>) -> Episode {
+    with(s136("2024-05-01 09:30"), |e| {
+        e.stays = vec![stay(
+            PlaceOfSafetyKind::PoliceStation,
+            "2024-05-01 10:00",
+            None,
+        )];
+        e.extension = Some(Extension {
+            assessment_at_police_station: assessment_there,
+            ..extension("2024-05-02 08:00", 120, ExtensionReason::Intoxication)
+        });
+    })
+}
+
+#[test]
+fn superintendent_approval_only_when_the_assessment_would_be_at_the_police_station() {
+    let book = RuleBook::england();
+    let granted = |ep: &Episode| {
+        matches!(
+            compute_clock(ep, &book).expect("clock").extension,
+            ExtensionStatus::Granted { minutes: 120 }
+        )
+    };
+    // About to be moved for the assessment: no approval needed, and no false breach.
+    let moving = at_police_station_with_extension(Some(false));
+    assert!(granted(&moving));
+    assert_eq!(render_errors(&validate(&moving, &book)), "ok");
+    assert_eq!(breach(&moving, &book, t("2024-05-02 11:00")), None);
+
+    // Assessment there, or not recorded: approval needed.
+    for there in [Some(true), None] {
+        let ep = at_police_station_with_extension(there);
+        assert!(!granted(&ep), "{there:?}");
+        assert_eq!(
+            fields(&validate(&ep, &book)),
+            vec!["extension.superintendent_approval [extension_superintendent]"],
+            "{there:?}"
+        );
+        let mut ok = ep.clone();
+        if let Some(x) = ok.extension.as_mut() {
+            x.superintendent_approval = approved(PoliceRank::Superintendent, "2024-05-02 08:10");
+        }
+        assert!(granted(&ok), "{there:?}");
+    }
+    let said = at_police_station_with_extension(Some(true));
+    assert!(
+        validate(&said, &book)[0]
+            .message
+            .contains("the assessment would be carried out or completed there")
+    );
+
+    // Approval recorded before the doctor's authorisation: impossible.
+    let mut early = at_police_station_with_extension(Some(true));
+    if let Some(x) = early.extension.as_mut() {
+        x.superintendent_approval = approved(PoliceRank::Superintendent, "2024-05-02 07:50");
+    }
+    assert!(!granted(&early));
+    assert_eq!(
+        fields(&validate(&early, &book)),
+        vec!["extension.superintendent_approved_at [input]"]
+    );
+    // The same check applies wherever the person is.
+    let mut early_hbpos = early.clone();
+    early_hbpos.stays = vec![stay(
+        PlaceOfSafetyKind::HealthBased,
+        "2024-05-01 10:00",
+        None,
+    )];
+    assert_eq!(
+        fields(&validate(&early_hbpos, &book)),
+        vec!["extension.superintendent_approved_at [input]"]
+    );
+}
+
+#[test]
+fn extension_authorised_in_transit_needs_no_approval() {
+    let book = RuleBook::england();
+    // Left the police station at 07:30, arrived at the health-based place at 08:30; extended at 08:00 on the way.
+    let ep = with(s136("2024-05-01 09:30"), |e| {
+        e.stays = vec![
+            stay(
+                PlaceOfSafetyKind::PoliceStation,
+                "2024-05-01 10:00",
+                Some("2024-05-02 07:30"),
+            ),
+            stay(PlaceOfSafetyKind::HealthBased, "2024-05-02 08:30", None),
+        ];
+        e.extension = Some(extension(
+            "2024-05-02 08:00",
+            120,
+            ExtensionReason::Intoxication,
+        ));
+    });
+    let c = compute_clock(&ep, &book).expect("clock");
+    assert_eq!(c.extension, ExtensionStatus::Granted { minutes: 120 });
+    assert_eq!(c.deadline, t("2024-05-02 12:00"));
+    assert_eq!(render_errors(&validate(&ep, &book)), "ok");
+}
+
+#[test]
+fn transfer_after_an_extension_keeps_the_clock_and_the_extension() {
+    let book = RuleBook::england();
+    let extended = with(s136("2024-05-01 09:30"), |e| {
+        e.stays = vec![stay(
+            PlaceOfSafetyKind::HealthBased,
+            "2024-05-01 10:00",
+            None,
+        )];
+        e.extension = Some(extension(
+            "2024-05-02 08:00",
+            600,
+            ExtensionReason::TooUnwellToAssess,
+        ));
+    });
+    let before = compute_clock(&extended, &book).expect("clock");
+    let mut moved = extended.clone();
+    moved.stays[0].departed_at = Some(t("2024-05-02 12:00"));
+    moved.stays.push(stay(
+        PlaceOfSafetyKind::EmergencyDepartment,
+        "2024-05-02 12:20",
+        None,
+    ));
+    let after = compute_clock(&moved, &book).expect("clock");
+    assert_eq!(
+        after.start,
+        t("2024-05-01 10:00"),
+        "a transfer never restarts the clock"
+    );
+    assert_eq!(after.extension, ExtensionStatus::Granted { minutes: 600 });
+    assert_eq!(after.deadline, before.deadline);
+    assert_eq!(after.deadline, t("2024-05-02 20:00"));
+    assert_eq!(render_errors(&validate(&moved, &book)), "ok");
+    assert_eq!(breach(&moved, &book, t("2024-05-02 19:59")), None);
+    assert!(breach(&moved, &book, t("2024-05-02 20:00")).is_some());
+}
+
+#[test]
+fn the_detention_place_counts_as_a_police_station_stay() {
+    let book = RuleBook::england();
+    let at_station = |age: PersonAge| {
+        with(s136("2024-05-01 09:30"), |e| {
+            e.detention_place = DetentionPlace::PoliceStation;
+            e.age = age;
+        })
+    };
+    // A 16-year-old detained under s136 at a police station, no other place recorded: refused.
+    let child = at_station(PersonAge::Years(16));
+    assert!(child.used_police_station());
+    let errs = validate(&child, &book);
+    assert_eq!(
+        fields(&errs),
+        vec!["detention_place [police_station_child]"]
+    );
+    assert!(
+        errs[0]
+            .message
+            .contains("detained at a police station and is 16"),
+        "{}",
+        errs[0].message
+    );
+    // Removed to a health-based place of safety: not held at the police station, so lawful.
+    let removed = with(child.clone(), |e| {
+        e.stays = vec![stay(
+            PlaceOfSafetyKind::HealthBased,
+            "2024-05-01 10:00",
+            None,
+        )]
+    });
+    assert!(!removed.used_police_station());
+    assert_eq!(render_errors(&validate(&removed, &book)), "ok");
+    // Kept at the police station: refused for a child, whatever the stays say.
+    let kept = with(child.clone(), |e| {
+        e.kept_where_they_are_at = Some(t("2024-05-01 09:30"));
+        e.stays = vec![stay(
+            PlaceOfSafetyKind::PoliceStation,
+            "2024-05-01 09:30",
+            None,
+        )];
+    });
+    assert_eq!(
+        fields(&validate(&kept, &book)),
+        vec!["stays[0].kind [police_station_child]"]
+    );
+
+    // An adult held there: the regulation 2 conditions must be recorded on a police station stay.
+    let adult = at_station(PersonAge::Years(40));
+    assert_eq!(
+        fields(&validate(&adult, &book)),
+        vec!["detention_place [police_station_conditions]"]
+    );
+    let recorded = with(adult.clone(), |e| {
+        e.stays = vec![stay(
+            PlaceOfSafetyKind::PoliceStation,
+            "2024-05-01 09:30",
+            None,
+        )]
+    });
+    assert_eq!(render_errors(&validate(&recorded, &book)), "ok");
+    // Age unknown: local policy refuses, on the age.
+    assert_eq!(
+        fields(&validate(&at_station(PersonAge::Unknown), &book)),
+        vec![
+            "age [police_station_age_unknown]",
+            "detention_place [police_station_conditions]"
+        ]
+    );
+    // s135(2) retaking at a police station is outside s136A.
+    let retaken = with(child, |e| {
+        e.power = Power::S135_2;
+        e.consultation = None;
+    });
+    assert_eq!(render_errors(&validate(&retaken, &book)), "ok");
+}
+
+#[test]
+fn s136_kept_at_must_be_a_place_of_safety() {
+    let book = RuleBook::england();
+    let kept = |place: DetentionPlace, stays: Vec<Stay>| {
+        with(s136("2024-05-01 09:30"), |e| {
+            e.detention_place = place;
+            e.kept_where_they_are_at = Some(t("2024-05-01 09:35"));
+            e.stays = stays;
+        })
+    };
+    let hbpos = || {
+        vec![stay(
+            PlaceOfSafetyKind::HealthBased,
+            "2024-05-01 09:00",
+            None,
+        )]
+    };
+    assert_eq!(
+        fields(&validate(
+            &kept(DetentionPlace::StreetOrPublicPlace, hbpos()),
+            &book
+        )),
+        vec!["kept_where_they_are_at [s136_kept_at_place_of_safety]"]
+    );
+    assert_eq!(
+        fields(&validate(
+            &kept(DetentionPlace::HealthSetting, Vec::new()),
+            &book
+        )),
+        vec!["stays [s136_kept_at_place_of_safety]"]
+    );
+    assert_eq!(
+        render_errors(&validate(
+            &kept(DetentionPlace::HealthSetting, hbpos()),
+            &book
+        )),
+        "ok"
+    );
+    assert_eq!(
+        fields(&validate(
+            &kept(DetentionPlace::PoliceStation, hbpos()),
+            &book
+        )),
+        vec![
+            "stays[0].kind [s136_kept_at_place_of_safety]",
+            "detention_place [police_station_conditions]"
+        ]
+    );
+}
+
+#[test]
+fn home_office_transport_keeps_not_known_apart_from_other() {
+    let book = RuleBook::england();
+    let person = Demographics {
+        sex: Sex::NotKnown,
+        ethnicity: Ethnicity::NotStated,
+    };
+    let code = |tr: Option<Transport>| {
+        let ep = with(s136("2024-05-01 09:30"), |e| e.transport = tr);
+        home_office_row(&ep, person, "Northvale Police", &book).transport
+    };
+    assert_eq!(code(None), "not_known");
+    assert_eq!(code(Some(Transport::Other)), "other");
+    assert_eq!(code(Some(Transport::Ambulance)), "ambulance");
+    let header = HomeOfficeRow::HEADER;
+    assert_eq!(header[0], "police_force");
+    assert!(header.iter().rev().take(3).all(|h| h.starts_with("local_")));
+    let ep = s136("2024-05-01 09:30");
+    assert_eq!(
+        home_office_row(&ep, person, "Northvale Police", &book)
+            .values()
+            .len(),
+        header.len()
+    );
 }

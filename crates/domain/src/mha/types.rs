@@ -293,8 +293,13 @@ pub struct Extension {
     pub reason: ExtensionReason,
     /// The doctor's explanation, in their words.
     pub reason_detail: Option<String>,
-    /// A superintendent's (or above) approval, needed at a police station.
+    /// A superintendent's (or above) approval, needed at a police station when the assessment would be carried out
+    /// or completed there (s136B(3)).
     pub superintendent_approval: Option<SeniorApproval>,
+    /// For a person at a police station: whether the assessment would be carried out or completed there
+    /// (`Some(false)` when they are about to be moved). Not recorded is read as "yes", so approval is then needed.
+    #[serde(default)]
+    pub assessment_at_police_station: Option<bool>,
 }
 
 coded_enum!(
@@ -429,10 +434,24 @@ impl Episode {
         self.stays.iter().find(|s| s.covers(t))
     }
 
-    /// True if any stay was at a police station.
+    /// True if any stay was at a police station, or the person was detained at one (see [`Episode::held_at_police_station_on_detention`]).
     pub fn used_police_station(&self) -> bool {
         self.stays
             .iter()
             .any(|s| s.kind == PlaceOfSafetyKind::PoliceStation)
+            || self.held_at_police_station_on_detention()
+    }
+
+    /// True if the power was used at a police station and the person was held there under it, so the police station
+    /// rules apply to the detention place as to a stay: they were kept where they were, or no place of safety they
+    /// were removed to is recorded yet. A first stay at a police station is checked as a stay already.
+    /// A person detained at a police station and recorded as removed to another kind of place is not counted.
+    pub fn held_at_police_station_on_detention(&self) -> bool {
+        self.detention_place == DetentionPlace::PoliceStation
+            && match self.first_stay() {
+                None => true,
+                Some(s) if s.kind == PlaceOfSafetyKind::PoliceStation => false,
+                Some(_) => self.kept_where_they_are_at.is_some(),
+            }
     }
 }

@@ -3,11 +3,12 @@
 //! A breach of the time limit is not a validation error: it is a fact to record and report (see [`super::clock::breach`]).
 
 use super::clock::{ClockError, ExtensionStatus, compute_clock};
-use super::police_station::check_police_station;
+use super::police_station::{check_police_station, check_police_station_at_detention};
 use super::rules::{self, FieldError, RuleBook};
 use super::time::london_local;
 use super::types::{
-    Consultation, Episode, OccupierAgreement, PersonAge, PlaceOfSafetyKind, Power, Transport,
+    Consultation, DetentionPlace, Episode, OccupierAgreement, PersonAge, PlaceOfSafetyKind, Power,
+    Transport,
 };
 
 /// Every problem with an episode, field by field, in plain English. Empty means valid.
@@ -21,15 +22,22 @@ pub fn validate(ep: &Episode, book: &RuleBook) -> Vec<FieldError> {
     validate_detention(ep, &mut errs);
     validate_stays(ep, &mut errs);
 
-    for (i, stay) in ep.stays.iter().enumerate() {
-        if stay.kind == PlaceOfSafetyKind::PoliceStation {
-            errs.extend(check_police_station(
-                rules,
-                ep.age,
-                ep.detained_at,
-                stay.police_station.as_ref(),
-                &format!("stays[{i}]"),
-            ));
+    // s136A covers s135(1), (3A) and s136 only (s136A(4)): a s135(2) retaking is outside it.
+    if ep.power != Power::S135_2 {
+        for (i, stay) in ep.stays.iter().enumerate() {
+            if stay.kind == PlaceOfSafetyKind::PoliceStation {
+                errs.extend(check_police_station(
+                    rules,
+                    ep.age,
+                    ep.detained_at,
+                    stay.police_station.as_ref(),
+                    &format!("stays[{i}]"),
+                ));
+            }
+        }
+        // Held at the police station where the power was used: the detention place counts as a stay.
+        if ep.held_at_police_station_on_detention() {
+            errs.extend(check_police_station_at_detention(rules, ep));
         }
     }
 
@@ -61,6 +69,15 @@ pub fn validate(ep: &Episode, book: &RuleBook) -> Vec<FieldError> {
                 ));
             }
         }
+        Err(ClockError::NoStatutoryPeriod) => {
+            if ep.extension.is_some() {
+                errs.push(FieldError::refused(
+                    "extension",
+                    &rules::S135_2_NO_PERIOD,
+                    "An extension is recorded, but a patient taken or retaken under s135(2) has no statutory period to extend",
+                ));
+            }
+        }
         Err(e) => errs.push(e.to_field_error()),
     }
 
@@ -89,7 +106,7 @@ fn validate_detention(ep: &Episode, errs: &mut Vec<FieldError>) {
             Some(Consultation::NotPracticable { reason }) if reason.trim().is_empty() => {
                 errs.push(FieldError::refused(
                     "consultation.reason",
-                    &rules::S136_CONSULTATION,
+                    &rules::S136_CONSULTATION_REASON,
                     "Say why consultation was not practicable",
                 ))
             }
@@ -126,6 +143,37 @@ fn validate_detention(ep: &Episode, errs: &mut Vec<FieldError>) {
             &rules::WARRANT_PREMISES_PLACE_OF_SAFETY,
             "Record the premises as the first place of safety (a home needs the person's agreement and, unless they live alone, an occupier's): the person can be kept there only if the premises are a place of safety",
         ));
+    }
+    if ep.power == Power::S136 && ep.kept_where_they_are_at.is_some() {
+        match ep.first_stay() {
+            _ if ep.detention_place == DetentionPlace::StreetOrPublicPlace => {
+                errs.push(FieldError::refused(
+                    "kept_where_they_are_at",
+                    &rules::S136_KEPT_AT_PLACE_OF_SAFETY,
+                    "A street or other public place is not a place of safety, so the person cannot be kept there: record when they arrived at the place of safety they were taken to instead",
+                ))
+            }
+            None => errs.push(FieldError::refused(
+                "stays",
+                &rules::S136_KEPT_AT_PLACE_OF_SAFETY,
+                "Record the place where the person is kept as the first place of safety: under s136 they can be kept where they are only if it is a place of safety",
+            )),
+            Some(s)
+                if (ep.detention_place == DetentionPlace::PoliceStation)
+                    != (s.kind == PlaceOfSafetyKind::PoliceStation) =>
+            {
+                errs.push(FieldError::refused(
+                    "stays[0].kind",
+                    &rules::S136_KEPT_AT_PLACE_OF_SAFETY,
+                    format!(
+                        "The person is recorded as kept where they were ({}), so the first place of safety must be that place, not {}",
+                        ep.detention_place.label().to_lowercase(),
+                        s.kind.label()
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
     }
     if let Some(kept) = ep.kept_where_they_are_at
         && kept < ep.detained_at

@@ -309,7 +309,7 @@ async fn impossible_and_unlawful_input_is_refused_field_by_field() {
         let page = send(&t.router, get(&format!("/episodes/{id}"), &[&pos])).await;
         assert!(page.body.contains("Within the time limit"));
 
-        // "No AMHP available" is not a lawful reason to extend.
+        // "No AMHP available" is not accepted as a reason to extend (local policy, following the guidance).
         let now = ago(0);
         let ext = |reason: &str, at: &str, version: &str| -> Vec<(String, String)> {
             [
@@ -335,7 +335,8 @@ async fn impossible_and_unlawful_input_is_refused_field_by_field() {
         .await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            res.body.contains("is not a lawful reason to extend"),
+            res.body.contains("is not accepted as a reason to extend")
+                && res.body.contains("local policy"),
             "{}",
             res.body
         );
@@ -465,9 +466,17 @@ async fn exports_are_policy_checked_and_audited() {
         let res = send(&t.router, get(&uri, &[&analyst])).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         assert!(
+            res.body.starts_with(
+                "police_force,power,detained_on,financial_year,age_group,sex,ethnicity,first_place_of_safety,police_station_used,transport,police_vehicle_reason,local_transferred,local_extended,local_outcome\r\n"
+            ),
+            "{}",
             res.body
-                .starts_with("power,detained_on,financial_year,age_group")
         );
+        // Every row names the force; "not known" transport is never folded into "other".
+        for line in res.body.lines().skip(1) {
+            assert!(!line.starts_with(','), "{line}");
+            assert!(!line.contains("other_or_unknown"), "{line}");
+        }
         assert!(res.body.lines().count() > 1);
         assert_eq!(audit_count(&t.store).await, before + 1);
 
@@ -626,5 +635,80 @@ async fn police_station_with_conditions_flags_overdue_welfare_checks_and_needs_a
             res.body
                 .contains("href=\"#extension.superintendent_approval\"")
         );
+
+        // The same extension for someone about to be moved for the assessment needs none (s136B(3)).
+        let res = send(
+            &t.router,
+            post_form(
+                &uri,
+                &[&pos],
+                &[
+                    ("csrf", &csrf),
+                    ("version", "3"),
+                    ("step", "extension"),
+                    ("extension.authorised_at", &now),
+                    ("extension.minutes", "240"),
+                    ("extension.authorised_by", "Dr Rao"),
+                    ("extension.reason", "too_unwell_to_assess"),
+                    ("extension.assessment_at_police_station", "no"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let page = send(&t.router, get(&uri, &[&pos])).await;
+        assert!(!page.body.contains("Time limit passed"), "{}", page.body);
+    }
+}
+
+#[tokio::test]
+async fn s135_2_retaking_shows_no_clock_and_a_child_held_at_a_police_station_is_refused() {
+    for t in spawn_apps().await {
+        let (pos, csrf) = sign_in(&t.router, "demo.pos").await;
+        let hbpos = place_of_kind(&t, "health_based").await;
+        // Retaken under s135(2) two days ago and still held: no clock, so no false breach.
+        let (det, arr) = (ago(48 * 60), ago(48 * 60 - 30));
+        let form: Vec<(&str, &str)> = vec![
+            ("csrf", &csrf),
+            ("power", "s135_2"),
+            ("detained_at", &det),
+            ("detention_place", "private_dwelling"),
+            ("officer", "PC 12"),
+            ("age", "40"),
+            ("stays[0].place_id", &hbpos),
+            ("stays[0].arrived_at", &arr),
+        ];
+        let res = send(&t.router, post_form("/episodes", &[&pos], &form)).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let id = id_from(res.location(), "/episodes/");
+        let page = send(&t.router, get(&format!("/episodes/{id}"), &[&pos])).await;
+        assert!(
+            page.body.contains("No statutory time limit"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("Time limit passed"));
+        let board = send(&t.router, get("/board", &[&pos])).await;
+        assert!(board.body.contains("No statutory time limit"));
+
+        // A 16-year-old detained under s136 at a police station, no other place recorded: refused on the detention place.
+        let det = ago(20);
+        let form: Vec<(&str, &str)> = vec![
+            ("csrf", &csrf),
+            ("power", "s136"),
+            ("detained_at", &det),
+            ("detention_place", "police_station"),
+            ("officer", "PC 13"),
+            ("age", "16"),
+            ("consultation.with", "nurse"),
+        ];
+        let res = send(&t.router, post_form("/episodes", &[&pos], &form)).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+        assert!(
+            res.body.contains("href=\"#detention_place\""),
+            "{}",
+            res.body
+        );
+        assert!(res.body.contains("under 18"), "{}", res.body);
     }
 }
