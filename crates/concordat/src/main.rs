@@ -69,6 +69,9 @@ struct DemoArgs {
     /// Generate and load the region, print the logins, and exit without serving.
     #[arg(long)]
     no_serve: bool,
+    /// The day the generated history ends, YYYY-MM-DD (default: today in the UK), so the demo looks the same on any day.
+    #[arg(long)]
+    today: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Args)]
@@ -531,14 +534,18 @@ async fn demo(a: DemoArgs) -> Result<ExitCode, String> {
     store.migrate().await.map_err(|e| e.to_string())?;
     let app = App::new(store.clone(), AppConfig::default());
     if fresh || !app.is_demo().await.map_err(app_error)? {
+        let today = a
+            .today
+            .unwrap_or_else(|| concordat_domain::mha::london_date(chrono::Utc::now()));
         let params = concordat_demo::DemoParams {
             seed: a.seed,
             residents: a.residents,
             ..Default::default()
-        };
+        }
+        .ending_on(today);
         println!(
-            "Generating the synthetic demo region (seed {}, {} residents)…",
-            params.seed, params.residents
+            "Generating the synthetic demo region (seed {}, {} residents, history from {} to the start of {})…",
+            params.seed, params.residents, params.start, today
         );
         let region = concordat_demo::generate(&params);
         let (loaded, logins) = app

@@ -47,18 +47,22 @@ pub use live::{LiveActivity, live_activity};
 pub use model::*;
 pub use stats::{RegionSummary, summarise};
 
-use chrono::{Months, NaiveDate};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use sample::stage_rng;
 use serde::{Deserialize, Serialize};
 
-/// What to generate. `DemoParams::default()` is the region `concordat demo` loads.
+/// What to generate.
+///
+/// `DemoParams::default()` is a fixed region (2023 to 2025), for tests and the figures in `docs/demo-data.md`.
+/// `concordat demo` loads `DemoParams::default().ending_on(today)`: the same seed and shape, with every date moved so
+/// that the history ends on the day it is generated, whatever day that is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DemoParams {
     /// Seed: the same seed and parameters give the same region.
     pub seed: u64,
     /// Resident population of the region (a count per grid cell; only people in contact get records).
     pub residents: u32,
-    /// Whole years of activity from `start`.
+    /// Whole years of activity from `start` (with `until`, the whole years before the month `until` falls in).
     pub years: u32,
     /// First day of activity (local time, Europe/London).
     pub start: NaiveDate,
@@ -71,6 +75,10 @@ pub struct DemoParams {
     pub annual_growth: f64,
     /// People with no activity to add after those in contact (for lookup benchmarks at scale).
     pub extra_people: u32,
+    /// The day the history ends (exclusive: activity runs up to local midnight at its start), normally the day the
+    /// demo is generated; `None` for whole years from `start`. Set it with [`DemoParams::ending_on`].
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
 }
 
 impl Default for DemoParams {
@@ -85,21 +93,74 @@ impl Default for DemoParams {
             contacts_per_1000_residents: 16.0,
             annual_growth: 0.04,
             extra_people: 0,
+            until: None,
         }
     }
 }
 
 impl DemoParams {
-    /// The day after the last day of activity.
-    pub fn end(&self) -> NaiveDate {
-        self.start
-            .checked_add_months(Months::new(self.months()))
-            .unwrap_or(self.start)
+    /// The same region with its dates moved so that the history ends on `today` (at local midnight at its start).
+    ///
+    /// Activity starts on the first day of the month `years` whole years before `today`'s month, so the history is
+    /// `years` whole years plus the days of the current month before `today`; the street triage service starts
+    /// halfway through the whole years (18 months before the current month for three years).
+    /// The same parameters on the same day always give the same region.
+    pub fn ending_on(self, today: NaiveDate) -> Self {
+        let month = today.with_day(1).unwrap_or(today);
+        let whole = self.years.saturating_mul(12);
+        let start = month
+            .checked_sub_months(Months::new(whole))
+            .unwrap_or(month);
+        let triage_start = month
+            .checked_sub_months(Months::new(whole / 2))
+            .unwrap_or(month);
+        Self {
+            start,
+            triage_start,
+            until: Some(today),
+            ..self
+        }
     }
 
-    /// Number of whole months of activity.
+    /// The day after the last day of activity.
+    pub fn end(&self) -> NaiveDate {
+        self.until.unwrap_or_else(|| {
+            self.start
+                .checked_add_months(Months::new(self.years.saturating_mul(12)))
+                .unwrap_or(self.start)
+        })
+    }
+
+    /// Number of months with activity, counting a part month at the end.
     pub fn months(&self) -> u32 {
-        self.years.saturating_mul(12)
+        let end = self.end();
+        let whole = (end.year() - self.start.year()) * 12 + end.month() as i32
+            - self.start.month() as i32
+            - i32::from(end.day() < self.start.day());
+        let whole = u32::try_from(whole).unwrap_or(0);
+        let at_whole = self
+            .start
+            .checked_add_months(Months::new(whole))
+            .unwrap_or(end);
+        whole + u32::from(at_whole < end)
+    }
+
+    /// The instant at which to place the detentions in progress ([`live_activity`]) for a demo loaded at `now`:
+    /// `now` itself during the day the history ends, otherwise noon that day, so the live board follows the history
+    /// without a gap whatever day the region was generated for.
+    pub fn live_instant(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self.until {
+            None => now,
+            Some(day) => {
+                let first = calendar::local_midnight(day);
+                let next = day.succ_opt().map_or(first, calendar::local_midnight);
+                if first <= now && now < next {
+                    now
+                } else {
+                    first + chrono::Duration::hours(12)
+                }
+            }
+        }
     }
 }
 

@@ -691,3 +691,71 @@ fn documented_figures_match_the_default_region() {
         );
     }
 }
+
+#[test]
+fn a_region_generated_on_any_day_ends_that_day_with_the_same_shape() {
+    let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    let days = [
+        d(2025, 3, 30),
+        d(2026, 12, 7),
+        d(2027, 1, 1),
+        d(2028, 2, 29),
+    ];
+    let mut per_month = Vec::new();
+    for today in days {
+        let params = DemoParams {
+            residents: 40_000,
+            ..DemoParams::default()
+        }
+        .ending_on(today);
+        assert_eq!(params.end(), today);
+        assert_eq!(params.start.day(), 1);
+        // Three whole years, the street triage service starting halfway, plus the days of this month so far.
+        let whole = 36 + u32::from(today.day() > 1);
+        assert_eq!(params.months(), whole, "{today}");
+        assert_eq!(
+            params.triage_start,
+            params
+                .start
+                .checked_add_months(chrono::Months::new(18))
+                .unwrap()
+        );
+        let region = generate(&params);
+        assert_eq!(
+            region,
+            generate(&params),
+            "{today}: the same day gives the same region"
+        );
+        let last = region.contacts.last().expect("contacts").call_at;
+        let midnight = calendar::local_midnight(today);
+        assert!(
+            last < midnight,
+            "{today}: history ends at the start of the day"
+        );
+        assert!(
+            midnight - last < chrono::Duration::days(2),
+            "{today}: history runs up to the day"
+        );
+        // Plans are reviewed every six months from their creation, so few are overdue on the day.
+        let overdue = region
+            .crisis_plans
+            .iter()
+            .filter(|p| p.review_due < today)
+            .count();
+        assert!(
+            overdue * 2 < region.crisis_plans.len(),
+            "{today}: {overdue} of {} plans overdue",
+            region.crisis_plans.len()
+        );
+        // Live activity on the day follows the history.
+        let now = params.live_instant(midnight + chrono::Duration::hours(30));
+        assert_eq!(calendar::to_local(now).date(), today);
+        assert!(!live_activity(&region, now).episodes.is_empty());
+        per_month.push(summarise(&region).contacts as f64 / f64::from(params.months()));
+    }
+    // Same seed, same shape: the monthly volume barely moves with the day.
+    let (lo, hi) = per_month
+        .iter()
+        .fold((f64::MAX, 0.0_f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+    assert!(hi / lo < 1.1, "{per_month:?}");
+}

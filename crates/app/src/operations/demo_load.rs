@@ -186,13 +186,14 @@ fn contact_data(c: &dm::Contact, ids: &DemoIds, kinds: &HashMap<&str, OrgKind>) 
     }
 }
 
-/// Loads places, contacts and episodes (the region's and the live ones open at `now`).
+/// Loads places, contacts and episodes (the region's, and the live ones open now: on the day the history ends,
+/// so a region generated for another day has its live board on that day, right after its history).
 pub(crate) async fn load_demo(
     tx: &mut Tx,
     region: &DemoRegion,
     ids: &DemoIds,
 ) -> Result<(), AppError> {
-    load_at(tx, region, ids, Utc::now()).await
+    load_at(tx, region, ids, region.params.live_instant(Utc::now())).await
 }
 
 async fn load_at(

@@ -18,15 +18,20 @@ pub struct TestApp {
 /// A router over a fresh database with a small synthetic region (every demo user has PASSWORD).
 /// Runs against PostgreSQL too when CONCORDAT_TEST_POSTGRES_URL is set.
 pub async fn spawn_apps() -> Vec<TestApp> {
+    spawn_apps_with(&concordat_demo::DemoParams {
+        residents: 5_000,
+        years: 1,
+        ..Default::default()
+    })
+    .await
+}
+
+/// As [`spawn_apps`], over a region generated from `params`.
+pub async fn spawn_apps_with(params: &concordat_demo::DemoParams) -> Vec<TestApp> {
     let mut out = Vec::new();
     for store in concordat_store::testing::all_backends().await.unwrap() {
         let app = App::new(store.clone(), AppConfig::default());
-        let params = concordat_demo::DemoParams {
-            residents: 5_000,
-            years: 1,
-            ..Default::default()
-        };
-        let region = concordat_demo::generate(&params);
+        let region = concordat_demo::generate(params);
         app.load_demo(&region, PASSWORD).await.unwrap();
         let state = concordat_web::AppState {
             app: app.clone(),
