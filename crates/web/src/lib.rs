@@ -17,12 +17,15 @@ use concordat_app::App;
 use std::sync::Arc;
 
 pub use error::WebError;
+pub use extract::{Cidr, client_address};
 
 /// Settings for the web layer.
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     /// Mark cookies Secure (set when serving behind TLS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` header is believed (see [`client_address`]).
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 /// Shared state for handlers.

@@ -307,11 +307,20 @@ pub struct CodeForm {
     csrf: String,
 }
 
-pub async fn mfa_verify(State(state): St, s: AnySession, Form(form): Form<CodeForm>) -> Response {
+pub async fn mfa_verify(
+    State(state): St,
+    s: AnySession,
+    ClientAddr(addr): ClientAddr,
+    Form(form): Form<CodeForm>,
+) -> Response {
     if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
         return e.into_response();
     }
-    match state.app.verify_mfa(&s.ctx, &form.code, s.request_id).await {
+    match state
+        .app
+        .verify_mfa(&s.ctx, &form.code, &addr, s.request_id)
+        .await
+    {
         Ok(session) => with_session(Redirect::to("/home"), &session, state.cfg.secure_cookies),
         Err(e @ (AppError::BadMfaCode | AppError::Throttled { .. })) => {
             let layout = Layout::for_session("Enter your security code", &state, &s.ctx)

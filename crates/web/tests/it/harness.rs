@@ -20,7 +20,13 @@ pub struct TestApp {
 pub async fn spawn_apps() -> Vec<TestApp> {
     let mut out = Vec::new();
     for store in concordat_store::testing::all_backends().await.unwrap() {
-        let app = App::new(store.clone(), AppConfig::default());
+        let app = App::new(
+            store.clone(),
+            AppConfig {
+                secret_key: Some(concordat_app::secret::SecretKey::generate()),
+                ..AppConfig::default()
+            },
+        );
         let params = concordat_demo::DemoParams {
             residents: 5_000,
             years: 1,
