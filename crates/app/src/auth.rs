@@ -312,6 +312,19 @@ impl Keys {
     }
 }
 
+/// A sign-in throttle that refuses attempts now, as an administrator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInLock {
+    /// What is refused, in words: "Account locked (all addresses)", "Account paused at one address",
+    /// "Address paused" or "Security codes paused".
+    pub what: &'static str,
+    /// The account, the account and address, or the address.
+    pub subject: String,
+    pub failures: i64,
+    /// Local time (Europe/London) when attempts are allowed again.
+    pub until: String,
+}
+
 /// A throttle that refuses: until when, and why (for the audit trail).
 struct Refusal {
     until: i64,
@@ -359,6 +372,74 @@ impl App {
             }
         }
         Ok(None)
+    }
+
+    /// The sign-in throttles refusing attempts now (administrators only), so that an administrator can
+    /// see who is locked out and until when.
+    pub async fn sign_in_locks(&self, actor: &Actor) -> Result<Vec<SignInLock>, AppError> {
+        let subject = crate::Subject {
+            resource_kind: "sign_in_locks",
+            ..Default::default()
+        };
+        crate::require(
+            self,
+            actor,
+            concordat_domain::policy::Action::ManageUsers,
+            &subject,
+        )
+        .await?;
+        let now = Utc::now().timestamp_millis();
+        let short = millis(self.cfg.throttle_window);
+        let long = millis(self.cfg.account_lock_window);
+        let mut tx = self.store.begin_read().await?;
+        let mut out = Vec::new();
+        for (key, n, start) in tx.failures_since(now - short.max(long)).await? {
+            let (what, subject, limit, window) = if let Some(a) = key.strip_prefix("account:") {
+                (
+                    "Account locked (all addresses)",
+                    a.to_string(),
+                    self.cfg.max_failures_per_account,
+                    long,
+                )
+            } else if let Some(rest) = key.strip_prefix("account-address:") {
+                let (a, addr) = rest.split_once('|').unwrap_or((rest, "?"));
+                (
+                    "Account paused at one address",
+                    format!("{a} from {addr}"),
+                    self.cfg.max_failures_per_account_address,
+                    short,
+                )
+            } else if let Some(addr) = key.strip_prefix("address:") {
+                (
+                    "Address paused",
+                    addr.to_string(),
+                    self.cfg.max_failures_per_address,
+                    short,
+                )
+            } else if let Some(id) = key.strip_prefix("mfa:") {
+                let name = match id.parse::<i64>() {
+                    Ok(id) => tx.user_get(UserId(id)).await?.map(|u| u.username),
+                    Err(_) => None,
+                };
+                (
+                    "Security codes paused",
+                    name.unwrap_or_else(|| format!("user {id}")),
+                    self.cfg.max_mfa_failures,
+                    short,
+                )
+            } else {
+                continue;
+            };
+            if n >= limit && start + window > now {
+                out.push(SignInLock {
+                    what,
+                    subject,
+                    failures: n,
+                    until: local_hhmm(start + window),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Records a refusal by a throttle in the audit trail (when the account exists) and returns the error.

@@ -794,6 +794,24 @@ impl Tx {
         }
     }
 
+    /// Throttle counters whose window started at `since` or later: (key, failures, window start).
+    pub async fn failures_since(&mut self, since: i64) -> Result<Vec<(String, i64, i64)>> {
+        let q = self
+            .q("SELECT key, failures, window_start FROM sign_in_failures WHERE window_start >= $1 ORDER BY window_start")
+            .bind(since);
+        self.all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("key")?,
+                    r.try_get("failures")?,
+                    r.try_get("window_start")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Records one failure; a window older than `window_start` restarts at `now`.
     pub async fn failures_record(&mut self, key: &str, now: i64, window_start: i64) -> Result<i64> {
         let q = self

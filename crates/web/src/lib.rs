@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/dashboard", get(pages::dashboard))
         .route("/organisations", get(pages::organisations))
+        .route("/admin/sign-in-locks", get(pages::sign_in_locks))
         .route("/privacy/audit", get(pages::audit))
         .route("/privacy/break-glass", get(pages::break_glass_queue))
         .route(

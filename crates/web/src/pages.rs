@@ -466,7 +466,16 @@ fn cards_for(role: Role) -> (&'static str, Vec<Card>) {
         ),
         Role::Administrator => (
             "Look after organisations, accounts and records.",
-            vec![find, orgs, figures],
+            vec![
+                find,
+                orgs,
+                figures,
+                Card {
+                    title: "Sign-in locks",
+                    href: "/admin/sign-in-locks",
+                    text: "Accounts and addresses refused for now after too many failed sign-ins, and until when.",
+                },
+            ],
         ),
         Role::Analyst
         | Role::AllianceCoordinator
@@ -952,6 +961,31 @@ pub async fn organisations(State(state): St, s: Signed) -> Response {
             agreements,
         },
     )
+}
+
+#[derive(Template)]
+#[template(path = "sign_in_locks.html")]
+struct SignInLocksPage {
+    layout: Layout,
+    locks: Vec<concordat_app::auth::SignInLock>,
+}
+
+/// Administrators: who is locked out of signing in now, and until when.
+pub async fn sign_in_locks(State(state): St, s: Signed) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state.app.sign_in_locks(&actor).await {
+        Ok(locks) => render(
+            StatusCode::OK,
+            &SignInLocksPage {
+                layout: Layout::for_session("Sign-in locks", &state, &s.ctx),
+                locks,
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
 }
 
 // ---- privacy officer ------------------------------------------------------------------------------

@@ -369,6 +369,19 @@ async fn many_addresses_lock_an_account_slowly_visibly_and_audited() {
         let locked = audit_reasons(&t, id, "user.locked").await;
         assert_eq!(locked.len(), 1, "{locked:?}");
         assert!(locked[0].contains("50 failed sign-ins from all addresses: locked until"));
+        // An administrator sees the lock and until when; others may not look.
+        let (admin, _) = sign_in(&t.router, "demo.admin").await;
+        let page = send(&t.router, get("/admin/sign-in-locks", &[&admin])).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body
+                .contains("<td>Account locked (all addresses)</td><td>demo.pos</td><td>50</td>"),
+            "{}",
+            page.body
+        );
+        let (analyst, _) = sign_in(&t.router, "demo.analyst").await;
+        let page = send(&t.router, get("/admin/sign-in-locks", &[&analyst])).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
         // Other accounts are unaffected.
         let res = send(
             &t.router,
