@@ -488,10 +488,13 @@ impl App {
         let refusal = self.sign_in_refusal(&mut rtx, &keys, now).await?;
         drop(rtx);
         if let Some(r) = refusal {
+            // Nothing to record for an unknown username: no write transaction.
+            let Some(user) = creds.as_ref().map(|c| &c.user) else {
+                return Err(throttled(now, r.until));
+            };
             let tx = self.store.begin().await?;
-            let user = creds.as_ref().map(|c| &c.user);
             return Err(self
-                .refuse_throttled(tx, user, "user.sign_in", &r, now, request_id)
+                .refuse_throttled(tx, Some(user), "user.sign_in", &r, now, request_id)
                 .await?);
         }
         let ok = match &creds {

@@ -57,9 +57,9 @@ fn now_secs() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp()).unwrap()
 }
 
-/// Adds a triage clinician and sets up TOTP through the browser; returns the user's id and secret.
-/// Enrolment uses the current 30-second step's code, so the next code to use is the next step's.
-async fn enrolled_clinician(t: &TestApp, username: &str) -> (UserId, String) {
+/// Adds a triage clinician and sets up TOTP through the browser; returns the user's id, the secret
+/// and the time whose code confirmed the enrolment (so the next code to use is the next step's).
+async fn enrolled_clinician(t: &TestApp, username: &str) -> (UserId, String, u64) {
     let trust = t
         .app
         .organisations()
@@ -96,7 +96,8 @@ async fn enrolled_clinician(t: &TestApp, username: &str) -> (UserId, String) {
         .next()
         .unwrap()
         .to_string();
-    let code = concordat_app::auth::current_totp(&secret).unwrap();
+    let at = now_secs();
+    let code = concordat_app::auth::totp_at(&secret, at).unwrap();
     let ok = send(
         &t.router,
         post_form(
@@ -107,7 +108,7 @@ async fn enrolled_clinician(t: &TestApp, username: &str) -> (UserId, String) {
     )
     .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    (id, secret)
+    (id, secret, at)
 }
 
 /// The next 30-second step's code (the current one was used at enrolment).
@@ -133,7 +134,7 @@ async fn audit_reasons(t: &TestApp, user: UserId, action: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_mfa_codes_are_limited_whatever_passwords_succeed_and_refusals_are_audited() {
     for t in spawn_apps().await {
-        let (id, secret) = enrolled_clinician(&t, "real.nurse").await;
+        let (id, secret, _) = enrolled_clinician(&t, "real.nurse").await;
         // The probe's sequence: wrong codes on the API, a right password on the web form in between.
         for _ in 0..3 {
             let res = send(&t.router, api_sign_in("real.nurse", Some("000000"))).await;
@@ -196,11 +197,10 @@ async fn wrong_mfa_codes_are_limited_whatever_passwords_succeed_and_refusals_are
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_totp_code_is_accepted_once() {
     for t in spawn_apps().await {
-        let (_, secret) = enrolled_clinician(&t, "real.medic").await;
+        let (_, secret, at) = enrolled_clinician(&t, "real.medic").await;
         // The code used at enrolment cannot be used again.
-        let used = concordat_app::auth::current_totp(&secret).unwrap();
+        let used = concordat_app::auth::totp_at(&secret, at).unwrap();
         let res = send(&t.router, api_sign_in("real.medic", Some(&used))).await;
-        // (If the clock moved on to the next step since enrolment, this code is simply old.)
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
         let code = next_code(&secret);
         let res = send(&t.router, api_sign_in("real.medic", Some(&code))).await;
@@ -235,7 +235,7 @@ async fn a_totp_code_is_accepted_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn totp_secrets_are_encrypted_at_rest_and_clear_ones_still_work_once() {
     for t in spawn_apps().await {
-        let (id, secret) = enrolled_clinician(&t, "real.amhp").await;
+        let (id, secret, _) = enrolled_clinician(&t, "real.amhp").await;
         let mut tx = t.store.begin().await.unwrap();
         let stored = tx
             .user_credentials_by_id(id)
