@@ -84,6 +84,16 @@ impl App {
                 format!("no organisation is called {:?}", new.org_name.trim()),
             ));
         };
+        // Usernames ignore case: refuse one that differs from an existing name only in case.
+        if let Some(existing) = tx.user_credentials(username).await? {
+            return Err(AppError::invalid(
+                "username",
+                format!(
+                    "{username:?} is taken: there is already a user called {:?} (usernames ignore upper and lower case)",
+                    existing.user.username
+                ),
+            ));
+        }
         let id = tx
             .user_insert(username, new.display_name.trim(), &hash, false)
             .await?;

@@ -3,6 +3,7 @@
 //! Secrets never leave this module in the clear except to the person they belong to:
 //! session tokens are stored as SHA-256 hashes, passwords as argon2id hashes, recovery codes as SHA-256 hashes.
 
+use crate::secret::{OpenedSecret, open_totp};
 use crate::{App, AppError, Subject, audit_draft};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -162,6 +163,44 @@ pub fn current_totp(secret_base32: &str) -> Result<String, AppError> {
     Ok(totp_for(secret_base32)?.generate(now_s()))
 }
 
+/// The TOTP code for a secret at `unix_secs` (tests use it for the next 30-second step).
+pub fn totp_at(secret_base32: &str, unix_secs: u64) -> Result<String, AppError> {
+    Ok(totp_for(secret_base32)?.generate(unix_secs))
+}
+
+/// The 30-second time step a 6-digit `code` is right for: the step before `now_secs`, its own or the
+/// next (for clocks that drift), and newer than `last_step`, the newest one already accepted
+/// (RFC 6238 section 5.2: each code is accepted once). `None` for a wrong or reused code.
+fn totp_step(
+    secret_base32: &str,
+    code: &str,
+    last_step: i64,
+    now_secs: u64,
+) -> Result<Option<i64>, AppError> {
+    let code = normalise_code(code);
+    if code.len() != 6 {
+        return Ok(None);
+    }
+    let totp = totp_for(secret_base32)?;
+    let now_step = i64::try_from(now_secs / 30).unwrap_or(0);
+    for step in [now_step - 1, now_step, now_step + 1] {
+        if step <= last_step || step < 0 {
+            continue;
+        }
+        let expected = totp.generate(u64::try_from(step).unwrap_or(0) * 30);
+        let same = expected.len() == code.len()
+            && expected
+                .bytes()
+                .zip(code.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if same {
+            return Ok(Some(step));
+        }
+    }
+    Ok(None)
+}
+
 fn normalise_code(code: &str) -> String {
     code.chars()
         .filter(|c| c.is_ascii_alphanumeric())
@@ -215,9 +254,222 @@ fn user_event(
     d
 }
 
+/// The folded form of a username, as compared and throttled: trimmed and ASCII lower-case
+/// (usernames are ASCII letters, digits, dots, hyphens and underscores).
+pub fn fold_username(username: &str) -> String {
+    username.trim().to_ascii_lowercase()
+}
+
+/// Verifies a password on a blocking thread, so the argon2 work (tens of milliseconds) neither holds
+/// the SQLite writer's turn nor stalls the async runtime.
+async fn verify_password_blocking(password: &str, hash: &str) -> Result<bool, AppError> {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(format!("password check: {e}")))
+}
+
+/// The time `until_ms` as people read it here: hours and minutes in England.
+fn local_hhmm(until_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(until_ms)
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Europe::London)
+                .format("%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn throttled(now: i64, until_ms: i64) -> AppError {
+    let secs = (until_ms - now + 999) / 1000;
+    AppError::Throttled {
+        retry_after_secs: u64::try_from(secs.max(1)).unwrap_or(1),
+        until: local_hhmm(until_ms),
+    }
+}
+
+fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
+/// The throttle counters one sign-in attempt touches.
+struct Keys {
+    /// This account from this address.
+    pair: String,
+    /// This address, whatever the account.
+    address: String,
+    /// This account, whatever the address.
+    account: String,
+}
+
+impl Keys {
+    fn new(folded: &str, address: &str) -> Self {
+        Keys {
+            pair: format!("account-address:{folded}|{address}"),
+            address: format!("address:{address}"),
+            account: format!("account:{folded}"),
+        }
+    }
+}
+
+/// A sign-in throttle that refuses attempts now, as an administrator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInLock {
+    /// What is refused, in words: "Account locked (all addresses)", "Account paused at one address",
+    /// "Address paused" or "Security codes paused".
+    pub what: &'static str,
+    /// The account, the account and address, or the address.
+    pub subject: String,
+    pub failures: i64,
+    /// Local time (Europe/London) when attempts are allowed again.
+    pub until: String,
+}
+
+/// A throttle that refuses: until when, and why (for the audit trail).
+struct Refusal {
+    until: i64,
+    why: &'static str,
+}
+
 impl App {
+    /// Which throttle, if any, refuses a sign-in now.
+    async fn sign_in_refusal(
+        &self,
+        tx: &mut Tx,
+        keys: &Keys,
+        now: i64,
+    ) -> Result<Option<Refusal>, AppError> {
+        let short = millis(self.cfg.throttle_window);
+        let long = millis(self.cfg.account_lock_window);
+        let checks = [
+            (
+                &keys.account,
+                self.cfg.max_failures_per_account,
+                long,
+                "account locked: too many failed sign-ins from all addresses",
+            ),
+            (
+                &keys.pair,
+                self.cfg.max_failures_per_account_address,
+                short,
+                "too many failed sign-ins for this account from this address",
+            ),
+            (
+                &keys.address,
+                self.cfg.max_failures_per_address,
+                short,
+                "too many failed sign-ins from this address",
+            ),
+        ];
+        for (key, limit, window, why) in checks {
+            if let Some((n, start)) = tx.failures_window(key, now - window).await?
+                && n >= limit
+            {
+                return Ok(Some(Refusal {
+                    until: start + window,
+                    why,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The sign-in throttles refusing attempts now (administrators only), so that an administrator can
+    /// see who is locked out and until when.
+    pub async fn sign_in_locks(&self, actor: &Actor) -> Result<Vec<SignInLock>, AppError> {
+        let subject = crate::Subject {
+            resource_kind: "sign_in_locks",
+            ..Default::default()
+        };
+        crate::require(
+            self,
+            actor,
+            concordat_domain::policy::Action::ManageUsers,
+            &subject,
+        )
+        .await?;
+        let now = Utc::now().timestamp_millis();
+        let short = millis(self.cfg.throttle_window);
+        let long = millis(self.cfg.account_lock_window);
+        let mut tx = self.store.begin_read().await?;
+        let mut out = Vec::new();
+        for (key, n, start) in tx.failures_since(now - short.max(long)).await? {
+            let (what, subject, limit, window) = if let Some(a) = key.strip_prefix("account:") {
+                (
+                    "Account locked (all addresses)",
+                    a.to_string(),
+                    self.cfg.max_failures_per_account,
+                    long,
+                )
+            } else if let Some(rest) = key.strip_prefix("account-address:") {
+                let (a, addr) = rest.split_once('|').unwrap_or((rest, "?"));
+                (
+                    "Account paused at one address",
+                    format!("{a} from {addr}"),
+                    self.cfg.max_failures_per_account_address,
+                    short,
+                )
+            } else if let Some(addr) = key.strip_prefix("address:") {
+                (
+                    "Address paused",
+                    addr.to_string(),
+                    self.cfg.max_failures_per_address,
+                    short,
+                )
+            } else if let Some(id) = key.strip_prefix("mfa:") {
+                let name = match id.parse::<i64>() {
+                    Ok(id) => tx.user_get(UserId(id)).await?.map(|u| u.username),
+                    Err(_) => None,
+                };
+                (
+                    "Security codes paused",
+                    name.unwrap_or_else(|| format!("user {id}")),
+                    self.cfg.max_mfa_failures,
+                    short,
+                )
+            } else {
+                continue;
+            };
+            if n >= limit && start + window > now {
+                out.push(SignInLock {
+                    what,
+                    subject,
+                    failures: n,
+                    until: local_hhmm(start + window),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records a refusal by a throttle in the audit trail (when the account exists) and returns the error.
+    async fn refuse_throttled(
+        &self,
+        mut tx: Tx,
+        user: Option<&User>,
+        action: &str,
+        refusal: &Refusal,
+        now: i64,
+        request_id: Option<String>,
+    ) -> Result<AppError, AppError> {
+        if let Some(user) = user {
+            let reason = format!(
+                "refused by throttling ({}) until {}",
+                refusal.why,
+                local_hhmm(refusal.until)
+            );
+            tx.audit_append(&user_event(user, action, false, Some(&reason), request_id))
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(throttled(now, refusal.until))
+    }
+
     /// Signs in with a username and password (and, for the API, a TOTP code in the same request).
-    /// Throttles failures per account and per network address. Every attempt on a known account is audited.
+    /// Throttles failures per account and address, per address, and (more slowly) per account;
+    /// wrong codes are limited per user on their own. Every attempt on a known account is audited,
+    /// refusals by throttling included. The password is checked on a blocking thread, outside any
+    /// write transaction.
     pub async fn sign_in(
         &self,
         username: &str,
@@ -228,39 +480,75 @@ impl App {
         request_id: Option<String>,
     ) -> Result<NewSession, AppError> {
         let now = Utc::now().timestamp_millis();
-        let window = i64::try_from(self.cfg.throttle_window.as_millis()).unwrap_or(i64::MAX);
-        let window_start = now - window;
-        let acct_key = format!("account:{}", username.trim().to_lowercase());
-        let addr_key = format!("address:{address}");
-        let mut tx = self.store.begin().await?;
-        let retry = u64::try_from(window / 1000).unwrap_or(900);
-        if tx.failures_get(&acct_key, window_start).await? >= self.cfg.max_failures_per_account
-            || tx.failures_get(&addr_key, window_start).await? >= self.cfg.max_failures_per_address
-        {
-            return Err(AppError::Throttled {
-                retry_after_secs: retry,
-            });
+        let folded = fold_username(username);
+        let keys = Keys::new(&folded, address);
+        // Read what the checks need without the writer's turn.
+        let mut rtx = self.store.begin_read().await?;
+        let creds = rtx.user_credentials(&folded).await?;
+        let refusal = self.sign_in_refusal(&mut rtx, &keys, now).await?;
+        drop(rtx);
+        if let Some(r) = refusal {
+            // Nothing to record for an unknown username: no write transaction.
+            let Some(user) = creds.as_ref().map(|c| &c.user) else {
+                return Err(throttled(now, r.until));
+            };
+            let tx = self.store.begin().await?;
+            return Err(self
+                .refuse_throttled(tx, Some(user), "user.sign_in", &r, now, request_id)
+                .await?);
         }
-        let creds = tx.user_credentials(username.trim()).await?;
         let ok = match &creds {
-            Some(c) => verify_password(password, &c.password_hash) && !c.user.disabled,
+            Some(c) => {
+                verify_password_blocking(password, &c.password_hash).await? && !c.user.disabled
+            }
             None => {
-                verify_password(password, DUMMY_HASH);
+                verify_password_blocking(password, DUMMY_HASH).await?;
                 false
             }
         };
+        let mut tx = self.store.begin().await?;
+        // Attempts that ran alongside this one may have crossed a limit while the password was checked.
+        if let Some(r) = self.sign_in_refusal(&mut tx, &keys, now).await? {
+            let user = creds.as_ref().map(|c| &c.user);
+            return Err(self
+                .refuse_throttled(tx, user, "user.sign_in", &r, now, request_id)
+                .await?);
+        }
         let Some(creds) = creds.filter(|_| ok) else {
-            tx.failures_record(&acct_key, now, window_start).await?;
-            tx.failures_record(&addr_key, now, window_start).await?;
-            if let Some(user) = tx.user_credentials(username.trim()).await?.map(|c| c.user) {
+            let short = now - millis(self.cfg.throttle_window);
+            tx.failures_record(&keys.pair, now, short).await?;
+            tx.failures_record(&keys.address, now, short).await?;
+            let n = tx
+                .failures_record(
+                    &keys.account,
+                    now,
+                    now - millis(self.cfg.account_lock_window),
+                )
+                .await?;
+            if let Some(user) = tx.user_credentials(&folded).await?.map(|c| c.user) {
                 tx.audit_append(&user_event(
                     &user,
                     "user.sign_in",
                     false,
                     Some("wrong password"),
-                    request_id,
+                    request_id.clone(),
                 ))
                 .await?;
+                if n == self.cfg.max_failures_per_account {
+                    let until = now + millis(self.cfg.account_lock_window);
+                    let reason = format!(
+                        "{n} failed sign-ins from all addresses: locked until {}",
+                        local_hhmm(until)
+                    );
+                    tx.audit_append(&user_event(
+                        &user,
+                        "user.locked",
+                        false,
+                        Some(&reason),
+                        request_id,
+                    ))
+                    .await?;
+                }
             }
             tx.commit().await?;
             return Err(AppError::BadCredentials);
@@ -272,9 +560,22 @@ impl App {
         let mut mfa_passed = false;
         let next = match (kind, user.totp_enabled, totp_code) {
             (SessionKind::Bearer, true, Some(code)) => {
-                let secret = creds.totp_secret.as_deref().unwrap_or_default();
-                if !totp_for(secret)?.check(&normalise_code(code), now_s()) {
-                    tx.failures_record(&acct_key, now, window_start).await?;
+                let mfa_key = format!("mfa:{}", user.id);
+                let window = millis(self.cfg.throttle_window);
+                if let Some((n, start)) = tx.failures_window(&mfa_key, now - window).await?
+                    && n >= self.cfg.max_mfa_failures
+                {
+                    let r = Refusal {
+                        until: start + window,
+                        why: "too many wrong security codes",
+                    };
+                    return Err(self
+                        .refuse_throttled(tx, Some(&user), "user.sign_in", &r, now, request_id)
+                        .await?);
+                }
+                if !self.accept_totp(&mut tx, &creds, code).await? {
+                    tx.failures_record(&mfa_key, now, now - window).await?;
+                    tx.failures_record(&keys.address, now, now - window).await?;
                     tx.audit_append(&user_event(
                         &user,
                         "user.sign_in",
@@ -286,6 +587,7 @@ impl App {
                     tx.commit().await?;
                     return Err(AppError::BadMfaCode);
                 }
+                tx.failures_clear(&mfa_key).await?;
                 mfa_passed = true;
                 NextStep::Done
             }
@@ -304,7 +606,9 @@ impl App {
             (_, false, _) if needs_mfa => NextStep::EnrolMfa,
             (_, false, _) => NextStep::Done,
         };
-        tx.failures_clear(&acct_key).await?;
+        // The right password clears this address's count for the account; the slower count across
+        // all addresses, and wrong MFA codes, run out with their windows.
+        tx.failures_clear(&keys.pair).await?;
         let ttl = match kind {
             SessionKind::Cookie => self.cfg.session_absolute,
             SessionKind::Bearer => self.cfg.bearer_ttl,
@@ -323,6 +627,46 @@ impl App {
             .await?;
         tx.commit().await?;
         Ok(NewSession { next, ..session })
+    }
+
+    /// Opens a stored TOTP secret with the configured key.
+    fn open_secret(&self, user: UserId, stored: &str) -> Result<OpenedSecret, AppError> {
+        open_totp(self.cfg.secret_key.as_ref(), user, stored).map_err(AppError::Internal)
+    }
+
+    /// Encrypts a TOTP secret for storage; refuses when no key is configured.
+    fn seal_secret(&self, user: UserId, base32: &str) -> Result<String, AppError> {
+        let key = self.cfg.secret_key.as_ref().ok_or_else(|| {
+            AppError::Internal(
+                "no secret key is configured: start the server with --secret-key-file".into(),
+            )
+        })?;
+        key.seal_totp(user, base32).map_err(AppError::Internal)
+    }
+
+    /// Checks a TOTP code against the user's enabled secret and, if it is right for a time step newer
+    /// than the last one accepted, records that step (so the code cannot be used again) and
+    /// re-encrypts a secret still stored in the clear. False for a wrong or reused code.
+    async fn accept_totp(
+        &self,
+        tx: &mut Tx,
+        creds: &concordat_store::UserCredentials,
+        code: &str,
+    ) -> Result<bool, AppError> {
+        let Some(stored) = creds.totp_secret.as_deref() else {
+            return Ok(false);
+        };
+        let opened = self.open_secret(creds.user.id, stored)?;
+        let Some(step) = totp_step(&opened.base32, code, creds.totp_last_step, now_s())? else {
+            return Ok(false);
+        };
+        let rewrite = match (&self.cfg.secret_key, opened.was_clear) {
+            (Some(_), true) => Some(self.seal_secret(creds.user.id, &opened.base32)?),
+            _ => None,
+        };
+        Ok(tx
+            .user_totp_accept(creds.user.id, step, rewrite.as_deref())
+            .await?)
     }
 
     async fn insert_session(
@@ -423,34 +767,36 @@ impl App {
     }
 
     /// Verifies a TOTP or recovery code and rotates the session: the old token stops working.
+    /// Wrong codes are limited per user (apart from passwords) and count against the address too;
+    /// a TOTP code is accepted once; refusals by the throttle are audited.
     pub async fn verify_mfa(
         &self,
         ctx: &SessionContext,
         code: &str,
+        address: &str,
         request_id: Option<String>,
     ) -> Result<NewSession, AppError> {
         let mut tx = self.store.begin().await?;
         let now = Utc::now().timestamp_millis();
-        let window = i64::try_from(self.cfg.throttle_window.as_millis()).unwrap_or(i64::MAX);
+        let window = millis(self.cfg.throttle_window);
         let key = format!("mfa:{}", ctx.user.id);
-        if tx.failures_get(&key, now - window).await? >= self.cfg.max_failures_per_account {
-            return Err(AppError::Throttled {
-                retry_after_secs: u64::try_from(window / 1000).unwrap_or(900),
-            });
+        if let Some((n, start)) = tx.failures_window(&key, now - window).await?
+            && n >= self.cfg.max_mfa_failures
+        {
+            let r = Refusal {
+                until: start + window,
+                why: "too many wrong security codes",
+            };
+            return Err(self
+                .refuse_throttled(tx, Some(&ctx.user), "user.mfa_verify", &r, now, request_id)
+                .await?);
         }
         let creds = tx
             .user_credentials_by_id(ctx.user.id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
+        let totp_ok = creds.user.totp_enabled && self.accept_totp(&mut tx, &creds, code).await?;
         let code = normalise_code(code);
-        let secret = creds
-            .totp_secret
-            .clone()
-            .filter(|_| creds.user.totp_enabled);
-        let totp_ok = match &secret {
-            Some(s) => code.len() == 6 && totp_for(s)?.check(&code, now_s()),
-            None => false,
-        };
         let recovery_used = if totp_ok {
             None
         } else {
@@ -459,6 +805,8 @@ impl App {
         };
         if !totp_ok && recovery_used.is_none() {
             tx.failures_record(&key, now, now - window).await?;
+            tx.failures_record(&format!("address:{address}"), now, now - window)
+                .await?;
             tx.audit_append(&user_event(
                 &ctx.user,
                 "user.mfa_verify",
@@ -471,10 +819,10 @@ impl App {
             return Err(AppError::BadMfaCode);
         }
         if let Some(i) = recovery_used {
-            // A recovery code works once.
+            // A recovery code works once. Re-read the secret: it stays as stored.
             let mut rest = creds.recovery_code_hashes.clone();
             rest.remove(i);
-            tx.user_set_totp(ctx.user.id, secret.as_deref(), true, &rest)
+            tx.user_set_totp(ctx.user.id, creds.totp_secret.as_deref(), true, &rest)
                 .await?;
         }
         tx.failures_clear(&key).await?;
@@ -534,7 +882,8 @@ impl App {
                 "multi-factor authentication is already set up".into(),
             ));
         }
-        tx.user_set_totp(ctx.user.id, Some(&secret), false, &[])
+        let sealed = self.seal_secret(ctx.user.id, &secret)?;
+        tx.user_set_totp(ctx.user.id, Some(&sealed), false, &[])
             .await?;
         tx.commit().await?;
         let label = format!("Concordat:{}", ctx.user.username);
@@ -567,15 +916,28 @@ impl App {
             .user_credentials_by_id(ctx.user.id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let Some(secret) = creds.totp_secret.filter(|_| !creds.user.totp_enabled) else {
+        let Some(stored) = creds
+            .totp_secret
+            .as_deref()
+            .filter(|_| !creds.user.totp_enabled)
+        else {
             return Err(AppError::Conflict(
                 "start setting up multi-factor authentication first".into(),
             ));
         };
-        if !totp_for(&secret)?.check(&normalise_code(code), now_s()) {
+        let secret = self.open_secret(ctx.user.id, stored)?.base32;
+        let step = totp_step(&secret, code, creds.totp_last_step, now_s())?;
+        let Some(step) = step else {
             return Err(AppError::invalid(
                 "code",
                 "the security code is not right: check the time on your phone and try the newest code",
+            ));
+        };
+        let secret = self.seal_secret(ctx.user.id, &secret)?;
+        if !tx.user_totp_accept(ctx.user.id, step, None).await? {
+            return Err(AppError::invalid(
+                "code",
+                "that security code has just been used: wait for the next one",
             ));
         }
         let codes: Vec<String> = (0..10)

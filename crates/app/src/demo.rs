@@ -59,6 +59,12 @@ impl App {
         Ok(tx.setting_get(DEMO_SETTING).await?.is_some())
     }
 
+    /// Whether the database holds any staff account.
+    pub async fn has_accounts(&self) -> Result<bool, AppError> {
+        let mut tx = self.store.begin_read().await?;
+        Ok(!tx.user_list().await?.is_empty())
+    }
+
     /// Loads a generated region in one transaction: all of it or nothing.
     /// Every staff member gets `password`; demo logins skip MFA (pages show a banner saying so).
     pub async fn load_demo(
@@ -72,6 +78,12 @@ impl App {
         if tx.setting_get(DEMO_SETTING).await?.is_some() {
             return Err(AppError::Conflict(
                 "this database already holds the demo region".into(),
+            ));
+        }
+        // The demo's accounts skip MFA: never add them beside real accounts.
+        if !tx.user_list().await?.is_empty() {
+            return Err(AppError::Conflict(
+                "this database already holds staff accounts and is not a demo: the demo region, whose accounts skip multi-factor authentication, is only loaded into an empty database".into(),
             ));
         }
         let mut orgs: HashMap<&str, (OrgId, String)> = HashMap::new();

@@ -28,8 +28,12 @@ pub enum AppError {
     BadCredentials,
     #[error("the security code is not right")]
     BadMfaCode,
-    #[error("too many failed attempts: try again in {retry_after_secs} seconds")]
-    Throttled { retry_after_secs: u64 },
+    /// `until` is the local time (Europe/London) when attempts are allowed again, e.g. "17:42".
+    #[error("too many failed attempts: try again after {until}")]
+    Throttled {
+        retry_after_secs: u64,
+        until: String,
+    },
     #[error("{0}")]
     Denied(DenyReason),
     #[error("not found")]

@@ -10,6 +10,7 @@ pub mod operations;
 pub mod people;
 pub mod plans;
 pub mod privacy;
+pub mod secret;
 
 pub use concordat_domain::policy::Actor;
 pub use error::{AppError, FieldError};
@@ -30,11 +31,22 @@ pub struct AppConfig {
     pub session_absolute: Duration,
     /// API bearer tokens expire after this long.
     pub bearer_ttl: Duration,
-    /// Failed sign-ins allowed per account within `throttle_window` before it is paused.
-    pub max_failures_per_account: i64,
-    /// Failed sign-ins allowed per network address within `throttle_window`.
+    /// Failed sign-ins allowed for one account from one network address within `throttle_window`;
+    /// then that account is paused at that address only, so nobody elsewhere can lock it this way.
+    pub max_failures_per_account_address: i64,
+    /// Failed sign-ins allowed from one network address, whatever the accounts, within
+    /// `throttle_window` (against trying one password on many accounts).
     pub max_failures_per_address: i64,
+    /// Wrong MFA codes allowed per user within `throttle_window`, counted apart from passwords:
+    /// a right password never resets it.
+    pub max_mfa_failures: i64,
     pub throttle_window: Duration,
+    /// Failed sign-ins allowed for one account from all addresses together within
+    /// `account_lock_window`; then the account is locked until the window ends (audited as `user.locked`).
+    pub max_failures_per_account: i64,
+    pub account_lock_window: Duration,
+    /// The key that encrypts TOTP secrets; without it no one can set up or use a new authenticator.
+    pub secret_key: Option<secret::SecretKey>,
 }
 
 impl Default for AppConfig {
@@ -43,9 +55,13 @@ impl Default for AppConfig {
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
             bearer_ttl: Duration::from_secs(8 * 3600),
-            max_failures_per_account: 5,
-            max_failures_per_address: 20,
+            max_failures_per_account_address: 5,
+            max_failures_per_address: 100,
+            max_mfa_failures: 5,
             throttle_window: Duration::from_secs(15 * 60),
+            max_failures_per_account: 50,
+            account_lock_window: Duration::from_secs(3600),
+            secret_key: None,
         }
     }
 }

@@ -88,6 +88,18 @@ struct ServeArgs {
     /// cores, at least 4). Also from CONCORDAT_DB_POOL.
     #[arg(long, env = "CONCORDAT_DB_POOL", value_parser = clap::value_parser!(u32).range(1..=1000))]
     db_pool: Option<u32>,
+    /// File holding the 32-byte key that encrypts TOTP secrets, readable by its owner only
+    /// (also from CONCORDAT_SECRET_KEY_FILE). Create one with `head -c 32 /dev/urandom > FILE`.
+    #[arg(long, env = "CONCORDAT_SECRET_KEY_FILE")]
+    secret_key_file: PathBuf,
+    /// A reverse proxy (address or network, such as 10.0.0.0/8) whose X-Forwarded-For header is
+    /// believed; repeat for several (also from CONCORDAT_TRUSTED_PROXIES, comma-separated).
+    #[arg(long = "trusted-proxy", env = "CONCORDAT_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    trusted_proxies: Vec<concordat_web::Cidr>,
+}
+
+fn parse_cidr(s: &str) -> Result<concordat_web::Cidr, String> {
+    concordat_web::Cidr::parse(s)
 }
 
 #[derive(Debug, Args)]
@@ -240,6 +252,8 @@ async fn run(cmd: Command) -> Result<ExitCode, String> {
     match cmd {
         Command::Demo(a) => demo(a).await,
         Command::Serve(a) => {
+            // Refuse a missing, unreadable, short or shared key before touching the database.
+            let key = concordat_app::secret::SecretKey::load(&a.secret_key_file)?;
             let store = Store::connect(
                 &a.database_url,
                 ConnectOptionsCfg {
@@ -250,7 +264,11 @@ async fn run(cmd: Command) -> Result<ExitCode, String> {
             .await
             .map_err(|e| e.to_string())?;
             store.migrate().await.map_err(|e| e.to_string())?;
-            serve(store, &a.listen, a.secure_cookies).await
+            let web = concordat_web::WebConfig {
+                secure_cookies: a.secure_cookies,
+                trusted_proxies: a.trusted_proxies,
+            };
+            serve(store, &a.listen, web, key).await
         }
         Command::Migrate(a) => {
             let store = connect(&a.database_url, a.create).await?;
@@ -443,8 +461,19 @@ fn rpassword_prompt(prompt: &str) -> Result<String, String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-async fn serve(store: Store, listen: &str, secure_cookies: bool) -> Result<ExitCode, String> {
-    let app = App::new(store, AppConfig::default());
+async fn serve(
+    store: Store,
+    listen: &str,
+    web: concordat_web::WebConfig,
+    key: concordat_app::secret::SecretKey,
+) -> Result<ExitCode, String> {
+    let app = App::new(
+        store,
+        AppConfig {
+            secret_key: Some(key),
+            ..AppConfig::default()
+        },
+    );
     let demo = app.is_demo().await.map_err(app_error)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -453,7 +482,7 @@ async fn serve(store: Store, listen: &str, secure_cookies: bool) -> Result<ExitC
     println!("Concordat is serving on http://{addr} (ctrl-c to stop)");
     let state = concordat_web::AppState {
         app: app.clone(),
-        cfg: concordat_web::WebConfig { secure_cookies },
+        cfg: web,
         demo,
     };
     concordat_web::serve(listener, state)
@@ -516,9 +545,10 @@ fn read_logins(path: &Path) -> Vec<(String, String, String, String)> {
 }
 
 async fn demo(a: DemoArgs) -> Result<ExitCode, String> {
-    std::fs::create_dir_all(&a.data_dir)
+    concordat_store::create_private_dir(&a.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", a.data_dir.display()))?;
     let db = a.data_dir.join("concordat.db");
+    let key = concordat_app::secret::SecretKey::load_or_create(&a.data_dir.join("secret.key"))?;
     let logins_file = a.data_dir.join("demo-logins.txt");
     if a.reset {
         for suffix in ["", "-wal", "-shm"] {
@@ -533,7 +563,14 @@ async fn demo(a: DemoArgs) -> Result<ExitCode, String> {
     let store = connect(&format!("sqlite:{}", db.display()), true).await?;
     store.migrate().await.map_err(|e| e.to_string())?;
     let app = App::new(store.clone(), AppConfig::default());
-    if fresh || !app.is_demo().await.map_err(app_error)? {
+    let is_demo = app.is_demo().await.map_err(app_error)?;
+    if !fresh && !is_demo && app.has_accounts().await.map_err(app_error)? {
+        return Err(format!(
+            "{} is not a demo database: it holds accounts that `concordat demo` did not create, and the demo's accounts skip multi-factor authentication. Use another --data-dir for the demo, and `concordat serve` for this database.",
+            db.display()
+        ));
+    }
+    if !is_demo {
         let today = a
             .today
             .unwrap_or_else(|| concordat_domain::mha::london_date(chrono::Utc::now()));
@@ -575,5 +612,5 @@ async fn demo(a: DemoArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     println!();
-    serve(store, &a.listen, false).await
+    serve(store, &a.listen, concordat_web::WebConfig::default(), key).await
 }

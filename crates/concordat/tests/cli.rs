@@ -43,12 +43,161 @@ fn a_typo_in_the_database_url_never_creates_a_file() {
     assert_eq!(code, 1);
     assert!(err.contains("no SQLite database at"), "{err}");
     assert!(!db.exists());
+    let key = key_file("typo", &[7u8; 32], 0o600);
     let (code, _, err) = run(
-        &["serve", "--database-url", "postgress://localhost/x"],
+        &[
+            "serve",
+            "--database-url",
+            "postgress://localhost/x",
+            "--secret-key-file",
+            key.to_str().unwrap(),
+        ],
         None,
     );
     assert_eq!(code, 1);
     assert!(err.contains("not understood"), "{err}");
+}
+
+/// A key file with these bytes and (on Unix) this mode.
+fn key_file(name: &str, bytes: &[u8], mode: u32) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("concordat_cli_{}_{name}.key", std::process::id()));
+    let _ = std::fs::remove_file(&p);
+    std::fs::write(&p, bytes).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    p
+}
+
+#[test]
+fn serve_refuses_a_missing_short_or_shared_secret_key_before_starting() {
+    let db = temp_db("keys");
+    let url = format!("sqlite:{}", db.display());
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let serve = |key: &str| {
+        run(
+            &[
+                "serve",
+                "--database-url",
+                &url,
+                "--listen",
+                "127.0.0.1:1",
+                "--secret-key-file",
+                key,
+            ],
+            None,
+        )
+    };
+    let (code, _, err) = serve("/no/such/concordat.key");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("cannot read the secret key file /no/such/concordat.key"),
+        "{err}"
+    );
+    let short = key_file("short", b"0123456789", 0o600);
+    let (code, _, err) = serve(short.to_str().unwrap());
+    assert_eq!(code, 1);
+    assert!(err.contains("exactly 32 bytes"), "{err}");
+    #[cfg(unix)]
+    {
+        let shared = key_file("shared", &[1u8; 32], 0o644);
+        let (code, _, err) = serve(shared.to_str().unwrap());
+        assert_eq!(code, 1);
+        assert!(err.contains("chmod 600"), "{err}");
+        assert!(!err.contains("0101"), "the key is never printed: {err}");
+    }
+    // Without the option at all, clap names it.
+    let (code, _, err) = run(&["serve", "--database-url", &url], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("--secret-key-file"), "{err}");
+}
+
+#[test]
+fn usernames_ignore_case_and_demo_refuses_a_real_database() {
+    let dir = std::env::temp_dir().join(format!("concordat_cli_real_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("concordat.db");
+    let url = format!("sqlite:{}", db.display());
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(
+        &[
+            "org",
+            "add",
+            "--database-url",
+            &url,
+            "--name",
+            "Real Trust",
+            "--kind",
+            "mental_health_trust",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let add = |username: &str| {
+        run(
+            &[
+                "user",
+                "add",
+                "--database-url",
+                &url,
+                "--org",
+                "Real Trust",
+                "--role",
+                "triage_clinician",
+                "--username",
+                username,
+                "--display-name",
+                "Sam Lee",
+            ],
+            Some("harbour kettle violet\n"),
+        )
+    };
+    let (code, _, err) = add("sam.lee");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = add("Sam.Lee");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("username: \"Sam.Lee\" is taken")
+            && err.contains("ignore upper and lower case"),
+        "{err}"
+    );
+    // The demo never loads its MFA-exempt accounts into a real database.
+    let (code, out, err) = run(
+        &[
+            "demo",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--residents",
+            "3000",
+            "--no-serve",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("is not a demo database"), "{err}");
+    let users = tokio_block(async {
+        let store = concordat_store::Store::connect(&url, Default::default())
+            .await
+            .unwrap();
+        let mut tx = store.begin_read().await.unwrap();
+        tx.user_list().await.unwrap().len()
+    });
+    assert_eq!(users, 1, "no demo accounts were added");
+}
+
+fn tokio_block<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
 }
 
 #[test]
@@ -225,6 +374,16 @@ fn demo_loads_writes_logins_and_verify_passes() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("all synthetic"), "{out}");
+    // The demo keeps its own key, and its files, readable by the owner only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(std::fs::metadata(dir.join("secret.key")).unwrap().len(), 32);
+        assert_eq!(mode(&dir.join("secret.key")), 0o600);
+        assert_eq!(mode(&dir.join("concordat.db")), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+    }
     let logins = std::fs::read_to_string(dir.join("demo-logins.txt")).unwrap();
     let roles: Vec<&str> = logins
         .lines()

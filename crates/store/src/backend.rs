@@ -27,6 +27,8 @@ pub enum ConnectError {
         "no SQLite database at {0}: check the path for typos, or create one with `concordat migrate --create --database-url sqlite:{0}`"
     )]
     SqliteMissing(String),
+    #[error("cannot create the SQLite database {path}: {reason}")]
+    Create { path: String, reason: String },
     #[error("cannot reach the PostgreSQL server for {url}: {reason}")]
     Unreachable { url: String, reason: String },
 }
@@ -92,6 +94,9 @@ impl Store {
     pub async fn connect(url: &str, cfg: ConnectOptionsCfg) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let (backend, connect_url) = parse_url(url, cfg.create)?;
+        if backend == Backend::Sqlite && cfg.create {
+            create_private_sqlite(url)?;
+        }
         let opts = AnyConnectOptions::from_str(&connect_url)
             .map_err(|_| ConnectError::Malformed(redact_url(url)))?
             .log_statements(tracing::log::LevelFilter::Trace)
@@ -184,6 +189,59 @@ impl Store {
     /// Applies pending migrations; returns the names applied.
     pub async fn migrate(&self) -> Result<Vec<String>> {
         crate::migrate::run(self).await
+    }
+}
+
+/// The file path of a `sqlite:` URL, or `None` for other URLs and in-memory databases.
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// Creates a folder, and any missing parents, readable by the owner only (0700 on Unix).
+/// Folders that already exist keep their permissions.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Before SQLite creates a database file, creates it (and its folder) readable by the owner only:
+/// 0600 for the file and 0700 for a new folder on Unix. SQLite gives its `-wal` and `-shm` files the
+/// database file's permissions. An existing file is left as it is.
+fn create_private_sqlite(url: &str) -> Result<(), ConnectError> {
+    let Some(path) = sqlite_path(url) else {
+        return Ok(());
+    };
+    if path.exists() {
+        return Ok(());
+    }
+    let fail = |e: std::io::Error| ConnectError::Create {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir).map_err(fail)?;
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    match o.open(&path) {
+        Ok(_) => Ok(()),
+        // Another process created it between the check and now: leave it to SQLite.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(fail(e)),
     }
 }
 

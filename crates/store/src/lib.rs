@@ -15,7 +15,9 @@ mod records;
 pub mod testing;
 mod tx;
 
-pub use backend::{Backend, ConnectError, ConnectOptionsCfg, Store, redact_url};
+pub use backend::{
+    Backend, ConnectError, ConnectOptionsCfg, Store, create_private_dir, redact_url,
+};
 pub use operations::*;
 pub use plans::LookupBundle;
 pub use records::*;
@@ -34,6 +36,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration {version} failed: {source}")]
     Migration { version: i64, source: sqlx::Error },
+    #[error("migration {version} cannot run: {message}")]
+    MigrationRefused { version: i64, message: String },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("the database is busy: a write waited too long for its turn")]

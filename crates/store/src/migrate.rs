@@ -29,7 +29,31 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_crisis_operations.sql"),
         postgres: include_str!("../migrations/postgres/0003_crisis_operations.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_sign_in_hardening",
+        sqlite: include_str!("../migrations/sqlite/0004_sign_in_hardening.sql"),
+        postgres: include_str!("../migrations/postgres/0004_sign_in_hardening.sql"),
+    },
 ];
+
+/// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix
+/// rather than a bare constraint error.
+async fn precheck(tx: &mut crate::Tx, version: i64) -> Result<()> {
+    if version == 4 {
+        let clashes = tx.usernames_clashing().await?;
+        if !clashes.is_empty() {
+            return Err(StoreError::MigrationRefused {
+                version,
+                message: format!(
+                    "usernames must differ by more than upper and lower case, and these do not: {}; rename all but one of each group (UPDATE users SET username = ... WHERE id = ...) and run the migration again",
+                    clashes.join("; ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
     store
@@ -52,6 +76,7 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
         if n > 0 {
             continue;
         }
+        precheck(&mut tx, m.version).await?;
         let body = match store.backend {
             Backend::Sqlite => m.sqlite,
             Backend::Postgres => m.postgres,

@@ -7,7 +7,10 @@ use concordat_domain::model::{MembershipId, UserId};
 pub struct UserCredentials {
     pub user: concordat_domain::model::User,
     pub password_hash: String,
+    /// As stored: encrypted by the app layer (`v1:` prefix), or base32 in the clear from before encryption.
     pub totp_secret: Option<String>,
+    /// The newest TOTP time step a code was accepted for (0 for none).
+    pub totp_last_step: i64,
     /// SHA-256 hashes of unused recovery codes (they are random and high-entropy, so a fast hash suffices).
     pub recovery_code_hashes: Vec<String>,
 }

@@ -253,9 +253,11 @@ impl Tx {
         self.all(q).await?.iter().map(user_from).collect()
     }
 
+    /// Looks a user up by username, ignoring ASCII case (usernames are ASCII; a unique index on
+    /// `lower(username)` keeps the folded form unique).
     pub async fn user_credentials(&mut self, username: &str) -> Result<Option<UserCredentials>> {
         let q = self
-            .q("SELECT id, username, display_name, totp_enabled, mfa_demo_exempt, disabled, password_hash, totp_secret, recovery_codes FROM users WHERE lower(username) = lower($1)")
+            .q("SELECT id, username, display_name, totp_enabled, mfa_demo_exempt, disabled, password_hash, totp_secret, recovery_codes, totp_last_step FROM users WHERE lower(username) = lower($1)")
             .bind(username.to_string());
         let Some(row) = self.opt(q).await? else {
             return Ok(None);
@@ -265,6 +267,7 @@ impl Tx {
             user: user_from(&row)?,
             password_hash: row.try_get("password_hash")?,
             totp_secret: row.try_get("totp_secret")?,
+            totp_last_step: row.try_get("totp_last_step")?,
             recovery_code_hashes: codes
                 .split('\n')
                 .filter(|s| !s.is_empty())
@@ -296,6 +299,40 @@ impl Tx {
             .bind(id.0);
         self.exec(q).await?;
         Ok(())
+    }
+
+    /// Records that a TOTP code for `step` was accepted, only if `step` is newer than the last one
+    /// accepted (RFC 6238 §5.2: a code is used at most once). Optionally rewrites the stored secret
+    /// (to re-encrypt a secret stored in the clear). Returns false, changing nothing, for a replay.
+    pub async fn user_totp_accept(
+        &mut self,
+        id: UserId,
+        step: i64,
+        rewrite_secret: Option<&str>,
+    ) -> Result<bool> {
+        let q = self
+            .q("UPDATE users SET totp_last_step = $1, totp_secret = COALESCE($2, totp_secret) WHERE id = $3 AND totp_last_step < $1")
+            .bind(step)
+            .bind(rewrite_secret.map(str::to_string))
+            .bind(id.0);
+        Ok(self.exec(q).await? > 0)
+    }
+
+    /// Groups of usernames that differ only in case, described as `a (id 1), A (id 2)`.
+    pub async fn usernames_clashing(&mut self) -> Result<Vec<String>> {
+        let q = self.q("SELECT id, username, lower(username) AS folded FROM users WHERE lower(username) IN (SELECT lower(username) FROM users GROUP BY lower(username) HAVING COUNT(*) > 1) ORDER BY lower(username), id");
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        for row in self.all(q).await? {
+            let folded: String = row.try_get("folded")?;
+            let name: String = row.try_get("username")?;
+            let id: i64 = row.try_get("id")?;
+            let entry = format!("{name} (id {id})");
+            match groups.last_mut() {
+                Some((f, v)) if *f == folded => v.push(entry),
+                _ => groups.push((folded, vec![entry])),
+            }
+        }
+        Ok(groups.into_iter().map(|(_, v)| v.join(", ")).collect())
     }
 
     pub async fn user_set_password(&mut self, id: UserId, hash: &str) -> Result<()> {
@@ -738,6 +775,41 @@ impl Tx {
             .map(|r| r.try_get("failures"))
             .transpose()?
             .unwrap_or(0))
+    }
+
+    /// Failures under `key` within the window that started at `window_start` or later, with the
+    /// window's start, or `None` when there are none.
+    pub async fn failures_window(
+        &mut self,
+        key: &str,
+        window_start: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        let q = self
+            .q("SELECT failures, window_start FROM sign_in_failures WHERE key = $1 AND window_start >= $2")
+            .bind(key.to_string())
+            .bind(window_start);
+        match self.opt(q).await? {
+            Some(r) => Ok(Some((r.try_get("failures")?, r.try_get("window_start")?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Throttle counters whose window started at `since` or later: (key, failures, window start).
+    pub async fn failures_since(&mut self, since: i64) -> Result<Vec<(String, i64, i64)>> {
+        let q = self
+            .q("SELECT key, failures, window_start FROM sign_in_failures WHERE window_start >= $1 ORDER BY window_start")
+            .bind(since);
+        self.all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("key")?,
+                    r.try_get("failures")?,
+                    r.try_get("window_start")?,
+                ))
+            })
+            .collect()
     }
 
     /// Records one failure; a window older than `window_start` restarts at `now`.

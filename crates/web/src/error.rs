@@ -95,7 +95,9 @@ impl IntoResponse for WebError {
                     }),
                 )
                     .into_response();
-                if let AppError::Throttled { retry_after_secs } = e
+                if let AppError::Throttled {
+                    retry_after_secs, ..
+                } = e
                     && let Ok(v) = retry_after_secs.to_string().parse()
                 {
                     res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);

@@ -17,12 +17,15 @@ use concordat_app::App;
 use std::sync::Arc;
 
 pub use error::WebError;
+pub use extract::{Cidr, client_address};
 
 /// Settings for the web layer.
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     /// Mark cookies Secure (set when serving behind TLS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` header is believed (see [`client_address`]).
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 /// Shared state for handlers.
@@ -54,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/dashboard", get(pages::dashboard))
         .route("/organisations", get(pages::organisations))
+        .route("/admin/sign-in-locks", get(pages::sign_in_locks))
         .route("/privacy/audit", get(pages::audit))
         .route("/privacy/break-glass", get(pages::break_glass_queue))
         .route(

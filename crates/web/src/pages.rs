@@ -307,11 +307,20 @@ pub struct CodeForm {
     csrf: String,
 }
 
-pub async fn mfa_verify(State(state): St, s: AnySession, Form(form): Form<CodeForm>) -> Response {
+pub async fn mfa_verify(
+    State(state): St,
+    s: AnySession,
+    ClientAddr(addr): ClientAddr,
+    Form(form): Form<CodeForm>,
+) -> Response {
     if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
         return e.into_response();
     }
-    match state.app.verify_mfa(&s.ctx, &form.code, s.request_id).await {
+    match state
+        .app
+        .verify_mfa(&s.ctx, &form.code, &addr, s.request_id)
+        .await
+    {
         Ok(session) => with_session(Redirect::to("/home"), &session, state.cfg.secure_cookies),
         Err(e @ (AppError::BadMfaCode | AppError::Throttled { .. })) => {
             let layout = Layout::for_session("Enter your security code", &state, &s.ctx)
@@ -457,7 +466,16 @@ fn cards_for(role: Role) -> (&'static str, Vec<Card>) {
         ),
         Role::Administrator => (
             "Look after organisations, accounts and records.",
-            vec![find, orgs, figures],
+            vec![
+                find,
+                orgs,
+                figures,
+                Card {
+                    title: "Sign-in locks",
+                    href: "/admin/sign-in-locks",
+                    text: "Accounts and addresses refused for now after too many failed sign-ins, and until when.",
+                },
+            ],
         ),
         Role::Analyst
         | Role::AllianceCoordinator
@@ -958,6 +976,31 @@ pub async fn organisations(State(state): St, s: Signed) -> Response {
             agreements,
         },
     )
+}
+
+#[derive(Template)]
+#[template(path = "sign_in_locks.html")]
+struct SignInLocksPage {
+    layout: Layout,
+    locks: Vec<concordat_app::auth::SignInLock>,
+}
+
+/// Administrators: who is locked out of signing in now, and until when.
+pub async fn sign_in_locks(State(state): St, s: Signed) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state.app.sign_in_locks(&actor).await {
+        Ok(locks) => render(
+            StatusCode::OK,
+            &SignInLocksPage {
+                layout: Layout::for_session("Sign-in locks", &state, &s.ctx),
+                locks,
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
 }
 
 // ---- privacy officer ------------------------------------------------------------------------------

@@ -30,7 +30,13 @@ pub async fn spawn_apps() -> Vec<TestApp> {
 pub async fn spawn_apps_with(params: &concordat_demo::DemoParams) -> Vec<TestApp> {
     let mut out = Vec::new();
     for store in concordat_store::testing::all_backends().await.unwrap() {
-        let app = App::new(store.clone(), AppConfig::default());
+        let app = App::new(
+            store.clone(),
+            AppConfig {
+                secret_key: Some(concordat_app::secret::SecretKey::generate()),
+                ..AppConfig::default()
+            },
+        );
         let region = concordat_demo::generate(params);
         app.load_demo(&region, PASSWORD).await.unwrap();
         let state = concordat_web::AppState {
