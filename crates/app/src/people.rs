@@ -190,37 +190,16 @@ impl App {
         action: Action,
         break_glass_reason: Option<&str>,
     ) -> Result<Decision, AppError> {
-        let agreements = match actor_org(actor) {
-            Some(org) => tx.agreements(Some(org)).await?,
-            None => Vec::new(),
-        };
-        let relationship = match actor.as_user() {
-            Some(u) if tx.care_team_contains(person.id, u.user_id).await? => Relationship::CareTeam,
-            _ => Relationship::None,
-        };
-        // The person's recorded decision about sharing their plan (identity flows on agreements alone;
-        // plan sections are decided one by one in `plans`, with consent narrowed to each section).
-        let consent = match tx.consent_get(person.id).await? {
-            None => Consent::NotRecorded,
-            Some(c) => {
-                let plan = if c.status == concordat_domain::consent::ConsentStatus::Given {
-                    tx.plan_for_person(person.id).await?
-                } else {
-                    None
-                };
-                c.policy_consent(plan.as_ref())
-            }
-        };
-        Ok(decide(&Request {
-            actor,
-            action,
-            owner_org: Some(person.owner_org_id),
-            agreements: &agreements,
-            consent: &consent,
-            relationship,
-            break_glass_reason,
-            today: Utc::now().date_naive(),
-        }))
+        crate::access::Access::load(tx, actor)
+            .await?
+            .person(
+                tx,
+                person.id,
+                person.owner_org_id,
+                action,
+                break_glass_reason,
+            )
+            .await
     }
 
     /// Reads a person's identity. Denials are audited too; break-glass needs a reason and is flagged for review.
