@@ -221,7 +221,10 @@ async fn the_board_shows_the_clock_and_warnings_in_words() {
                 .body
                 .matches("Person not shared with your organisation")
                 .count()) as i64;
-        assert_eq!(audit_count(&t.store).await, before + shown + shown - unnamed);
+        assert_eq!(
+            audit_count(&t.store).await,
+            before + shown + shown - unnamed
+        );
 
         let first = board
             .body
