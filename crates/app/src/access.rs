@@ -54,6 +54,16 @@ impl<'a> Access<'a> {
         action: Action,
         break_glass_reason: Option<&str>,
     ) -> Result<Decision, AppError> {
+        let inputs = self.person_inputs(tx, person).await?;
+        Ok(self.decide_person(&inputs, owner, action, break_glass_reason))
+    }
+
+    /// What the policy needs to know about one person: loaded once, then used for several decisions.
+    pub(crate) async fn person_inputs(
+        &self,
+        tx: &mut Tx,
+        person: PersonId,
+    ) -> Result<PersonInputs, AppError> {
         let relationship = match self.actor.as_user() {
             Some(u) if tx.care_team_contains(person, u.user_id).await? => Relationship::CareTeam,
             _ => Relationship::None,
@@ -71,15 +81,35 @@ impl<'a> Access<'a> {
                 c.policy_consent(plan.as_ref())
             }
         };
-        Ok(decide(&Request {
+        Ok(PersonInputs {
+            relationship,
+            consent,
+        })
+    }
+
+    /// A decision on one person's data with their inputs already loaded.
+    pub(crate) fn decide_person(
+        &self,
+        inputs: &PersonInputs,
+        owner: OrgId,
+        action: Action,
+        break_glass_reason: Option<&str>,
+    ) -> Decision {
+        decide(&Request {
             actor: self.actor,
             action,
             owner_org: Some(owner),
             agreements: &self.agreements,
-            consent: &consent,
-            relationship,
+            consent: &inputs.consent,
+            relationship: inputs.relationship,
             break_glass_reason,
             today: self.today,
-        }))
+        })
     }
+}
+
+/// The policy's inputs about one person.
+pub(crate) struct PersonInputs {
+    relationship: Relationship,
+    consent: Consent,
 }

@@ -210,12 +210,50 @@ impl App {
         break_glass_reason: Option<&str>,
     ) -> Result<PersonView, AppError> {
         let mut tx = self.store.begin().await?;
+        let action = Action::ViewPerson(DataCategory::Identity);
+        // Authorise before looking the number up: a role that may not see even its own organisation's
+        // people is refused whether or not the number exists, and every refusal is audited.
+        let access = crate::access::Access::load(&mut tx, actor).await?;
+        let probe = access.record(action, actor_org(actor));
+        if let Decision::Deny(reason) = probe {
+            // The answer does not depend on whether the number exists; the audit row names the person if it does.
+            let subject = match tx.person_get(id).await? {
+                Some(_) => person_subject(id),
+                None => Subject {
+                    person_id: None,
+                    resource_kind: "person",
+                    resource_id: Some(id.0.to_string()),
+                },
+            };
+            drop(tx);
+            audit_denial(self, actor, &action.code(), &subject, &probe).await?;
+            return Err(AppError::Denied(reason));
+        }
         let Some(person) = tx.person_get(id).await? else {
+            drop(tx);
+            let subject = Subject {
+                person_id: None,
+                resource_kind: "person",
+                resource_id: Some(id.0.to_string()),
+            };
+            crate::audit_refusal(
+                self,
+                actor,
+                &action.code(),
+                &subject,
+                "no record has this number",
+            )
+            .await?;
             return Err(AppError::NotFound);
         };
-        let action = Action::ViewPerson(DataCategory::Identity);
-        let decision = self
-            .decide_person(&mut tx, actor, &person, action, break_glass_reason)
+        let decision = access
+            .person(
+                &mut tx,
+                person.id,
+                person.owner_org_id,
+                action,
+                break_glass_reason,
+            )
             .await?;
         if let Decision::Deny(reason) = decision {
             drop(tx);

@@ -1095,24 +1095,19 @@ impl App {
         let mut not_shown = 0;
         for r in found {
             let (id, owner) = (PersonId(r.person_id), OrgId(r.owner_org_id));
-            let identity = access
-                .person(
-                    &mut tx,
-                    id,
-                    owner,
-                    Action::ViewPerson(DataCategory::Identity),
-                    None,
-                )
-                .await?;
-            let incidents = access
-                .person(
-                    &mut tx,
-                    id,
-                    owner,
-                    Action::ViewPerson(DataCategory::IncidentHistory),
-                    None,
-                )
-                .await?;
+            let inputs = access.person_inputs(&mut tx, id).await?;
+            let identity = access.decide_person(
+                &inputs,
+                owner,
+                Action::ViewPerson(DataCategory::Identity),
+                None,
+            );
+            let incidents = access.decide_person(
+                &inputs,
+                owner,
+                Action::ViewPerson(DataCategory::IncidentHistory),
+                None,
+            );
             if !(identity.is_allowed() && incidents.is_allowed()) {
                 not_shown += 1;
                 continue;

@@ -498,8 +498,38 @@ async fn numbers_that_do_not_exist_are_refused_like_forbidden_ones_and_audited()
             assert_eq!(seen[0].0, StatusCode::NOT_FOUND);
         }
 
+        // A person's record (the API's view): a missing number is refused and audited too; another
+        // organisation's person is refused with the policy's reason, which break-glass may override.
+        let fire_person = person_of(&t, "demo.firefighter", "Ffion", "Emberfield").await;
+        let nurse_token = api_token(&t.router, "demo.triage").await;
+        for (uri, status) in [
+            (
+                format!("/api/v1/people/{fire_person}"),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "/api/v1/people/987654321".to_string(),
+                StatusCode::NOT_FOUND,
+            ),
+        ] {
+            let before = audit_count(&t.store).await;
+            let res = send(&t.router, json("GET", &uri, Some(&nurse_token), "")).await;
+            assert_eq!(res.status, status, "{uri}");
+            assert_eq!(audit_count(&t.store).await, before + 1, "{uri}: audited");
+        }
+
         // A role that may never open them is refused before the number is looked up.
         let (analyst, csrf) = sign_in(&t.router, "demo.analyst").await;
+        let analyst_token = api_token(&t.router, "demo.analyst").await;
+        for uri in [
+            format!("/api/v1/people/{fire_person}"),
+            "/api/v1/people/987654321".to_string(),
+        ] {
+            let before = audit_count(&t.store).await;
+            let res = send(&t.router, json("GET", &uri, Some(&analyst_token), "")).await;
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{uri}");
+            assert_eq!(audit_count(&t.store).await, before + 1, "{uri}: audited");
+        }
         for uri in [
             format!("/episodes/{fire_episode}"),
             "/episodes/987654321".to_string(),
