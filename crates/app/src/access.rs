@@ -4,9 +4,11 @@
 
 use crate::{AppError, actor_org};
 use chrono::{NaiveDate, Utc};
+use concordat_domain::consent::{ConsentStatus, PlanConsent};
 use concordat_domain::model::{OrgId, PersonId, SharingAgreement};
 use concordat_domain::policy::{Action, Actor, Consent, Decision, Relationship, Request, decide};
 use concordat_store::Tx;
+use std::collections::HashMap;
 
 /// The policy's inputs that do not depend on the person, for one actor in one request.
 pub(crate) struct Access<'a> {
@@ -68,23 +70,48 @@ impl<'a> Access<'a> {
             Some(u) if tx.care_team_contains(person, u.user_id).await? => Relationship::CareTeam,
             _ => Relationship::None,
         };
-        // The person's recorded decision about sharing their plan (identity flows on agreements alone;
-        // plan sections are decided one by one in `plans`, with consent narrowed to each section).
-        let consent = match tx.consent_get(person).await? {
-            None => Consent::NotRecorded,
-            Some(c) => {
-                let plan = if c.status == concordat_domain::consent::ConsentStatus::Given {
-                    tx.plan_for_person(person).await?
-                } else {
-                    None
-                };
-                c.policy_consent(plan.as_ref())
-            }
-        };
+        let recorded = tx.consent_get(person).await?;
+        let consent = policy_consent(tx, recorded).await?;
         Ok(PersonInputs {
             relationship,
             consent,
         })
+    }
+
+    /// The inputs for many people at once (a list): two queries for all of them, plus one for each person
+    /// whose consent is given (the plan it covers).
+    pub(crate) async fn people_inputs(
+        &self,
+        tx: &mut Tx,
+        people: &[PersonId],
+    ) -> Result<HashMap<PersonId, PersonInputs>, AppError> {
+        let in_team = match self.actor.as_user() {
+            Some(u) => tx.care_team_among(u.user_id, people).await?,
+            None => Vec::new(),
+        };
+        let mut consents: HashMap<PersonId, PlanConsent> = tx
+            .consents_for(people)
+            .await?
+            .into_iter()
+            .map(|c| (c.person_id, c))
+            .collect();
+        let mut out = HashMap::new();
+        for p in people {
+            let consent = policy_consent(tx, consents.remove(p)).await?;
+            let relationship = if in_team.contains(p) {
+                Relationship::CareTeam
+            } else {
+                Relationship::None
+            };
+            out.insert(
+                *p,
+                PersonInputs {
+                    relationship,
+                    consent,
+                },
+            );
+        }
+        Ok(out)
     }
 
     /// A decision on one person's data with their inputs already loaded.
@@ -106,6 +133,22 @@ impl<'a> Access<'a> {
             today: self.today,
         })
     }
+}
+
+/// The person's recorded decision about sharing their plan, as the policy reads it (identity flows on
+/// agreements alone; plan sections are decided one by one in `plans`, with consent narrowed to each section).
+async fn policy_consent(tx: &mut Tx, recorded: Option<PlanConsent>) -> Result<Consent, AppError> {
+    Ok(match recorded {
+        None => Consent::NotRecorded,
+        Some(c) => {
+            let plan = if c.status == ConsentStatus::Given {
+                tx.plan_for_person(c.person_id).await?
+            } else {
+                None
+            };
+            c.policy_consent(plan.as_ref())
+        }
+    })
 }
 
 /// The policy's inputs about one person.

@@ -1091,11 +1091,16 @@ impl App {
             .await?;
         let today = Utc::now().date_naive();
         let access = crate::access::Access::load(&mut tx, actor).await?;
+        let ids: Vec<PersonId> = found.iter().map(|r| PersonId(r.person_id)).collect();
+        let mut inputs = access.people_inputs(&mut tx, &ids).await?;
         let mut rows = Vec::new();
         let mut not_shown = 0;
         for r in found {
             let (id, owner) = (PersonId(r.person_id), OrgId(r.owner_org_id));
-            let inputs = access.person_inputs(&mut tx, id).await?;
+            let Some(inputs) = inputs.remove(&id) else {
+                not_shown += 1;
+                continue;
+            };
             let identity = access.decide_person(
                 &inputs,
                 owner,

@@ -89,7 +89,7 @@ fn section_from(r: &AnyRow, p: &str) -> Result<PlanSection> {
     })
 }
 
-const CONSENT_COLS: [&str; 10] = [
+pub(crate) const CONSENT_COLS: [&str; 10] = [
     "person_id",
     "status",
     "other_basis",
@@ -103,7 +103,7 @@ const CONSENT_COLS: [&str; 10] = [
 ];
 
 /// A consent decision from columns named `{prefix}status`, ….
-fn consent_from(r: &AnyRow, p: &str) -> Result<PlanConsent> {
+pub(crate) fn consent_from(r: &AnyRow, p: &str) -> Result<PlanConsent> {
     let c = |name: &str| format!("{p}{name}");
     let status: String = r.try_get(c("status").as_str())?;
     let basis: Option<String> = r.try_get(c("other_basis").as_str())?;

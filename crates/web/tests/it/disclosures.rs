@@ -611,3 +611,68 @@ async fn the_access_history_pages_through_every_event() {
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+/// A measurement, not a check: the support list over 200 people with repeated contact (250 people given three
+/// contacts each), for a viewer who may see some of them and one who may see none.
+/// `cargo test --release -p concordat-web --test it support_list_timing -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement: run with --ignored --nocapture"]
+async fn support_list_timing() {
+    for t in spawn_apps().await {
+        let mut tx = t.store.begin().await.unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut n = 0;
+        for id in 1..=2000i64 {
+            let Some(p) = tx
+                .person_get(concordat_domain::model::PersonId(id))
+                .await
+                .unwrap()
+            else {
+                continue;
+            };
+            if n >= 250 {
+                break;
+            }
+            n += 1;
+            for k in 0..3 {
+                let d = concordat_store::ContactData {
+                    status: "final".into(),
+                    person_id: Some(id),
+                    called_at: now - 3_600_000 * (k + 1),
+                    source: "999".into(),
+                    setting: "other".into(),
+                    outcomes: vec!["signposted".into()],
+                    ..Default::default()
+                };
+                tx.contact_create(p.owner_org_id.0, &d, "test")
+                    .await
+                    .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+        let (s, _) = sign_in(&t.router, "demo.crisis").await;
+        let (a, _) = sign_in(&t.router, "demo.amhp").await;
+        for (who, c) in [("crisis", &s), ("amhp", &a)] {
+            let mut times = Vec::new();
+            let mut rows = 0;
+            for _ in 0..10 {
+                let t0 = std::time::Instant::now();
+                let res = send(
+                    &t.router,
+                    get("/support/repeat-contact?per_month=1&per_year=1", &[c]),
+                )
+                .await;
+                times.push(t0.elapsed().as_secs_f64() * 1000.0);
+                rows = res.body.matches("<tr><td><a href=\"/people/").count();
+                assert!(res.status.is_success());
+            }
+            times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            eprintln!(
+                "TIMING {:?} {who}: rows {rows}, median {:.1} ms, max {:.1} ms",
+                t.store.backend(),
+                times[5],
+                times[9]
+            );
+        }
+    }
+}
