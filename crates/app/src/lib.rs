@@ -2,6 +2,7 @@
 //! does its work and appends its audit event in the same transaction.
 //! Handlers in the web crate and commands in the binary call these functions and nothing below them.
 
+mod access;
 pub mod admin;
 pub mod auth;
 pub mod demo;
@@ -173,6 +174,24 @@ pub(crate) async fn audit_denial(
 ) -> Result<(), AppError> {
     let mut tx = app.store.begin().await?;
     tx.audit_append(&audit_draft(actor, action, subject, decision, None))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records a refusal that no policy decision explains, such as a record number that does not exist,
+/// in its own transaction: the caller answers it exactly as it answers a denial, so nobody can probe
+/// which numbers exist, and the audit trail keeps what really happened (`reason`).
+pub(crate) async fn audit_refusal(
+    app: &App,
+    actor: &Actor,
+    action: &str,
+    subject: &Subject,
+    reason: &str,
+) -> Result<(), AppError> {
+    let refused = Decision::Deny(concordat_domain::policy::DenyReason::RoleNotPermitted);
+    let mut tx = app.store.begin().await?;
+    tx.audit_append(&audit_draft(actor, action, subject, &refused, Some(reason)))
         .await?;
     tx.commit().await?;
     Ok(())

@@ -190,37 +190,16 @@ impl App {
         action: Action,
         break_glass_reason: Option<&str>,
     ) -> Result<Decision, AppError> {
-        let agreements = match actor_org(actor) {
-            Some(org) => tx.agreements(Some(org)).await?,
-            None => Vec::new(),
-        };
-        let relationship = match actor.as_user() {
-            Some(u) if tx.care_team_contains(person.id, u.user_id).await? => Relationship::CareTeam,
-            _ => Relationship::None,
-        };
-        // The person's recorded decision about sharing their plan (identity flows on agreements alone;
-        // plan sections are decided one by one in `plans`, with consent narrowed to each section).
-        let consent = match tx.consent_get(person.id).await? {
-            None => Consent::NotRecorded,
-            Some(c) => {
-                let plan = if c.status == concordat_domain::consent::ConsentStatus::Given {
-                    tx.plan_for_person(person.id).await?
-                } else {
-                    None
-                };
-                c.policy_consent(plan.as_ref())
-            }
-        };
-        Ok(decide(&Request {
-            actor,
-            action,
-            owner_org: Some(person.owner_org_id),
-            agreements: &agreements,
-            consent: &consent,
-            relationship,
-            break_glass_reason,
-            today: Utc::now().date_naive(),
-        }))
+        crate::access::Access::load(tx, actor)
+            .await?
+            .person(
+                tx,
+                person.id,
+                person.owner_org_id,
+                action,
+                break_glass_reason,
+            )
+            .await
     }
 
     /// Reads a person's identity. Denials are audited too; break-glass needs a reason and is flagged for review.
@@ -231,12 +210,50 @@ impl App {
         break_glass_reason: Option<&str>,
     ) -> Result<PersonView, AppError> {
         let mut tx = self.store.begin().await?;
+        let action = Action::ViewPerson(DataCategory::Identity);
+        // Authorise before looking the number up: a role that may not see even its own organisation's
+        // people is refused whether or not the number exists, and every refusal is audited.
+        let access = crate::access::Access::load(&mut tx, actor).await?;
+        let probe = access.record(action, actor_org(actor));
+        if let Decision::Deny(reason) = probe {
+            // The answer does not depend on whether the number exists; the audit row names the person if it does.
+            let subject = match tx.person_get(id).await? {
+                Some(_) => person_subject(id),
+                None => Subject {
+                    person_id: None,
+                    resource_kind: "person",
+                    resource_id: Some(id.0.to_string()),
+                },
+            };
+            drop(tx);
+            audit_denial(self, actor, &action.code(), &subject, &probe).await?;
+            return Err(AppError::Denied(reason));
+        }
         let Some(person) = tx.person_get(id).await? else {
+            drop(tx);
+            let subject = Subject {
+                person_id: None,
+                resource_kind: "person",
+                resource_id: Some(id.0.to_string()),
+            };
+            crate::audit_refusal(
+                self,
+                actor,
+                &action.code(),
+                &subject,
+                "no record has this number",
+            )
+            .await?;
             return Err(AppError::NotFound);
         };
-        let action = Action::ViewPerson(DataCategory::Identity);
-        let decision = self
-            .decide_person(&mut tx, actor, &person, action, break_glass_reason)
+        let decision = access
+            .person(
+                &mut tx,
+                person.id,
+                person.owner_org_id,
+                action,
+                break_glass_reason,
+            )
             .await?;
         if let Decision::Deny(reason) = decision {
             drop(tx);

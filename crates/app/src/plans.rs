@@ -556,6 +556,8 @@ pub struct SupportRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct SupportList {
     pub rows: Vec<SupportRow>,
+    /// People over the thresholds whom the policy does not let this actor see (counted, never named).
+    pub not_shown: usize,
     pub thresholds: RepeatThresholds,
     /// The day the windows end (the latest contact recorded, or today if that is earlier).
     pub as_of: NaiveDate,
@@ -1050,6 +1052,9 @@ impl App {
 
     /// The repeated-contact support list (crisis clinicians only; audited every time it is used).
     /// Windows end at the latest contact recorded when that is before today (the demo's period ended).
+    /// Each person is decided by the policy as if the actor opened their record: identity, and incident
+    /// history (the counts are of their crisis contacts). People the actor may not see are counted, not named.
+    /// One audit event per person shown, with their id, in the same transaction as the read, plus one for the list.
     pub async fn repeat_contact_list(
         &self,
         actor: &Actor,
@@ -1074,7 +1079,7 @@ impl App {
             .map(|l| (l + 1).min(now))
             .unwrap_or(now);
         const DAY: i64 = 86_400_000;
-        let rows = tx
+        let found = tx
             .repeat_contacts(
                 end - 30 * DAY,
                 end - 365 * DAY,
@@ -1085,14 +1090,80 @@ impl App {
             )
             .await?;
         let today = Utc::now().date_naive();
+        let access = crate::access::Access::load(&mut tx, actor).await?;
+        let ids: Vec<PersonId> = found.iter().map(|r| PersonId(r.person_id)).collect();
+        let mut inputs = access.people_inputs(&mut tx, &ids).await?;
+        let mut rows = Vec::new();
+        let mut not_shown = 0;
+        for r in found {
+            let (id, owner) = (PersonId(r.person_id), OrgId(r.owner_org_id));
+            let Some(inputs) = inputs.remove(&id) else {
+                not_shown += 1;
+                continue;
+            };
+            let identity = access.decide_person(
+                &inputs,
+                owner,
+                Action::ViewPerson(DataCategory::Identity),
+                None,
+            );
+            let incidents = access.decide_person(
+                &inputs,
+                owner,
+                Action::ViewPerson(DataCategory::IncidentHistory),
+                None,
+            );
+            if !(identity.is_allowed() && incidents.is_allowed()) {
+                not_shown += 1;
+                continue;
+            }
+            audit_allowed(
+                &mut tx,
+                actor,
+                "person.view.identity.support_list",
+                &person_subject(
+                    id,
+                    "repeat_contact_list",
+                    format!(
+                        "{} contacts in 30 days, {} in 365 days",
+                        r.last_30_days, r.last_365_days
+                    ),
+                ),
+                &incidents,
+                None,
+            )
+            .await?;
+            let overdue = r
+                .review_due
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .is_some_and(|d| d < today);
+            rows.push(SupportRow {
+                person_id: r.person_id,
+                name: format!("{} {}", r.given_name, r.family_name),
+                last_30_days: r.last_30_days,
+                last_365_days: r.last_365_days,
+                has_plan: r.plan_id.is_some(),
+                review_due: r.review_due,
+                review_overdue: overdue,
+                suggestion: if r.plan_id.is_none() {
+                    "Offer a named worker, and write a crisis plan with them"
+                } else if overdue {
+                    "Offer a named worker, and review the plan with them (review overdue)"
+                } else {
+                    "Offer a named worker, and review the plan with them"
+                },
+            });
+        }
         let d = decide_org_wide(actor, Action::ViewRepeatContactList);
         let subject = Subject {
             resource_kind: "repeat_contact_list",
             resource_id: Some(format!(
-                "more than {} in 30 days or {} in 365 days: {} people",
+                "more than {} in 30 days or {} in 365 days: {} people shown, {} not shared with the viewer",
                 thresholds.per_month,
                 thresholds.per_year,
-                rows.len()
+                rows.len(),
+                not_shown
             )),
             person_id: None,
         };
@@ -1109,32 +1180,8 @@ impl App {
         Ok(SupportList {
             thresholds,
             as_of: concordat_domain::model::from_millis(end).date_naive(),
-            rows: rows
-                .into_iter()
-                .map(|r| {
-                    let overdue = r
-                        .review_due
-                        .as_deref()
-                        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                        .is_some_and(|d| d < today);
-                    SupportRow {
-                        person_id: r.person_id,
-                        name: format!("{} {}", r.given_name, r.family_name),
-                        last_30_days: r.last_30_days,
-                        last_365_days: r.last_365_days,
-                        has_plan: r.plan_id.is_some(),
-                        review_due: r.review_due,
-                        review_overdue: overdue,
-                        suggestion: if r.plan_id.is_none() {
-                            "Offer a named worker, and write a crisis plan with them"
-                        } else if overdue {
-                            "Offer a named worker, and review the plan with them (review overdue)"
-                        } else {
-                            "Offer a named worker, and review the plan with them"
-                        },
-                    }
-                })
-                .collect(),
+            rows,
+            not_shown,
         })
     }
 

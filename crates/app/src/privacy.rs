@@ -17,6 +17,22 @@ pub struct VerifyReport {
     pub head_matches: bool,
 }
 
+/// Events per page of a person's access history.
+pub const HISTORY_PAGE: i64 = 200;
+
+/// One page of a person's access history.
+#[derive(Debug, Clone)]
+pub struct AccessHistory {
+    /// Newest first.
+    pub events: Vec<AuditEvent>,
+    /// Every event that names the person, on all pages (before this read's own event).
+    pub total: i64,
+    /// This page, counting from 1.
+    pub page: i64,
+    /// How many pages there are (at least 1).
+    pub pages: i64,
+}
+
 /// Outcomes a privacy officer can record for a break-glass access.
 pub const REVIEW_OUTCOMES: &[(&str, &str)] = &[
     ("appropriate", "Appropriate: a real emergency"),
@@ -51,18 +67,47 @@ impl App {
         Ok(events)
     }
 
-    /// Everyone who looked at a person's record, for the person to have a copy (privacy officers only).
+    /// Everyone who looked at a person's record, for the person to have a copy (privacy officers only):
+    /// every audit event that names them, newest first, one page of [`HISTORY_PAGE`] at a time.
+    /// `page` counts from 1; a page past the end is empty (the count says how many there are).
+    /// Opening it is audited, with the person's id, in the same transaction as the read.
     pub async fn access_history(
         &self,
         actor: &Actor,
         person: PersonId,
-    ) -> Result<Vec<AuditEvent>, AppError> {
-        let filter = AuditFilter {
+        page: i64,
+    ) -> Result<AccessHistory, AppError> {
+        let subject = Subject {
             person_id: Some(person.0),
-            limit: 1000,
-            ..Default::default()
+            resource_kind: "audit",
+            resource_id: None,
         };
-        self.audit_search(actor, &filter).await
+        require(self, actor, Action::ViewAudit, &subject).await?;
+        if page < 1 {
+            return Err(AppError::invalid("page", "use a page number of 1 or more"));
+        }
+        let mut tx = self.store.begin().await?;
+        let total = tx.audit_person_count(person.0).await?;
+        let events = tx
+            .audit_person_page(
+                person.0,
+                (page - 1).saturating_mul(HISTORY_PAGE),
+                HISTORY_PAGE,
+            )
+            .await?;
+        let decision = decide_org_wide(actor, Action::ViewAudit);
+        let subject = Subject {
+            resource_id: Some(format!("access history page {page}")),
+            ..subject
+        };
+        audit_allowed(&mut tx, actor, "audit.search", &subject, &decision, None).await?;
+        tx.commit().await?;
+        Ok(AccessHistory {
+            events,
+            total,
+            page,
+            pages: ((total + HISTORY_PAGE - 1) / HISTORY_PAGE).max(1),
+        })
     }
 
     pub async fn break_glass_queue(&self, actor: &Actor) -> Result<Vec<BreakGlassItem>, AppError> {

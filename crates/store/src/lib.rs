@@ -7,6 +7,7 @@
 //! The app layer opens a [`Tx`], does its reads and writes and appends the audit event in it, then commits:
 //! an operation and its audit event land together or not at all.
 
+mod access;
 mod backend;
 mod migrate;
 mod operations;

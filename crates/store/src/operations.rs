@@ -121,8 +121,10 @@ pub struct EpisodeRow {
     pub id: i64,
     pub version: i64,
     pub updated_at: i64,
-    /// The person's name, when linked.
+    /// The person's name, when linked. The app shows it only where the policy allows identity.
     pub person_name: Option<String>,
+    /// The organisation that owns the linked person's record.
+    pub person_owner_org_id: Option<i64>,
     pub place_name: Option<String>,
     pub new: NewEpisode,
 }
@@ -204,7 +206,7 @@ fn place_from(r: &AnyRow, occupied: i64) -> Result<PlaceRow> {
     })
 }
 
-const EPISODE_COLS: &str = "e.id, e.owner_org_id, e.person_id, e.contact_id, e.officer, e.current_place_id, e.sex, e.ethnicity, e.record, e.version, e.synthetic, e.updated_at, p.given_name, p.family_name, pl.name AS place_name";
+const EPISODE_COLS: &str = "e.id, e.owner_org_id, e.person_id, e.contact_id, e.officer, e.current_place_id, e.sex, e.ethnicity, e.record, e.version, e.synthetic, e.updated_at, p.given_name, p.family_name, p.owner_org_id AS person_owner_org_id, pl.name AS place_name";
 const EPISODE_FROM: &str = "mha_episodes e LEFT JOIN people p ON p.id = e.person_id LEFT JOIN places_of_safety pl ON pl.id = e.current_place_id";
 
 fn episode_from(r: &AnyRow) -> Result<EpisodeRow> {
@@ -221,6 +223,7 @@ fn episode_from(r: &AnyRow) -> Result<EpisodeRow> {
             (Some(g), Some(f)) => Some(format!("{g} {f}")),
             _ => None,
         },
+        person_owner_org_id: r.try_get("person_owner_org_id")?,
         place_name: r.try_get("place_name")?,
         new: NewEpisode {
             owner_org_id: r.try_get("owner_org_id")?,

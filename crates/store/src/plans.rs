@@ -29,6 +29,8 @@ pub struct PlanVersionInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RepeatContactRow {
     pub person_id: i64,
+    /// The organisation that owns the person's record (the policy decides each row on it).
+    pub owner_org_id: i64,
     pub given_name: String,
     pub family_name: String,
     pub last_30_days: i64,
@@ -87,7 +89,7 @@ fn section_from(r: &AnyRow, p: &str) -> Result<PlanSection> {
     })
 }
 
-const CONSENT_COLS: [&str; 10] = [
+pub(crate) const CONSENT_COLS: [&str; 10] = [
     "person_id",
     "status",
     "other_basis",
@@ -101,7 +103,7 @@ const CONSENT_COLS: [&str; 10] = [
 ];
 
 /// A consent decision from columns named `{prefix}status`, ….
-fn consent_from(r: &AnyRow, p: &str) -> Result<PlanConsent> {
+pub(crate) fn consent_from(r: &AnyRow, p: &str) -> Result<PlanConsent> {
     let c = |name: &str| format!("{p}{name}");
     let status: String = r.try_get(c("status").as_str())?;
     let basis: Option<String> = r.try_get(c("other_basis").as_str())?;
@@ -492,7 +494,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<RepeatContactRow>> {
         let q = self
-            .q("SELECT p.id AS person_id, p.given_name, p.family_name, r.m, r.y, c.id AS plan_id, c.review_due FROM (SELECT person_id, SUM(CASE WHEN called_at >= $1 THEN 1 ELSE 0 END) AS m, COUNT(*) AS y FROM crisis_contacts WHERE person_id IS NOT NULL AND called_at >= $2 AND called_at < $3 GROUP BY person_id) r JOIN people p ON p.id = r.person_id LEFT JOIN crisis_plans c ON c.person_id = p.id WHERE r.m > $4 OR r.y > $5 ORDER BY r.y DESC, r.m DESC, p.id LIMIT $6")
+            .q("SELECT p.id AS person_id, p.owner_org_id, p.given_name, p.family_name, r.m, r.y, c.id AS plan_id, c.review_due FROM (SELECT person_id, SUM(CASE WHEN called_at >= $1 THEN 1 ELSE 0 END) AS m, COUNT(*) AS y FROM crisis_contacts WHERE person_id IS NOT NULL AND called_at >= $2 AND called_at < $3 GROUP BY person_id) r JOIN people p ON p.id = r.person_id LEFT JOIN crisis_plans c ON c.person_id = p.id WHERE r.m > $4 OR r.y > $5 ORDER BY r.y DESC, r.m DESC, p.id LIMIT $6")
             .bind(month_start)
             .bind(year_start)
             .bind(end)
@@ -505,6 +507,7 @@ impl Tx {
             .map(|r| {
                 Ok(RepeatContactRow {
                     person_id: r.try_get("person_id")?,
+                    owner_org_id: r.try_get("owner_org_id")?,
                     given_name: r.try_get("given_name")?,
                     family_name: r.try_get("family_name")?,
                     last_30_days: r.try_get("m")?,

@@ -935,6 +935,31 @@ impl Tx {
         self.all(q).await?.iter().map(audit_from).collect()
     }
 
+    /// How many audit events name a person (their whole access history).
+    pub async fn audit_person_count(&mut self, person_id: i64) -> Result<i64> {
+        let q = self
+            .q("SELECT COUNT(*) AS n FROM audit_events WHERE person_id = $1")
+            .bind(person_id);
+        Ok(self.one(q).await?.try_get("n")?)
+    }
+
+    /// One page of the audit events that name a person, newest first: `limit` events after skipping `offset`.
+    pub async fn audit_person_page(
+        &mut self,
+        person_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        let q = self
+            .q(&format!(
+                "SELECT {AUDIT_COLS} FROM audit_events WHERE person_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
+            ))
+            .bind(person_id)
+            .bind(limit.max(1))
+            .bind(offset.max(0));
+        self.all(q).await?.iter().map(audit_from).collect()
+    }
+
     /// Break-glass events, unreviewed first, newest first within each group.
     pub async fn break_glass_queue(&mut self, limit: i64) -> Result<Vec<BreakGlassItem>> {
         let cols: String = AUDIT_COLS

@@ -24,7 +24,10 @@ pub fn router() -> Router<Arc<AppState>> {
 pub struct BoardRowDto {
     episode_id: i64,
     power: String,
+    /// The person's name, only where the policy lets the caller see their identity.
     person: Option<String>,
+    /// True when a person is linked but not shared with the caller's organisation (`person` is then null).
+    person_withheld: bool,
     place: Option<String>,
     /// not_started | within_limit | under_4_hours | under_1_hour | breach | ended_within_limit | ended_in_breach | cannot_compute | no_time_limit
     level: String,
@@ -56,6 +59,7 @@ async fn board(State(state): St, u: ApiUser) -> Result<Json<Vec<BoardRowDto>>, W
                 episode_id: r.id,
                 power: r.power.to_string(),
                 person: r.person,
+                person_withheld: r.person_withheld,
                 place: r.place,
                 level: r.status.level.code().to_string(),
                 level_text: r.status.level.label().to_string(),

@@ -1257,6 +1257,10 @@ struct HistoryPage {
     person_id: i64,
     rows: Vec<HistoryRow>,
     printed: String,
+    /// Every event that names the person, on all pages.
+    total: i64,
+    page: i64,
+    pages: i64,
 }
 
 /// One line of a person's access history, in words they can read.
@@ -1298,28 +1302,67 @@ fn access_what(e: &concordat_domain::audit::AuditEvent) -> String {
             "Exported the record (FHIR: {})",
             e.draft.resource_id.clone().unwrap_or_default()
         ),
+        "person.view.identity.board" => "Saw the name on the detentions board".into(),
+        "person.view.identity.episode" => "Saw the name on a detention record".into(),
+        "person.view.identity.support_list" => {
+            "Saw the name on the repeated-contact support list".into()
+        }
+        "person.choose.episode" => "Linked the record to a detention".into(),
+        "person.choose.contact" => "Linked the record to a crisis contact".into(),
+        "episode.board" => "Saw a detention on the detentions board".into(),
+        "episode.view" => "Opened a detention record".into(),
+        "episode.create" => "Recorded a detention".into(),
+        "episode.update" => "Recorded a step of a detention".into(),
+        "contact.view" => "Opened a crisis contact record".into(),
+        "contact.list" => "Saw a crisis contact in a list of contacts".into(),
+        "contact.create" => "Recorded a crisis contact".into(),
+        "contact.update" => "Saved a new version of a crisis contact".into(),
+        "repeat_contact.view" => "Was listed for support after repeated crisis contact".into(),
+        "audit.search" => "Privacy officer read the audit trail about this person".into(),
         other => other.to_string(),
     }
 }
 
-pub async fn access_history(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
+/// `?page=N` on the access history (1 when absent).
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    #[serde(default)]
+    page: Option<String>,
+}
+
+pub async fn access_history(
+    State(state): St,
+    s: Signed,
+    Path(id): Path<i64>,
+    Query(q): Query<HistoryQuery>,
+) -> Response {
     let actor = match s.actor() {
         Ok(a) => a,
         Err(e) => return e.into_response(),
+    };
+    let page = match q.page.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(p) => match p.parse::<i64>() {
+            Ok(n) => n,
+            Err(_) => {
+                return WebError::html(AppError::invalid("page", "use a page number of 1 or more"))
+                    .into_response();
+            }
+        },
     };
     let orgs: std::collections::HashMap<i64, String> = match state.app.organisations().await {
         Ok(list) => list.into_iter().map(|o| (o.id.0, o.name)).collect(),
         Err(e) => return WebError::html(e).into_response(),
     };
-    match state.app.access_history(&actor, PersonId(id)).await {
-        Ok(events) => render(
+    match state.app.access_history(&actor, PersonId(id), page).await {
+        Ok(h) => render(
             StatusCode::OK,
             &HistoryPage {
                 layout: Layout::for_session("Access history", &state, &s.ctx),
                 person_id: id,
-                rows: events
+                rows: h
+                    .events
                     .iter()
-                    .filter(|e| e.draft.action.starts_with("person."))
                     .map(|e| HistoryRow {
                         row: audit_row(e),
                         organisation: e
@@ -1331,6 +1374,9 @@ pub async fn access_history(State(state): St, s: Signed, Path(id): Path<i64>) ->
                     })
                     .collect(),
                 printed: fmt_ms(chrono::Utc::now().timestamp_millis()),
+                total: h.total,
+                page: h.page,
+                pages: h.pages,
             },
         ),
         Err(e) => WebError::html(e).into_response(),

@@ -1,10 +1,11 @@
 //! Crisis contacts: one shared record per response, quick to enter, kept as drafts, every save a version.
 
-use super::{form_time, parse_local};
+use super::{Refused, check_person_choice, form_time, parse_local, person_choice_error};
+use crate::access::Access;
 use crate::{Actor, App, AppError, FieldError, Subject, actor_org, audit_allowed, audit_denial};
 use chrono::Utc;
-use concordat_domain::model::Neighbourhood;
-use concordat_domain::policy::{Action, Consent, Decision, Relationship, Request, decide};
+use concordat_domain::model::{Neighbourhood, OrgId};
+use concordat_domain::policy::{Action, Decision};
 use concordat_domain::{DataCategory, OrgKind, Postcode};
 use concordat_store::{
     CONTACT_DRAFT, CONTACT_FINAL, ContactData, ContactRecord, ContactVersion, Tx,
@@ -452,28 +453,6 @@ pub struct ContactView {
     pub versions: Vec<ContactVersion>,
 }
 
-async fn decide_contact(
-    tx: &mut Tx,
-    actor: &Actor,
-    action: Action,
-    owner: Option<i64>,
-) -> Result<Decision, AppError> {
-    let agreements = match actor_org(actor) {
-        Some(org) => tx.agreements(Some(org)).await?,
-        None => Vec::new(),
-    };
-    Ok(decide(&Request {
-        actor,
-        action,
-        owner_org: owner.map(concordat_domain::model::OrgId),
-        agreements: &agreements,
-        consent: &Consent::NotRecorded,
-        relationship: Relationship::None,
-        break_glass_reason: None,
-        today: Utc::now().date_naive(),
-    }))
-}
-
 fn subject(id: Option<i64>, person: Option<i64>) -> Subject {
     Subject {
         person_id: person,
@@ -490,9 +469,11 @@ fn redact(d: &mut ContactData) {
 
 impl App {
     /// Creates a contact owned by the actor's organisation (a draft or finished), as version 1.
+    /// A person chosen for it must be one the actor may see (the same decision as opening their page).
     pub async fn contact_create(&self, actor: &Actor, form: &ContactForm) -> Result<i64, AppError> {
         let mut tx = self.store.begin().await?;
-        let decision = decide_contact(&mut tx, actor, Action::RecordContact, None).await?;
+        let access = Access::load(&mut tx, actor).await?;
+        let decision = access.record(Action::RecordContact, None);
         let Decision::Allow { .. } = decision else {
             drop(tx);
             audit_denial(
@@ -509,24 +490,16 @@ impl App {
         let neighbourhoods = tx.neighbourhoods().await?;
         let mut data = parse_form(form, &neighbourhoods)?;
         if let Some(p) = data.person_id
-            && tx
-                .person_get(concordat_domain::model::PersonId(p))
-                .await?
-                .is_none()
+            && let Some(refused) =
+                check_person_choice(&mut tx, &access, p, "person.choose.contact").await?
         {
-            return Err(AppError::invalid(
-                "person_id",
-                "No person has that record number",
-            ));
+            drop(tx);
+            refused.audit(self, actor).await?;
+            return Err(person_choice_error());
         }
-        let clinical = decide_contact(
-            &mut tx,
-            actor,
-            Action::ViewPerson(DataCategory::IncidentHistory),
-            Some(org.0),
-        )
-        .await?
-        .is_allowed();
+        let clinical = access
+            .record(Action::ViewPerson(DataCategory::IncidentHistory), Some(org))
+            .is_allowed();
         if !clinical {
             redact(&mut data);
         }
@@ -544,33 +517,49 @@ impl App {
         Ok(id)
     }
 
+    /// Loads a contact after authorising: a role that may never record contacts is refused before the
+    /// number is looked up (403); a number that does not exist and a contact the policy refuses are both
+    /// answered "not found", so nobody can probe which numbers exist. Every refusal is audited.
+    async fn contact_authorised<'a>(
+        &self,
+        actor: &'a Actor,
+        id: i64,
+        action_code: &str,
+    ) -> Result<(Tx, Access<'a>, ContactRecord, Decision), AppError> {
+        let mut tx = self.store.begin().await?;
+        let access = Access::load(&mut tx, actor).await?;
+        let probe = access.record(Action::RecordContact, actor_org(actor));
+        if !probe.is_allowed() {
+            drop(tx);
+            audit_denial(self, actor, action_code, &subject(Some(id), None), &probe).await?;
+            return Err(deny(probe));
+        }
+        let refused = match tx.contact_get(id).await? {
+            None => Refused::missing(action_code, "crisis_contact", id),
+            Some(record) => {
+                let d = access.record(Action::RecordContact, Some(OrgId(record.owner_org_id)));
+                if d.is_allowed() {
+                    return Ok((tx, access, record, d));
+                }
+                Refused::denied(action_code, subject(Some(id), record.data.person_id), d)
+            }
+        };
+        drop(tx);
+        refused.audit(self, actor).await?;
+        Err(AppError::NotFound)
+    }
+
     /// Opens a contact: audited; clinical detail only where the policy allows incident history.
     pub async fn contact_view(&self, actor: &Actor, id: i64) -> Result<ContactView, AppError> {
-        let mut tx = self.store.begin().await?;
-        let Some(mut record) = tx.contact_get(id).await? else {
-            return Err(AppError::NotFound);
-        };
-        let decision = decide_contact(
-            &mut tx,
-            actor,
-            Action::RecordContact,
-            Some(record.owner_org_id),
-        )
-        .await?;
+        let (mut tx, access, mut record, decision) =
+            self.contact_authorised(actor, id, "contact.view").await?;
         let sub = subject(Some(id), record.data.person_id);
-        if !decision.is_allowed() {
-            drop(tx);
-            audit_denial(self, actor, "contact.view", &sub, &decision).await?;
-            return Err(deny(decision));
-        }
-        let clinical_visible = decide_contact(
-            &mut tx,
-            actor,
-            Action::ViewPerson(DataCategory::IncidentHistory),
-            Some(record.owner_org_id),
-        )
-        .await?
-        .is_allowed();
+        let clinical_visible = access
+            .record(
+                Action::ViewPerson(DataCategory::IncidentHistory),
+                Some(OrgId(record.owner_org_id)),
+            )
+            .is_allowed();
         let mut versions = tx.contact_versions(id).await?;
         if !clinical_visible {
             redact(&mut record.data);
@@ -589,42 +578,36 @@ impl App {
 
     /// Saves a new version of a contact. Someone else's save in between is refused (optimistic locking).
     /// A role that may not see clinical detail keeps what clinicians recorded: it cannot see or erase it.
+    /// A person newly chosen for it must be one the actor may see; a number that matches nobody is refused on the field.
     pub async fn contact_update(
         &self,
         actor: &Actor,
         id: i64,
         form: &ContactForm,
     ) -> Result<i64, AppError> {
+        let (mut tx, access, current, decision) =
+            self.contact_authorised(actor, id, "contact.update").await?;
+        let sub = subject(Some(id), current.data.person_id);
         let expected: i64 = form.version.trim().parse().map_err(|_| {
             AppError::invalid("version", "The form is out of date: open the contact again")
         })?;
-        let mut tx = self.store.begin().await?;
-        let Some(current) = tx.contact_get(id).await? else {
-            return Err(AppError::NotFound);
-        };
-        let sub = subject(Some(id), current.data.person_id);
-        let decision = decide_contact(
-            &mut tx,
-            actor,
-            Action::RecordContact,
-            Some(current.owner_org_id),
-        )
-        .await?;
-        if !decision.is_allowed() {
-            drop(tx);
-            audit_denial(self, actor, "contact.update", &sub, &decision).await?;
-            return Err(deny(decision));
-        }
         let neighbourhoods = tx.neighbourhoods().await?;
         let mut data = parse_form(form, &neighbourhoods)?;
-        let clinical = decide_contact(
-            &mut tx,
-            actor,
-            Action::ViewPerson(DataCategory::IncidentHistory),
-            Some(current.owner_org_id),
-        )
-        .await?
-        .is_allowed();
+        if let Some(p) = data.person_id
+            && data.person_id != current.data.person_id
+            && let Some(refused) =
+                check_person_choice(&mut tx, &access, p, "person.choose.contact").await?
+        {
+            drop(tx);
+            refused.audit(self, actor).await?;
+            return Err(person_choice_error());
+        }
+        let clinical = access
+            .record(
+                Action::ViewPerson(DataCategory::IncidentHistory),
+                Some(OrgId(current.owner_org_id)),
+            )
+            .is_allowed();
         if !clinical {
             data.presenting_needs = current.data.presenting_needs.clone();
             data.physical_health_check = current.data.physical_health_check;
@@ -639,6 +622,12 @@ impl App {
         let version = tx
             .contact_update(id, expected, &data, actor.username())
             .await?;
+        // The event names the person the contact is about now (a change of person names the new one;
+        // the old one is in the previous version's event).
+        let sub = Subject {
+            person_id: data.person_id.or(sub.person_id),
+            ..sub
+        };
         audit_allowed(
             &mut tx,
             actor,
@@ -652,10 +641,12 @@ impl App {
         Ok(version)
     }
 
-    /// The newest contacts the actor's organisation holds (drafts first), audited as one list read.
+    /// The newest contacts the actor's organisation holds (drafts first); one audit event per contact listed,
+    /// with the person's id where one is linked.
     pub async fn contacts_recent(&self, actor: &Actor) -> Result<Vec<ContactRecord>, AppError> {
         let mut tx = self.store.begin().await?;
-        let decision = decide_contact(&mut tx, actor, Action::RecordContact, None).await?;
+        let access = Access::load(&mut tx, actor).await?;
+        let decision = access.record(Action::RecordContact, None);
         let sub = subject(None, None);
         if !decision.is_allowed() {
             drop(tx);

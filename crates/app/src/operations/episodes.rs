@@ -2,7 +2,8 @@
 //! the live board, and refusals with field-level messages from mha::validate.
 
 use super::contacts::deny;
-use super::parse_local;
+use super::{Refused, check_person_choice, parse_local, person_choice_error};
+use crate::access::Access;
 use crate::{Actor, App, AppError, FieldError, Subject, actor_org, audit_allowed, audit_denial};
 use chrono::{DateTime, Utc};
 use concordat_domain::DataCategory;
@@ -13,7 +14,7 @@ use concordat_domain::mha::{
     SeniorApproval, Stay, Transport,
 };
 use concordat_domain::model::{OrgId, PersonId};
-use concordat_domain::policy::{Action, Consent, Decision, Relationship, Request, decide};
+use concordat_domain::policy::{Action, Decision};
 use concordat_store::{EpisodeRow, NewEpisode, Tx};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -23,7 +24,10 @@ use std::collections::HashMap;
 pub struct BoardRow {
     pub id: i64,
     pub power: &'static str,
+    /// The person's name, only where the policy lets this viewer see their identity.
     pub person: Option<String>,
+    /// True when a person is linked but this viewer may not see who (the row still shows clock and place).
+    pub person_withheld: bool,
     pub place: Option<String>,
     pub detained_local: String,
     pub status: BoardStatus,
@@ -34,8 +38,11 @@ pub struct BoardRow {
 pub struct EpisodeView {
     pub id: i64,
     pub version: i64,
+    /// The person's name and record number, only where the policy lets this viewer see their identity.
     pub person: Option<String>,
     pub person_id: Option<i64>,
+    /// True when a person is linked but this viewer may not see who.
+    pub person_withheld: bool,
     pub place: Option<String>,
     pub officer: String,
     pub episode: Episode,
@@ -530,28 +537,6 @@ fn subject(id: Option<i64>, person: Option<i64>) -> Subject {
     }
 }
 
-async fn decide_on(
-    tx: &mut Tx,
-    actor: &Actor,
-    action: Action,
-    owner: Option<i64>,
-) -> Result<Decision, AppError> {
-    let agreements = match actor_org(actor) {
-        Some(org) => tx.agreements(Some(org)).await?,
-        None => Vec::new(),
-    };
-    Ok(decide(&Request {
-        actor,
-        action,
-        owner_org: owner.map(OrgId),
-        agreements: &agreements,
-        consent: &Consent::NotRecorded,
-        relationship: Relationship::None,
-        break_glass_reason: None,
-        today: Utc::now().date_naive(),
-    }))
-}
-
 fn to_app(errs: Vec<mha::FieldError>) -> AppError {
     AppError::Invalid(
         errs.into_iter()
@@ -589,7 +574,9 @@ impl App {
         place_list(&mut tx).await
     }
 
-    /// The live board: every open episode the actor may see, with the clock at `now`. One audit row per episode shown.
+    /// The live board: every open episode the actor may see, with the clock at `now`. One audit row per
+    /// episode shown, and one more for each name shown: a name appears only where the policy lets this viewer
+    /// see the person's identity; otherwise the row says the person is not shared, with the clock and place.
     pub async fn episode_board(
         &self,
         actor: &Actor,
@@ -597,9 +584,10 @@ impl App {
     ) -> Result<Vec<BoardRow>, AppError> {
         let book = RuleBook::england();
         let mut tx = self.store.begin().await?;
+        let access = Access::load(&mut tx, actor).await?;
         let view = Action::ViewPerson(DataCategory::DetentionRecord);
         // A role that can never see detention records is refused (and the refusal audited).
-        let probe = decide_on(&mut tx, actor, view, actor_org(actor).map(|o| o.0)).await?;
+        let probe = access.record(view, actor_org(actor));
         if !probe.is_allowed() {
             drop(tx);
             audit_denial(self, actor, "episode.board", &subject(None, None), &probe).await?;
@@ -607,24 +595,20 @@ impl App {
         }
         let mut out = Vec::new();
         for row in tx.episodes_open().await? {
-            let d = decide_on(&mut tx, actor, view, Some(row.new.owner_org_id)).await?;
+            let d = access.record(view, Some(OrgId(row.new.owner_org_id)));
             if !d.is_allowed() {
                 continue;
             }
-            audit_allowed(
-                &mut tx,
-                actor,
-                "episode.board",
-                &subject(Some(row.id), row.new.person_id),
-                &d,
-                None,
-            )
-            .await?;
+            let sub = subject(Some(row.id), row.new.person_id);
+            audit_allowed(&mut tx, actor, "episode.board", &sub, &d, None).await?;
+            let (person, _, withheld) =
+                disclose_name(&mut tx, &access, actor, &row, "person.view.identity.board").await?;
             let ep = &row.new.episode;
             out.push(BoardRow {
                 id: row.id,
                 power: ep.power.label(),
-                person: row.person_name.clone(),
+                person,
+                person_withheld: withheld,
                 place: row.place_name.clone(),
                 detained_local: mha::london_local(ep.detained_at),
                 status: mha::board_status(ep, &book, now),
@@ -641,7 +625,41 @@ impl App {
         Ok(out)
     }
 
-    /// Opens an episode: the record, the clock at `now`, and what the rules find wrong. Audited.
+    /// Loads an episode for `action_code` after authorising: a role that may never do `action` is refused
+    /// before the number is looked up (403); a number that does not exist and an episode the policy refuses
+    /// are both answered "not found", so nobody can probe which numbers exist. Every refusal is audited.
+    async fn episode_authorised<'a>(
+        &self,
+        actor: &'a Actor,
+        id: i64,
+        action: Action,
+        action_code: &str,
+    ) -> Result<(Tx, Access<'a>, EpisodeRow, Decision), AppError> {
+        let mut tx = self.store.begin().await?;
+        let access = Access::load(&mut tx, actor).await?;
+        let probe = access.record(action, actor_org(actor));
+        if !probe.is_allowed() {
+            drop(tx);
+            audit_denial(self, actor, action_code, &subject(Some(id), None), &probe).await?;
+            return Err(deny(probe));
+        }
+        let refused = match tx.episode_get(id).await? {
+            None => Refused::missing(action_code, "mha_episode", id),
+            Some(row) => {
+                let d = access.record(action, Some(OrgId(row.new.owner_org_id)));
+                if d.is_allowed() {
+                    return Ok((tx, access, row, d));
+                }
+                Refused::denied(action_code, subject(Some(id), row.new.person_id), d)
+            }
+        };
+        drop(tx);
+        refused.audit(self, actor).await?;
+        Err(AppError::NotFound)
+    }
+
+    /// Opens an episode: the record, the clock at `now`, and what the rules find wrong. Audited, and the
+    /// person's name shown (and audited) only where the policy lets this viewer see their identity.
     pub async fn episode_view(
         &self,
         actor: &Actor,
@@ -649,30 +667,29 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<EpisodeView, AppError> {
         let book = RuleBook::england();
-        let mut tx = self.store.begin().await?;
-        let Some(row) = tx.episode_get(id).await? else {
-            return Err(AppError::NotFound);
-        };
+        let view = Action::ViewPerson(DataCategory::DetentionRecord);
+        let (mut tx, access, row, d) = self
+            .episode_authorised(actor, id, view, "episode.view")
+            .await?;
         let sub = subject(Some(id), row.new.person_id);
-        let d = decide_on(
+        audit_allowed(&mut tx, actor, "episode.view", &sub, &d, None).await?;
+        let (person, person_id, withheld) = disclose_name(
             &mut tx,
+            &access,
             actor,
-            Action::ViewPerson(DataCategory::DetentionRecord),
-            Some(row.new.owner_org_id),
+            &row,
+            "person.view.identity.episode",
         )
         .await?;
-        if !d.is_allowed() {
-            drop(tx);
-            audit_denial(self, actor, "episode.view", &sub, &d).await?;
-            return Err(deny(d));
-        }
-        audit_allowed(&mut tx, actor, "episode.view", &sub, &d, None).await?;
         let places = place_list(&mut tx).await?;
         tx.commit().await?;
-        Ok(view_of(row, &book, now, places))
+        Ok(view_of(
+            row, &book, now, places, person, person_id, withheld,
+        ))
     }
 
     /// Records a new episode owned by the actor's organisation. Impossible or unlawful input is refused, field by field.
+    /// A person chosen for it must be one the actor may see (the same decision as opening their page).
     pub async fn episode_create(
         &self,
         actor: &Actor,
@@ -680,7 +697,8 @@ impl App {
     ) -> Result<i64, AppError> {
         let book = RuleBook::england();
         let mut tx = self.store.begin().await?;
-        let d = decide_on(&mut tx, actor, Action::RecordDetention, None).await?;
+        let access = Access::load(&mut tx, actor).await?;
+        let d = access.record(Action::RecordDetention, None);
         if !d.is_allowed() {
             drop(tx);
             audit_denial(self, actor, "episode.create", &subject(None, None), &d).await?;
@@ -691,12 +709,12 @@ impl App {
         let mut new = new_episode_from(&Pairs::new(pairs), &places)?;
         new.owner_org_id = org.0;
         if let Some(pid) = new.person_id
-            && tx.person_get(PersonId(pid)).await?.is_none()
+            && let Some(refused) =
+                check_person_choice(&mut tx, &access, pid, "person.choose.episode").await?
         {
-            return Err(AppError::invalid(
-                "person_id",
-                "No person has that record number",
-            ));
+            drop(tx);
+            refused.audit(self, actor).await?;
+            return Err(person_choice_error());
         }
         let problems = mha::validate(&new.episode, &book);
         if !problems.is_empty() {
@@ -728,23 +746,10 @@ impl App {
         pairs: &[(String, String)],
     ) -> Result<i64, AppError> {
         let book = RuleBook::england();
-        let mut tx = self.store.begin().await?;
-        let Some(row) = tx.episode_get(id).await? else {
-            return Err(AppError::NotFound);
-        };
+        let (mut tx, _access, row, d) = self
+            .episode_authorised(actor, id, Action::RecordDetention, "episode.update")
+            .await?;
         let sub = subject(Some(id), row.new.person_id);
-        let d = decide_on(
-            &mut tx,
-            actor,
-            Action::RecordDetention,
-            Some(row.new.owner_org_id),
-        )
-        .await?;
-        if !d.is_allowed() {
-            drop(tx);
-            audit_denial(self, actor, "episode.update", &sub, &d).await?;
-            return Err(deny(d));
-        }
         let places = place_list(&mut tx).await?;
         let before = row.new.episode.clone();
         let (step, _) = EpisodeStep::from_pairs(pairs, before.stays.len(), &places)?;
@@ -783,18 +788,60 @@ impl App {
     }
 }
 
+/// Decides whether this viewer may see the name of the person linked to an episode (identity, the same
+/// decision as opening their page). A name shown is audited as its own event (`action`) with the person's id.
+/// Returns the name and record number to show, and whether a linked person was withheld.
+async fn disclose_name(
+    tx: &mut Tx,
+    access: &Access<'_>,
+    actor: &Actor,
+    row: &EpisodeRow,
+    action: &str,
+) -> Result<(Option<String>, Option<i64>, bool), AppError> {
+    let (Some(pid), Some(owner), Some(name)) = (
+        row.new.person_id,
+        row.person_owner_org_id,
+        row.person_name.as_ref(),
+    ) else {
+        return Ok((None, None, false));
+    };
+    let d = access
+        .person(
+            tx,
+            PersonId(pid),
+            OrgId(owner),
+            Action::ViewPerson(DataCategory::Identity),
+            None,
+        )
+        .await?;
+    if !d.is_allowed() {
+        return Ok((None, None, true));
+    }
+    let sub = Subject {
+        person_id: Some(pid),
+        resource_kind: "mha_episode",
+        resource_id: Some(row.id.to_string()),
+    };
+    audit_allowed(tx, actor, action, &sub, &d, None).await?;
+    Ok((Some(name.clone()), Some(pid), false))
+}
+
 fn view_of(
     row: EpisodeRow,
     book: &RuleBook,
     now: DateTime<Utc>,
     places: Vec<(i64, String, String)>,
+    person: Option<String>,
+    person_id: Option<i64>,
+    person_withheld: bool,
 ) -> EpisodeView {
     let ep = row.new.episode;
     EpisodeView {
         id: row.id,
         version: row.version,
-        person: row.person_name,
-        person_id: row.new.person_id,
+        person,
+        person_id,
+        person_withheld,
         place: row.place_name,
         officer: row.new.officer,
         status: mha::board_status(&ep, book, now),

@@ -2,6 +2,7 @@
 //! CONCORDAT_TEST_POSTGRES_URL is set.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod auth;
 mod operations;
 mod plans;
