@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_crisis_operations.sql"),
         postgres: include_str!("../migrations/postgres/0003_crisis_operations.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_person_search_key",
+        sqlite: include_str!("../migrations/sqlite/0006_person_search_key.sql"),
+        postgres: include_str!("../migrations/postgres/0006_person_search_key.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
@@ -63,6 +69,11 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
                 version: m.version,
                 source,
             })?;
+        if m.version == 6 {
+            // The folded search key is computed in Rust (crate::tx::search_key), so rows written
+            // before this migration get theirs here, in the same transaction as the new column.
+            tx.people_backfill_name_keys().await?;
+        }
         let sql = crate::backend::dialect(
             store.backend,
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

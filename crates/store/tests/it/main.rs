@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod operations;
+mod people;
 mod plans;
 mod story;
