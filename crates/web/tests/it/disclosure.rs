@@ -190,6 +190,10 @@ async fn page_plan_api_and_fhir_disclose_the_same_decided_plan_and_audit_its_bas
         let (b, fhir) = api_get(&t, &police, &fhir_api).await;
         assert!(fhir.contains(OWN_WORDS) && fhir.contains("A quiet room"));
         assert!(!fhir.contains("Marcus") && !fhir.contains("lithium"));
+        assert!(
+            fhir.contains(r#""code":"own_words""#),
+            "the Consent says own words were agreed"
+        );
         let notes = b["entry"][1]["resource"]["note"].as_array().unwrap().len();
         assert_eq!(notes, 2, "own words and one section: {fhir}");
         let e = last_event(&t).await;
