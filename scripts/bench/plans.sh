@@ -4,7 +4,7 @@
 #
 #   scripts/bench/plans.sh [sqlite|postgres://postgres@127.0.0.1:5432/postgres] [seconds]
 #
-# POOL=N sets the database pool size (default: the server's). Needs wrk (apt-get install -y wrk). Builds plan-bench in release mode into $CARGO_TARGET_DIR.
+# POOL=N sets the database pool size (default: the server's); BIN=path uses a plan-bench already built. Needs wrk (apt-get install -y wrk). Builds plan-bench in release mode into $CARGO_TARGET_DIR.
 set -euo pipefail
 DB="${1:-sqlite}"
 SECS="${2:-20}"
@@ -15,8 +15,12 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 OUT="$(mktemp -d /tmp/plan-bench.XXXXXX)"
-(cd "$ROOT" && cargo build --release -q -p concordat --bin plan-bench)
-"$TARGET/release/plan-bench" --database "$DB" --people "$PEOPLE" --listen "127.0.0.1:$PORT" --out "$OUT" ${POOL:+--pool "$POOL"} 2>"$OUT/server.log" &
+# BIN=path runs a plan-bench built elsewhere (to compare two versions) instead of building this one.
+if [ -z "${BIN:-}" ]; then
+  (cd "$ROOT" && cargo build --release -q -p concordat --bin plan-bench)
+  BIN="$TARGET/release/plan-bench"
+fi
+"$BIN" --database "$DB" --people "$PEOPLE" --listen "127.0.0.1:$PORT" --out "$OUT" ${POOL:+--pool "$POOL"} 2>"$OUT/server.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do [ -f "$OUT/ready" ] && break; sleep 1; done

@@ -4,8 +4,9 @@ use crate::{
     App, AppError, FieldError, Subject, actor_org, audit_allowed, audit_denial, audit_draft,
 };
 use chrono::{NaiveDate, Utc};
-use concordat_domain::model::{NewPerson, Person, PersonId};
+use concordat_domain::model::{NewPerson, OrgId, Person, PersonId};
 use concordat_domain::policy::{Action, Actor, Consent, Decision, Relationship, Request, decide};
+use concordat_domain::text::{control_char, control_char_message, nfc};
 use concordat_domain::{DataCategory, NhsNumber, Postcode};
 use concordat_store::PersonQuery;
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,18 @@ pub struct PersonSummary {
     pub postcode_district: Option<String>,
     pub synthetic: bool,
 }
+
+/// What a search found: the people the caller may see, at most [`SEARCH_LIMIT`], and whether more
+/// matched (so the page can ask for a narrower search instead of silently cutting the list).
+#[derive(Clone, Serialize)]
+pub struct SearchResults {
+    pub people: Vec<PersonSummary>,
+    /// More people the caller may see matched than are shown.
+    pub more: bool,
+}
+
+/// The most people one search returns.
+pub const SEARCH_LIMIT: usize = 25;
 
 /// A person's identity as shown on their page.
 #[derive(Clone, Serialize)]
@@ -64,6 +77,22 @@ pub fn parse_date_input(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
 impl SearchInput {
     /// Turns the form into a query, with a message per field when it cannot.
     pub fn to_query(&self) -> Result<PersonQuery, AppError> {
+        // A NUL or other control character is never part of a name, date, number or postcode.
+        let fields = [
+            ("nhs_number", &self.nhs_number),
+            ("family_name", &self.family_name),
+            ("date_of_birth", &self.date_of_birth),
+            ("postcode", &self.postcode),
+        ];
+        let errs: Vec<FieldError> = fields
+            .iter()
+            .filter_map(|(f, v)| {
+                control_char(v).map(|c| FieldError::new(f, control_char_message(c)))
+            })
+            .collect();
+        if !errs.is_empty() {
+            return Err(AppError::Invalid(errs));
+        }
         let nhs = self.nhs_number.trim();
         let name = self.family_name.trim();
         let dob = self.date_of_birth.trim();
@@ -99,7 +128,7 @@ impl SearchInput {
             };
             return match (errs.is_empty(), date) {
                 (true, Some(date_of_birth)) => Ok(PersonQuery::NameDob {
-                    family_name: name.to_string(),
+                    family_name: nfc(name),
                     date_of_birth,
                 }),
                 _ => Err(AppError::Invalid(errs)),
@@ -117,6 +146,59 @@ impl SearchInput {
     }
 }
 
+/// The policy's decision on `actor` seeing the identity of a person held by `owner`.
+fn identity_decision(
+    actor: &Actor,
+    owner: OrgId,
+    agreements: &[concordat_domain::model::SharingAgreement],
+    consent: &Consent,
+) -> Decision {
+    decide(&Request {
+        actor,
+        action: Action::ViewPerson(DataCategory::Identity),
+        owner_org: Some(owner),
+        agreements,
+        consent,
+        // Identity does not depend on the care team.
+        relationship: Relationship::None,
+        break_glass_reason: None,
+        today: Utc::now().date_naive(),
+    })
+}
+
+/// The organisations whose people's identity `actor` may see at all, and for each whether that
+/// depends on the person's own decision (an agreement resting on consent): their own organisation,
+/// and each organisation whose agreement with them the policy accepts for identity, asked of the
+/// policy with no consent and then with a recorded basis. The search keeps to these organisations
+/// in its query, and each person found is decided again on their own.
+fn visible_owners(
+    actor: &Actor,
+    agreements: &[concordat_domain::model::SharingAgreement],
+) -> Vec<(OrgId, bool)> {
+    let Some(org) = actor_org(actor) else {
+        return Vec::new();
+    };
+    let mut candidates = vec![org];
+    for a in agreements {
+        if !candidates.contains(&a.from_org_id) {
+            candidates.push(a.from_org_id);
+        }
+    }
+    let with_basis = Consent::OtherBasis(concordat_domain::LegalBasis::DirectCare);
+    candidates
+        .into_iter()
+        .filter_map(|o| {
+            if identity_decision(actor, o, agreements, &Consent::NotRecorded).is_allowed() {
+                Some((o, false))
+            } else if identity_decision(actor, o, agreements, &with_basis).is_allowed() {
+                Some((o, true))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 fn person_subject(id: PersonId) -> Subject {
     Subject {
         person_id: Some(id.0),
@@ -128,12 +210,14 @@ fn person_subject(id: PersonId) -> Subject {
 impl App {
     /// Searches for people. Each person returned is a read of their identity: one audit event each,
     /// in the same transaction, so their access history shows searches too.
-    /// Results the actor may not see are left out (and not counted, so a search reveals nothing).
+    /// Results the actor may not see are left out (and not counted, so a search reveals nothing): the
+    /// query itself keeps to the organisations whose records the policy lets the actor see, so other
+    /// organisations' people never use up the limit; each person found is then decided one by one.
     pub async fn search_people(
         &self,
         actor: &Actor,
         input: &SearchInput,
-    ) -> Result<Vec<PersonSummary>, AppError> {
+    ) -> Result<SearchResults, AppError> {
         crate::require(
             self,
             actor,
@@ -146,18 +230,56 @@ impl App {
         .await?;
         let query = input.to_query()?;
         let mut tx = self.store.begin().await?;
-        let found = tx.people_search(&query, 25).await?;
-        let mut out = Vec::new();
-        for p in found {
-            let decision = self
-                .decide_person(
-                    &mut tx,
-                    actor,
-                    &p,
-                    Action::ViewPerson(DataCategory::Identity),
-                    None,
-                )
+        let agreements = match actor_org(actor) {
+            Some(org) => tx.agreements(Some(org)).await?,
+            None => Vec::new(),
+        };
+        let owners = visible_owners(actor, &agreements);
+        let owner_ids: Vec<OrgId> = owners.iter().map(|(o, _)| *o).collect();
+        // Page through the matches until one more visible person than the limit is found (so the
+        // caller can be told the list was cut), deciding each person as we go.
+        const PAGE: i64 = 100;
+        const MAX_SCANNED: i64 = 2_000;
+        let mut visible: Vec<(Person, Decision)> = Vec::new();
+        let mut offset = 0;
+        let mut scan_cut = false;
+        'pages: loop {
+            let page = tx
+                .people_search_in(&query, Some(&owner_ids), PAGE, offset)
                 .await?;
+            let n = page.len() as i64;
+            for p in page {
+                let needs_consent = owners
+                    .iter()
+                    .any(|(o, needs)| *o == p.owner_org_id && *needs);
+                let consent = if needs_consent {
+                    tx.consent_get(p.id)
+                        .await?
+                        .map_or(Consent::NotRecorded, |c| c.policy_consent(None))
+                } else {
+                    Consent::NotRecorded
+                };
+                let d = identity_decision(actor, p.owner_org_id, &agreements, &consent);
+                if d.is_allowed() {
+                    visible.push((p, d));
+                    if visible.len() > SEARCH_LIMIT {
+                        break 'pages;
+                    }
+                }
+            }
+            offset += PAGE;
+            if n < PAGE {
+                break;
+            }
+            if offset >= MAX_SCANNED {
+                scan_cut = true;
+                break;
+            }
+        }
+        let more = visible.len() > SEARCH_LIMIT || scan_cut;
+        visible.truncate(SEARCH_LIMIT);
+        let mut out = Vec::new();
+        for (p, decision) in visible {
             if decision.is_allowed() {
                 audit_allowed(
                     &mut tx,
@@ -178,7 +300,7 @@ impl App {
             }
         }
         tx.commit().await?;
-        Ok(out)
+        Ok(SearchResults { people: out, more })
     }
 
     /// The policy's decision for `actor` on `person`, with agreements, consent and relationship from the store.
@@ -378,9 +500,12 @@ impl PersonInput {
     /// Validates every field, collecting all problems.
     pub fn validate(&self, owner: concordat_domain::model::OrgId) -> Result<NewPerson, AppError> {
         let mut errs = Vec::new();
+        // Stored in Unicode NFC, so a name typed on any keyboard is stored (and found) one way.
         let mut text = |field: &str, v: &str, required: bool, max: usize| -> Option<String> {
-            let t = v.trim();
-            if required && t.is_empty() {
+            let t = nfc(v.trim());
+            if let Some(c) = control_char(&t) {
+                errs.push(FieldError::new(field, control_char_message(c)));
+            } else if required && t.is_empty() {
                 errs.push(FieldError::new(field, "this is required"));
             } else if t.chars().count() > max {
                 errs.push(FieldError::new(
@@ -388,7 +513,7 @@ impl PersonInput {
                     format!("use at most {max} characters"),
                 ));
             }
-            opt(t)
+            opt(&t)
         };
         let given_name = text("given_name", &self.given_name, true, 100).unwrap_or_default();
         let family_name = text("family_name", &self.family_name, true, 100).unwrap_or_default();

@@ -15,8 +15,8 @@ use crate::{
 use chrono::{NaiveDate, Utc};
 use concordat_demo::DemoRegion;
 use concordat_domain::consent::{
-    ConsentStatus, CrisisPlan, PlanConsent, PlanSection, RepeatThresholds, SectionKind,
-    SharingLevel, consent_for_section, may_write_plan, parse_codes,
+    ConsentStatus, CrisisPlan, PlanConsent, PlanPart, PlanSection, RepeatThresholds, SectionKind,
+    SharingLevel, consent_for_part, consent_for_section, may_write_plan, parse_codes,
 };
 use concordat_domain::model::{OrgId, Person, PersonId, SharingAgreement};
 use concordat_domain::policy::{
@@ -124,6 +124,11 @@ impl PolicyCtx {
     }
 }
 
+/// The person's recorded decision as the policy sees it for their identity.
+fn identity_consent(consent: Option<&PlanConsent>, plan: Option<&CrisisPlan>) -> Consent {
+    consent.map_or(Consent::NotRecorded, |c| c.policy_consent(plan))
+}
+
 fn is_break_glass(d: &Decision) -> bool {
     matches!(
         d,
@@ -161,31 +166,41 @@ fn person_view(p: &Person, owner: String, break_glass: bool) -> PersonView {
     }
 }
 
-/// Decides each section for `actor`; returns the visible sections and (withheld, break-glass may show).
-fn visible_sections(
+/// A plan decided for one actor: what [`decide_plan`] allowed, and the decisions behind it.
+struct DecidedPlan {
+    /// The plan as the actor may see it (withheld sections and parts are absent or empty).
+    view: PlanView,
+    /// One decision per section, in `plan.sections` order (the editor keeps withheld ones unchanged).
+    section_decisions: Vec<Decision>,
+    /// The parts shown (own words, participants).
+    parts_shown: Vec<PlanPart>,
+    /// Every allowed decision with the category it disclosed, sections and parts alike.
+    disclosed: Vec<(DataCategory, Decision)>,
+}
+
+/// THE decision about a plan for one actor, used by every way a plan leaves the app (the person page,
+/// the plan API, the FHIR export, the editor and earlier versions): each section, and each other part
+/// of the plan (the person's own words; who took part, often third parties), is decided by the policy
+/// with its own category and the person's consent narrowed to it. Nothing of the plan reaches a
+/// caller except through here.
+fn decide_plan(
     ctx: &PolicyCtx,
     actor: &Actor,
     plan: &CrisisPlan,
     consent: Option<&PlanConsent>,
     break_glass_reason: Option<&str>,
-) -> (Vec<SectionView>, usize, bool, Vec<Decision>) {
+) -> DecidedPlan {
     let mut shown = Vec::new();
     let mut withheld = 0;
     let mut may_break = false;
-    let mut decisions = Vec::new();
-    for s in &plan.sections {
-        let c = consent_for_section(consent, s);
-        let action = Action::ViewPerson(s.sharing.category());
-        let d = ctx.decide(actor, plan.owner_org_id, action, &c, break_glass_reason);
+    let mut section_decisions = Vec::new();
+    let mut disclosed = Vec::new();
+    // One decision, and (when denied without a reason) whether a break-glass reason would allow it.
+    let mut one = |category: DataCategory, c: &Consent| -> Decision {
+        let action = Action::ViewPerson(category);
+        let d = ctx.decide(actor, plan.owner_org_id, action, c, break_glass_reason);
         match &d {
-            Decision::Allow { .. } => shown.push(SectionView {
-                kind: s.kind,
-                title: s.kind.label(),
-                text: s.text.clone(),
-                sharing: s.sharing,
-                sharing_label: s.sharing.label(),
-                break_glass: is_break_glass(&d),
-            }),
+            Decision::Allow { .. } => disclosed.push((category, d.clone())),
             Decision::Deny(r) => {
                 withheld += 1;
                 if break_glass_reason.is_none() && r.break_glass_may_override() {
@@ -194,18 +209,111 @@ fn visible_sections(
                         actor,
                         plan.owner_org_id,
                         action,
-                        &c,
+                        c,
                         Some("probe: would break-glass allow this"),
                     );
                     may_break |= probe.is_allowed();
                 }
             }
         }
-        decisions.push(d);
+        d
+    };
+    for s in &plan.sections {
+        let d = one(s.sharing.category(), &consent_for_section(consent, s));
+        if d.is_allowed() {
+            shown.push(SectionView {
+                kind: s.kind,
+                title: s.kind.label(),
+                text: s.text.clone(),
+                sharing: s.sharing,
+                sharing_label: s.sharing.label(),
+                break_glass: is_break_glass(&d),
+            });
+        }
+        section_decisions.push(d);
+    }
+    let mut parts_shown = Vec::new();
+    for part in PlanPart::ALL {
+        let present = match part {
+            PlanPart::OwnWords => plan.own_words.is_some(),
+            PlanPart::Participants => !plan.participants.is_empty(),
+        };
+        if present && one(part.sharing().category(), &consent_for_part(consent, *part)).is_allowed()
+        {
+            parts_shown.push(*part);
+        }
     }
     // Most important first for a responder at 2am: what helps, who to contact (SectionKind order).
     shown.sort_by_key(|s| s.kind);
-    (shown, withheld, may_break, decisions)
+    let mut view = plan_view(plan, shown, withheld, may_break);
+    if !parts_shown.contains(&PlanPart::OwnWords) {
+        view.own_words = None;
+    }
+    if !parts_shown.contains(&PlanPart::Participants) {
+        view.participants = String::new();
+    }
+    DecidedPlan {
+        view,
+        section_decisions,
+        parts_shown,
+        disclosed,
+    }
+}
+
+/// What one look disclosed, for its audit event: the categories, a description naming each category
+/// with the legal basis its decision used and the parts of the plan shown, and the decision to record
+/// (break-glass if any part needed it; else the plan content's own basis, such as the person's
+/// consent; else identity's).
+struct Disclosure {
+    categories: Vec<DataCategory>,
+    description: String,
+    decision: Decision,
+}
+
+fn disclosure(identity: &Decision, plan: Option<&DecidedPlan>) -> Disclosure {
+    let mut all: Vec<(DataCategory, &Decision)> = vec![(DataCategory::Identity, identity)];
+    if let Some(p) = plan {
+        all.extend(p.disclosed.iter().map(|(c, d)| (*c, d)));
+    }
+    let mut categories: Vec<DataCategory> = Vec::new();
+    let mut described: Vec<String> = Vec::new();
+    for (c, d) in &all {
+        let basis = match d {
+            Decision::Allow { basis, .. } => basis.legal_basis().map_or("none", |b| b.code()),
+            Decision::Deny(_) => continue,
+        };
+        let item = format!("{}={basis}", c.code());
+        if !described.contains(&item) {
+            described.push(item);
+        }
+        if !categories.contains(c) {
+            categories.push(*c);
+        }
+    }
+    let content = plan.map(|p| p.disclosed.as_slice()).unwrap_or(&[]);
+    let decision = content
+        .iter()
+        .map(|(_, d)| d)
+        .find(|d| is_break_glass(d))
+        .or_else(|| content.first().map(|(_, d)| d))
+        .unwrap_or(identity)
+        .clone();
+    // "[legal basis identity=direct_care, crisis_plan_summary=consent; parts own_words]: identity,
+    // crisis_plan_summary": the categories stay last, after the only ": ", as the access history reads them.
+    let mut detail = format!("[legal basis {}", described.join(", "));
+    if let Some(p) = plan
+        && !p.parts_shown.is_empty()
+    {
+        let parts: Vec<&str> = p.parts_shown.iter().map(|x| x.code()).collect();
+        detail.push_str(&format!("; parts {}", parts.join(", ")));
+    }
+    let codes: Vec<&str> = categories.iter().map(|c| c.code()).collect();
+    let description = format!("{detail}]: {}", codes.join(", "));
+    Disclosure {
+        categories,
+        description,
+        decision,
+    }
 }
 
 /// A plan as entered in the form or API body: strings, validated together.
@@ -454,7 +562,14 @@ impl ConsentInput {
                 format!("unknown kind of organisation: {}", bad.join(", ")),
             ));
         }
-        let (sections, bad) = parse_codes(&self.sections, SectionKind::from_code);
+        // Sections and the other parts of the plan (own words, participants) come in one list.
+        let (chosen, bad) = parse_codes(&self.sections, |c| {
+            SectionKind::from_code(c)
+                .map(Ok)
+                .or_else(|| PlanPart::from_code(c).map(Err))
+        });
+        let sections: Vec<SectionKind> = chosen.iter().filter_map(|c| c.ok()).collect();
+        let parts: Vec<PlanPart> = chosen.iter().filter_map(|c| c.err()).collect();
         if !bad.is_empty() {
             errs.push(FieldError::new(
                 "sections",
@@ -468,7 +583,7 @@ impl ConsentInput {
                     "choose at least one kind of organisation the person agreed to share with",
                 ));
             }
-            if sections.is_empty() {
+            if sections.is_empty() && parts.is_empty() {
                 errs.push(FieldError::new(
                     "sections",
                     "choose at least one section the person agreed to share",
@@ -528,6 +643,7 @@ impl ConsentInput {
                 basis_note: (!note.is_empty()).then(|| note.to_string()),
                 org_kinds: if withdrawn { Vec::new() } else { org_kinds },
                 sections: if withdrawn { Vec::new() } else { sections },
+                parts: if withdrawn { Vec::new() } else { parts },
                 valid_until: if withdrawn { None } else { valid_until },
                 recorded_by: recorder.to_string(),
                 recorded_at: Utc::now().timestamp_millis(),
@@ -593,17 +709,28 @@ impl App {
             return Err(AppError::NotFound);
         };
         let ctx = PolicyCtx::load(&mut tx, actor, id).await?;
-        self.lookup_decide(tx, actor, person, ctx, break_glass_reason)
-            .await
+        let consent = tx.consent_get(id).await?;
+        let identity_consent = identity_consent(consent.as_ref(), None);
+        self.lookup_decide(
+            tx,
+            actor,
+            person,
+            ctx,
+            &identity_consent,
+            break_glass_reason,
+        )
+        .await
     }
 
-    /// Decides identity for a lookup already loaded in `tx`. A denial is audited in its own transaction.
+    /// Decides identity for a lookup already loaded in `tx`, with the person's recorded decision
+    /// (an agreement resting on consent holds only with it). A denial is audited in its own transaction.
     async fn lookup_decide(
         &self,
         tx: Tx,
         actor: &Actor,
         person: Person,
         ctx: PolicyCtx,
+        consent: &Consent,
         break_glass_reason: Option<&str>,
     ) -> Result<(Tx, Person, PolicyCtx, Decision), AppError> {
         let id = person.id;
@@ -612,7 +739,7 @@ impl App {
             actor,
             person.owner_org_id,
             action,
-            &Consent::NotRecorded,
+            consent,
             break_glass_reason,
         );
         if let Decision::Deny(reason) = d {
@@ -642,15 +769,15 @@ impl App {
         }
     }
 
-    /// The responder's lookup: identity and the plan sections the actor may see, in one transaction
-    /// with ONE audit event listing every category shown. With a break-glass reason, sections the
-    /// normal rules withhold are shown where break-glass may override, and the event is flagged for review.
-    pub async fn person_lookup(
+    /// Loads and decides one look at a person (identity, then [`decide_plan`]), without auditing it:
+    /// the page, the plan API and the FHIR export all come through here, so they disclose the same.
+    /// A denial of identity is audited (in its own transaction) and returned.
+    async fn look(
         &self,
         actor: &Actor,
         id: PersonId,
         break_glass_reason: Option<&str>,
-    ) -> Result<PersonLookup, AppError> {
+    ) -> Result<(Tx, Looked), AppError> {
         // The hot path at 2am: one statement for person, plan, consent and care team, one for the
         // agreements, then the audit event (see docs/benchmarks-plans.md).
         let mut tx = self.store.begin().await?;
@@ -662,37 +789,54 @@ impl App {
         };
         let ctx = PolicyCtx::with_care_team(&mut tx, actor, bundle.in_care_team).await?;
         let (plan, consent, owner) = (bundle.plan, bundle.consent, bundle.owner_name);
-        let (mut tx, person, ctx, id_decision) = self
-            .lookup_decide(tx, actor, bundle.person, ctx, break_glass_reason)
+        let identity_consent = identity_consent(consent.as_ref(), plan.as_ref());
+        let (tx, person, ctx, id_decision) = self
+            .lookup_decide(
+                tx,
+                actor,
+                bundle.person,
+                ctx,
+                &identity_consent,
+                break_glass_reason,
+            )
             .await?;
-        let mut categories = vec![DataCategory::Identity];
-        let mut audit_decision = id_decision.clone();
-        let plan_view = match &plan {
-            None => None,
-            Some(p) => {
-                let (sections, withheld, may_break, decisions) =
-                    visible_sections(&ctx, actor, p, consent.as_ref(), break_glass_reason);
-                for s in &sections {
-                    let c = s.sharing.category();
-                    if !categories.contains(&c) {
-                        categories.push(c);
-                    }
-                }
-                if let Some(bg) = decisions.iter().find(|d| is_break_glass(d)) {
-                    audit_decision = bg.clone();
-                }
-                Some(plan_view(p, sections, withheld, may_break))
-            }
-        };
+        let decided = plan
+            .as_ref()
+            .map(|p| decide_plan(&ctx, actor, p, consent.as_ref(), break_glass_reason));
+        let disclosed = disclosure(&id_decision, decided.as_ref());
         let may_edit = self.may_edit(&ctx, actor, person.owner_org_id).is_allowed();
-        let codes: Vec<&str> = categories.iter().map(|c| c.code()).collect();
-        let (action, subject) = match &plan {
+        Ok((
+            tx,
+            Looked {
+                person,
+                owner,
+                plan,
+                consent,
+                decided,
+                disclosed,
+                may_edit,
+            },
+        ))
+    }
+
+    /// The responder's lookup: identity and the parts of the plan the actor may see, in one transaction
+    /// with ONE audit event listing every category shown, the legal basis each used and the parts of
+    /// the plan shown. With a break-glass reason, sections the normal rules withhold are shown where
+    /// break-glass may override, and the event is flagged for review.
+    pub async fn person_lookup(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        break_glass_reason: Option<&str>,
+    ) -> Result<PersonLookup, AppError> {
+        let (mut tx, l) = self.look(actor, id, break_glass_reason).await?;
+        let (action, subject) = match &l.plan {
             Some(p) => (
                 "person.view.plan".to_string(),
                 person_subject(
                     id,
                     "crisis_plan",
-                    format!("plan {} v{}: {}", p.id, p.version, codes.join(", ")),
+                    format!("plan {} v{} {}", p.id, p.version, l.disclosed.description),
                 ),
             ),
             None => (
@@ -700,17 +844,24 @@ impl App {
                 person_subject(id, "person", id.0.to_string()),
             ),
         };
-        let reason = is_break_glass(&audit_decision)
-            .then_some(break_glass_reason)
-            .flatten();
-        audit_allowed(&mut tx, actor, &action, &subject, &audit_decision, reason).await?;
+        let bg = is_break_glass(&l.disclosed.decision);
+        let reason = bg.then_some(break_glass_reason).flatten();
+        audit_allowed(
+            &mut tx,
+            actor,
+            &action,
+            &subject,
+            &l.disclosed.decision,
+            reason,
+        )
+        .await?;
         tx.commit().await?;
         Ok(PersonLookup {
-            person: person_view(&person, owner, is_break_glass(&audit_decision)),
-            plan: plan_view,
-            may_edit,
-            consent: if may_edit { consent } else { None },
-            categories_shown: categories,
+            person: person_view(&l.person, l.owner, bg),
+            plan: l.decided.map(|d| d.view),
+            may_edit: l.may_edit,
+            consent: if l.may_edit { l.consent } else { None },
+            categories_shown: l.disclosed.categories,
         })
     }
 
@@ -730,9 +881,10 @@ impl App {
         let (view, hidden) = match &plan {
             None => (None, 0),
             Some(p) => {
-                let (sections, withheld, _, _) =
-                    visible_sections(&ctx, actor, p, consent.as_ref(), None);
-                (Some(plan_view(p, sections, withheld, false)), withheld)
+                let mut d = decide_plan(&ctx, actor, p, consent.as_ref(), None);
+                d.view.withheld_break_glass_may_show = false;
+                let withheld = d.view.withheld;
+                (Some(d.view), withheld)
             }
         };
         let subject = person_subject(
@@ -786,20 +938,24 @@ impl App {
         let current = tx.plan_for_person(id).await?;
         let consent = tx.consent_get(id).await?;
         let conflict = |tx_plan: &CrisisPlan| {
-            let (sections, withheld, _, _) =
-                visible_sections(&ctx, actor, tx_plan, consent.as_ref(), None);
-            SaveOutcome::Conflict {
-                theirs: plan_view(tx_plan, sections, withheld, false),
-            }
+            let mut d = decide_plan(&ctx, actor, tx_plan, consent.as_ref(), None);
+            d.view.withheld_break_glass_may_show = false;
+            SaveOutcome::Conflict { theirs: d.view }
         };
         let saved = match (&current, expected) {
             (None, None) => tx.plan_insert(&new).await,
             (Some(cur), Some(v)) if cur.version == v => {
-                // Keep the sections this editor may not see exactly as they were.
-                let (visible, _, _, decisions) =
-                    visible_sections(&ctx, actor, cur, consent.as_ref(), None);
-                let _ = visible;
-                for (s, d) in cur.sections.iter().zip(decisions.iter()) {
+                // Keep the sections and parts this editor may not see exactly as they were.
+                let decided = decide_plan(&ctx, actor, cur, consent.as_ref(), None);
+                if cur.own_words.is_some() && !decided.parts_shown.contains(&PlanPart::OwnWords) {
+                    new.own_words = cur.own_words.clone();
+                }
+                if !cur.participants.is_empty()
+                    && !decided.parts_shown.contains(&PlanPart::Participants)
+                {
+                    new.participants = cur.participants.clone();
+                }
+                for (s, d) in cur.sections.iter().zip(decided.section_decisions.iter()) {
                     if !d.is_allowed() {
                         new.sections.retain(|n| n.kind != s.kind);
                         new.sections.push(s.clone());
@@ -999,19 +1155,25 @@ impl App {
             return Err(AppError::NotFound);
         };
         let consent = tx.consent_get(id).await?;
-        let (sections, withheld, _, _) =
-            visible_sections(&ctx, actor, &old, consent.as_ref(), None);
+        let mut decided = decide_plan(&ctx, actor, &old, consent.as_ref(), None);
+        decided.view.withheld_break_glass_may_show = false;
+        let disclosed = disclosure(&d, Some(&decided));
+        let subject = person_subject(
+            id,
+            "crisis_plan",
+            format!("version {version} {}", disclosed.description),
+        );
         audit_allowed(
             &mut tx,
             actor,
             "person.view.plan_version",
             &subject,
-            &d,
+            &disclosed.decision,
             None,
         )
         .await?;
         tx.commit().await?;
-        Ok(plan_view(&old, sections, withheld, false))
+        Ok(decided.view)
     }
 
     /// Plans held by the actor's organisation whose review is overdue (for clinicians who plan care).
@@ -1185,42 +1347,56 @@ impl App {
         })
     }
 
-    /// A FHIR R4 Bundle (UK Core Patient, CarePlan, Consent) of what the actor may see, audited as one
-    /// export event listing the categories included.
+    /// A FHIR R4 Bundle (UK Core Patient, CarePlan, Consent) of exactly what the person page and the
+    /// plan API show this actor (the same [`decide_plan`]), audited as one export event listing the
+    /// categories included, the legal basis each used and the parts of the plan included.
     pub async fn person_fhir(
         &self,
         actor: &Actor,
         id: PersonId,
     ) -> Result<serde_json::Value, AppError> {
-        let (mut tx, person, ctx, d) = self.lookup_start(actor, id, None).await?;
-        let plan = tx.plan_for_person(id).await?;
-        let consent = tx.consent_get(id).await?;
-        let owner = tx.org_get(person.owner_org_id).await?;
-        let mut categories = vec![DataCategory::Identity.code()];
-        let visible = plan.as_ref().map(|p| {
-            let (sections, withheld, _, _) =
-                visible_sections(&ctx, actor, p, consent.as_ref(), None);
-            for s in &sections {
-                let c = s.sharing.category().code();
-                if !categories.contains(&c) {
-                    categories.push(c);
-                }
-            }
-            plan_view(p, sections, withheld, false)
-        });
+        let (mut tx, l) = self.look(actor, id, None).await?;
+        let owner = tx.org_get(l.person.owner_org_id).await?;
         // Consent itself is shown only with some plan content (it says what the person agreed).
-        let show_consent = categories.len() > 1;
+        let show_consent = l.disclosed.categories.len() > 1;
         let bundle = fhir::bundle(
-            &person,
+            &l.person,
             owner.as_ref(),
-            visible.as_ref(),
-            if show_consent { consent.as_ref() } else { None },
+            l.decided.as_ref().map(|d| &d.view),
+            if show_consent {
+                l.consent.as_ref()
+            } else {
+                None
+            },
         );
-        let subject = person_subject(id, "fhir_bundle", categories.join(", "));
-        audit_allowed(&mut tx, actor, "person.export.fhir", &subject, &d, None).await?;
+        let what = match &l.plan {
+            Some(p) => format!("plan {} v{} {}", p.id, p.version, l.disclosed.description),
+            None => l.disclosed.description.clone(),
+        };
+        let subject = person_subject(id, "fhir_bundle", what);
+        audit_allowed(
+            &mut tx,
+            actor,
+            "person.export.fhir",
+            &subject,
+            &l.disclosed.decision,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(bundle)
     }
+}
+
+/// One look at a person, decided and not yet audited ([`App::look`]).
+struct Looked {
+    person: Person,
+    owner: String,
+    plan: Option<CrisisPlan>,
+    consent: Option<PlanConsent>,
+    decided: Option<DecidedPlan>,
+    disclosed: Disclosure,
+    may_edit: bool,
 }
 
 fn plan_view(
@@ -1304,6 +1480,13 @@ pub(crate) async fn load_demo(
                 .iter()
                 .filter_map(|k| SectionKind::from_code(k.code()))
                 .collect(),
+            // The demo's people who consent share their own words; the names of those who took part
+            // (third parties) are not shared beyond the holding organisation.
+            parts: if status == ConsentStatus::Given {
+                vec![PlanPart::OwnWords]
+            } else {
+                Vec::new()
+            },
             valid_until: c.valid_until,
             recorded_by: c.recorded_by.clone(),
             recorded_at: c.withdrawn_at.unwrap_or(c.recorded_at).timestamp_millis(),

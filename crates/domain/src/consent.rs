@@ -46,6 +46,27 @@ impl SharingLevel {
 }
 
 coded_enum!(
+    /// The parts of a plan that are not sections but are decided like one: the person's own words, and
+    /// who took part in writing the plan (often third parties, such as a relative, by name).
+    /// The person's consent names them beside the sections (their codes share the consent's list).
+    PlanPart {
+        OwnWords => ("own_words", "In my own words"),
+        Participants => ("participants", "Who took part in writing the plan"),
+    }
+);
+
+impl PlanPart {
+    /// Who the part is shared with: the person's own words are written for every responder;
+    /// the names of the people who took part (third parties) reach clinicians only.
+    pub fn sharing(self) -> SharingLevel {
+        match self {
+            PlanPart::OwnWords => SharingLevel::AllResponders,
+            PlanPart::Participants => SharingLevel::CliniciansOnly,
+        }
+    }
+}
+
+coded_enum!(
     /// The person's decision about sharing, as recorded.
     ConsentStatus {
         NotRecorded => ("not_recorded", "Not recorded"),
@@ -114,6 +135,9 @@ pub struct PlanConsent {
     pub org_kinds: Vec<OrgKind>,
     /// Sections the person agreed to share.
     pub sections: Vec<SectionKind>,
+    /// Other parts of the plan the person agreed to share (their own words, who took part).
+    #[serde(default)]
+    pub parts: Vec<PlanPart>,
     /// The last day consent applies, if the person set one.
     pub valid_until: Option<NaiveDate>,
     pub recorded_by: String,
@@ -158,6 +182,23 @@ impl PlanConsent {
 /// The policy's view of consent for one section: the person's consent narrowed to this section,
 /// so that a section they did not agree to share is refused even when its category is shared for others.
 pub fn consent_for_section(consent: Option<&PlanConsent>, section: &PlanSection) -> Consent {
+    narrowed(
+        consent,
+        consent.is_some_and(|c| c.sections.contains(&section.kind)),
+        section.sharing.category(),
+    )
+}
+
+/// The policy's view of consent for one part of a plan (own words, participants), narrowed like a section.
+pub fn consent_for_part(consent: Option<&PlanConsent>, part: PlanPart) -> Consent {
+    narrowed(
+        consent,
+        consent.is_some_and(|c| c.parts.contains(&part)),
+        part.sharing().category(),
+    )
+}
+
+fn narrowed(consent: Option<&PlanConsent>, agreed: bool, category: DataCategory) -> Consent {
     let Some(c) = consent else {
         return Consent::NotRecorded;
     };
@@ -169,11 +210,7 @@ pub fn consent_for_section(consent: Option<&PlanConsent>, section: &PlanSection)
         }
         ConsentStatus::Given => Consent::Given {
             org_kinds: c.org_kinds.clone(),
-            categories: if c.sections.contains(&section.kind) {
-                vec![section.sharing.category()]
-            } else {
-                Vec::new()
-            },
+            categories: if agreed { vec![category] } else { Vec::new() },
             until: c.valid_until,
         },
     }
@@ -280,6 +317,7 @@ mod tests {
                 .copied()
                 .filter(|k| *k != SectionKind::AdvanceStatement)
                 .collect(),
+            parts: vec![PlanPart::OwnWords],
             valid_until: until,
             recorded_by: "c".into(),
             recorded_at: 0,
@@ -475,6 +513,68 @@ mod tests {
                 .map(|s| shown(&who, s, c.as_ref(), *rel))
                 .collect();
             assert_eq!(got, want.to_vec(), "row {i}: {role:?} at {kind:?}");
+        }
+    }
+
+    fn part_shown(who: &Actor, part: PlanPart, c: Option<&PlanConsent>) -> bool {
+        let consent = consent_for_part(c, part);
+        let agreements = agreements();
+        decide(&Request {
+            actor: who,
+            action: crate::policy::Action::ViewPerson(part.sharing().category()),
+            owner_org: Some(OWNER),
+            agreements: &agreements,
+            consent: &consent,
+            relationship: Relationship::None,
+            break_glass_reason: None,
+            today: today(),
+        })
+        .is_allowed()
+    }
+
+    /// Own words and participants are decided like sections: the person's choice, the role and the
+    /// organisation; participants (third parties) reach clinicians only.
+    #[test]
+    fn own_words_and_participants_follow_the_persons_choice() {
+        use ConsentStatus::*;
+        let police = actor(Role::Responder, POLICE, OrgKind::PoliceForce);
+        let triage = actor(Role::TriageClinician, AMBULANCE, OrgKind::AmbulanceService);
+        let own = actor(Role::Responder, OWNER, OrgKind::MentalHealthTrust);
+        let kinds = [OrgKind::PoliceForce, OrgKind::AmbulanceService];
+        let mut both = consent(Given, &kinds, None);
+        both.parts = vec![PlanPart::OwnWords, PlanPart::Participants];
+        let mut none = consent(Given, &kinds, None);
+        none.parts = Vec::new();
+        let withdrawn = consent(Withdrawn, &kinds, None);
+        let other = consent(OtherBasis, &[], None);
+        // (who, consent, own words shown, participants shown)
+        let rows: [(&Actor, Option<&PlanConsent>, bool, bool); 10] = [
+            (&police, Some(&both), true, false),
+            (&triage, Some(&both), true, true),
+            (&police, Some(&none), false, false),
+            (&triage, Some(&none), false, false),
+            (&police, Some(&withdrawn), false, false),
+            (&triage, Some(&withdrawn), false, false),
+            (&police, None, false, false),
+            (&police, Some(&other), true, false),
+            (&triage, Some(&other), true, true),
+            // The holding organisation's own responder: own words, not third parties' names.
+            (&own, Some(&withdrawn), true, false),
+        ];
+        for (i, (who, c, words, people)) in rows.into_iter().enumerate() {
+            assert_eq!(part_shown(who, PlanPart::OwnWords, c), words, "row {i}");
+            assert_eq!(
+                part_shown(who, PlanPart::Participants, c),
+                people,
+                "row {i}"
+            );
+        }
+        for p in PlanPart::ALL {
+            assert_eq!(PlanPart::from_code(p.code()), Some(*p));
+            assert!(
+                SectionKind::from_code(p.code()).is_none(),
+                "codes never clash"
+            );
         }
     }
 

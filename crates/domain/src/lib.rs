@@ -11,6 +11,7 @@ pub mod model;
 pub mod org;
 pub mod password;
 pub mod policy;
+pub mod text;
 
 pub use ids::{IdError, NhsNumber, Postcode};
 pub use org::{DataCategory, LegalBasis, OrgKind, Role};

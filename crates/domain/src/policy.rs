@@ -166,6 +166,12 @@ pub enum Basis {
     OwnOrganisation,
     /// A data sharing agreement covers this flow, with the agreement's legal basis.
     Agreement(LegalBasis),
+    /// A data sharing agreement covers the flow and the person consented to it: the consent is the
+    /// basis that decided (crisis plan categories beyond the holding organisation).
+    Consent,
+    /// A data sharing agreement covers the flow and the person's record names another legal basis
+    /// (for example vital interests): that basis decided.
+    Recorded(LegalBasis),
     /// The actor is in the person's care team.
     CareTeam,
     /// Break-glass: vital interests, to be reviewed.
@@ -176,7 +182,8 @@ impl Basis {
     /// The legal basis to record, where there is one.
     pub fn legal_basis(self) -> Option<LegalBasis> {
         match self {
-            Basis::Agreement(b) => Some(b),
+            Basis::Agreement(b) | Basis::Recorded(b) => Some(b),
+            Basis::Consent => Some(LegalBasis::Consent),
             Basis::OwnOrganisation | Basis::CareTeam => Some(LegalBasis::DirectCare),
             Basis::BreakGlass => Some(LegalBasis::VitalInterests),
             Basis::System | Basis::Role => None,
@@ -479,36 +486,62 @@ fn normal_view(req: &Request<'_>, user: &UserActor, category: DataCategory) -> D
     if matches!(user.role, Role::Administrator | Role::PrivacyOfficer) {
         return Decision::Deny(DenyReason::OtherOrganisationsRecord);
     }
-    let Some(agreement) = req
+    // Every agreement that covers the flow is tried; the first whose basis holds for this person
+    // decides, and its basis is the one recorded.
+    let mut denial = DenyReason::NoAgreement;
+    for agreement in req
         .agreements
         .iter()
-        .find(|a| a.covers(owner, user.org_id, category))
-    else {
-        return Decision::Deny(DenyReason::NoAgreement);
-    };
-    if needs_consent(category) {
-        match req.consent {
-            Consent::Withdrawn => return Decision::Deny(DenyReason::ConsentWithdrawn),
-            Consent::NotRecorded => return Decision::Deny(DenyReason::NoConsent),
-            Consent::Given {
-                org_kinds,
-                categories,
-                until,
-            } => {
-                let in_date = until.is_none_or(|u| req.today <= u);
-                if !(in_date
-                    && org_kinds.contains(&user.org_kind)
-                    && categories.contains(&category))
-                {
-                    return Decision::Deny(DenyReason::NoConsent);
-                }
+        .filter(|a| a.covers(owner, user.org_id, category))
+    {
+        match flow_basis(req, user, category, agreement.legal_basis) {
+            Ok(basis) => {
+                return Decision::Allow {
+                    basis,
+                    break_glass: false,
+                };
             }
-            Consent::OtherBasis(_) => {}
+            Err(reason) => denial = reason,
         }
     }
-    Decision::Allow {
-        basis: Basis::Agreement(agreement.legal_basis),
-        break_glass: false,
+    Decision::Deny(denial)
+}
+
+/// The basis a flow under an agreement with `agreement_basis` actually rests on for this person, or
+/// why it does not hold. Crisis plan categories need the person's consent (or another legal basis
+/// their record names), whatever the agreement says. Other categories flow on the agreement's own
+/// basis, except that an agreement resting on consent holds only for people whose consent covers
+/// the actor's kind of organisation and is in date: recording "consent" for a person who withdrew
+/// it, or never gave it, would be false.
+fn flow_basis(
+    req: &Request<'_>,
+    user: &UserActor,
+    category: DataCategory,
+    agreement_basis: LegalBasis,
+) -> Result<Basis, DenyReason> {
+    let plan = needs_consent(category);
+    if !plan && agreement_basis != LegalBasis::Consent {
+        return Ok(Basis::Agreement(agreement_basis));
+    }
+    match req.consent {
+        Consent::Withdrawn => Err(DenyReason::ConsentWithdrawn),
+        Consent::NotRecorded => Err(DenyReason::NoConsent),
+        Consent::Given {
+            org_kinds,
+            categories,
+            until,
+        } => {
+            let in_date = until.is_none_or(|u| req.today <= u);
+            // Identity and other categories outside the plan: consent to share any of the plan with
+            // this kind of organisation covers being identified to it.
+            let covers_category = !plan || categories.contains(&category);
+            if in_date && org_kinds.contains(&user.org_kind) && covers_category {
+                Ok(Basis::Consent)
+            } else {
+                Err(DenyReason::NoConsent)
+            }
+        }
+        Consent::OtherBasis(b) => Ok(Basis::Recorded(*b)),
     }
 }
 

@@ -35,6 +35,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_sign_in_hardening.sql"),
         postgres: include_str!("../migrations/postgres/0004_sign_in_hardening.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_person_search_key",
+        sqlite: include_str!("../migrations/sqlite/0006_person_search_key.sql"),
+        postgres: include_str!("../migrations/postgres/0006_person_search_key.sql"),
+    },
 ];
 
 /// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix
@@ -88,6 +94,11 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
                 version: m.version,
                 source,
             })?;
+        if m.version == 6 {
+            // The folded search key is computed in Rust (crate::tx::search_key), so rows written
+            // before this migration get theirs here, in the same transaction as the new column.
+            tx.people_backfill_name_keys().await?;
+        }
         let sql = crate::backend::dialect(
             store.backend,
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

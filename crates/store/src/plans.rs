@@ -3,7 +3,7 @@
 use crate::tx::{PERSON_COLS, corrupt, get_bool, now_ms, parse_date, parse_kind, person_from};
 use crate::{Result, StoreError, Tx};
 use concordat_domain::consent::{
-    ConsentStatus, CrisisPlan, PlanConsent, PlanSection, SectionKind, SharingLevel,
+    ConsentStatus, CrisisPlan, PlanConsent, PlanPart, PlanSection, SectionKind, SharingLevel,
 };
 use concordat_domain::model::{OrgId, Person, PersonId, UserId};
 use concordat_domain::{LegalBasis, OrgKind};
@@ -110,6 +110,14 @@ pub(crate) fn consent_from(r: &AnyRow, p: &str) -> Result<PlanConsent> {
     let kinds: String = r.try_get(c("org_kinds").as_str())?;
     let sections: String = r.try_get(c("sections").as_str())?;
     let until: Option<String> = r.try_get(c("valid_until").as_str())?;
+    // One list holds the sections and the other parts (own words, participants) the person agreed to share.
+    let codes: Vec<&str> = sections.split(',').filter(|s| !s.is_empty()).collect();
+    if let Some(bad) = codes
+        .iter()
+        .find(|s| SectionKind::from_code(s).is_none() && PlanPart::from_code(s).is_none())
+    {
+        return Err(corrupt("plan section", bad));
+    }
     Ok(PlanConsent {
         person_id: PersonId(r.try_get(c("person_id").as_str())?),
         status: ConsentStatus::from_code(&status)
@@ -124,11 +132,14 @@ pub(crate) fn consent_from(r: &AnyRow, p: &str) -> Result<PlanConsent> {
             .filter(|s| !s.is_empty())
             .map(parse_kind)
             .collect::<Result<Vec<OrgKind>>>()?,
-        sections: sections
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| SectionKind::from_code(s).ok_or_else(|| corrupt("plan section", s)))
-            .collect::<Result<_>>()?,
+        sections: codes
+            .iter()
+            .filter_map(|s| SectionKind::from_code(s))
+            .collect(),
+        parts: codes
+            .iter()
+            .filter_map(|s| PlanPart::from_code(s))
+            .collect(),
         valid_until: until.as_deref().map(parse_date).transpose()?,
         recorded_by: r.try_get(c("recorded_by").as_str())?,
         recorded_at: r.try_get(c("recorded_at").as_str())?,
@@ -424,7 +435,13 @@ impl Tx {
         expected_version: Option<i64>,
     ) -> Result<i64> {
         let kinds = join_codes(&c.org_kinds, OrgKind::code);
-        let sections = join_codes(&c.sections, SectionKind::code);
+        let mut sections = join_codes(&c.sections, SectionKind::code);
+        for p in &c.parts {
+            if !sections.is_empty() {
+                sections.push(',');
+            }
+            sections.push_str(p.code());
+        }
         let until = c.valid_until.map(ymd);
         let basis = c.other_basis.map(|b| b.code().to_string());
         match expected_version {

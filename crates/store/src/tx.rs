@@ -5,6 +5,7 @@ use crate::records::*;
 use crate::{Backend, Result, StoreError};
 use concordat_domain::audit::{AuditDraft, AuditEvent, AuditOutcome};
 use concordat_domain::model::*;
+use concordat_domain::text::search_key;
 use concordat_domain::{DataCategory, LegalBasis, NhsNumber, OrgKind, Postcode, Role};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{Any, AssertSqlSafe, Row};
@@ -442,7 +443,7 @@ impl Tx {
     pub async fn person_insert(&mut self, p: &NewPerson) -> Result<PersonId> {
         let now = now_ms();
         let q = self
-            .q("INSERT INTO people (owner_org_id, given_name, family_name, date_of_birth, nhs_number, sex, postcode, address_line, phone, email, synthetic, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) RETURNING id")
+            .q("INSERT INTO people (owner_org_id, given_name, family_name, date_of_birth, nhs_number, sex, postcode, address_line, phone, email, synthetic, version, created_at, updated_at, family_name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13) RETURNING id")
             .bind(p.owner_org_id.0)
             .bind(p.given_name.clone())
             .bind(p.family_name.clone())
@@ -454,7 +455,8 @@ impl Tx {
             .bind(p.phone.clone())
             .bind(p.email.clone())
             .bind(p.synthetic)
-            .bind(now);
+            .bind(now)
+            .bind(search_key(&p.family_name));
         Ok(PersonId(self.one(q).await?.try_get("id")?))
     }
 
@@ -466,7 +468,7 @@ impl Tx {
         expected_version: i64,
     ) -> Result<i64> {
         let q = self
-            .q("UPDATE people SET given_name = $1, family_name = $2, date_of_birth = $3, nhs_number = $4, sex = $5, postcode = $6, address_line = $7, phone = $8, email = $9, version = version + 1, updated_at = $10 WHERE id = $11 AND version = $12")
+            .q("UPDATE people SET given_name = $1, family_name = $2, date_of_birth = $3, nhs_number = $4, sex = $5, postcode = $6, address_line = $7, phone = $8, email = $9, version = version + 1, updated_at = $10, family_name_key = $13 WHERE id = $11 AND version = $12")
             .bind(p.given_name.clone())
             .bind(p.family_name.clone())
             .bind(p.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
@@ -478,7 +480,8 @@ impl Tx {
             .bind(p.email.clone())
             .bind(now_ms())
             .bind(id.0)
-            .bind(expected_version);
+            .bind(expected_version)
+            .bind(search_key(&p.family_name));
         if self.exec(q).await? == 0 {
             return Err(StoreError::StaleVersion {
                 expected: expected_version,
@@ -506,23 +509,76 @@ impl Tx {
             .transpose()?)
     }
 
+    /// People matching `query`, whoever holds their record (for tests and tools; the app searches with
+    /// [`Tx::people_search_in`], so that people the caller may not see never take up the limit).
     pub async fn people_search(&mut self, query: &PersonQuery, limit: i64) -> Result<Vec<Person>> {
-        let q = match query {
-            PersonQuery::NhsNumber(n) => self
-                .q(&format!("SELECT {PERSON_COLS} FROM people WHERE nhs_number = $1 ORDER BY id LIMIT $2"))
-                .bind(n.digits())
-                .bind(limit),
-            PersonQuery::NameDob { family_name, date_of_birth } => self
-                .q(&format!("SELECT {PERSON_COLS} FROM people WHERE lower(family_name) = lower($1) AND date_of_birth = $2 ORDER BY id LIMIT $3"))
-                .bind(family_name.trim().to_string())
-                .bind(date_of_birth.format("%Y-%m-%d").to_string())
-                .bind(limit),
-            PersonQuery::Postcode(p) => self
-                .q(&format!("SELECT {PERSON_COLS} FROM people WHERE postcode = $1 ORDER BY family_name, given_name LIMIT $2"))
-                .bind(p.to_string())
-                .bind(limit),
+        self.people_search_in(query, None, limit, 0).await
+    }
+
+    /// People matching `query` whose record is held by one of `owners` (all owners when `None`), at most
+    /// `limit`, skipping the first `offset` (to page on). A family name matches on its folded key ([`search_key`]: Unicode NFC and lower case),
+    /// so "ødegård" finds "Ødegård" on both backends.
+    pub async fn people_search_in(
+        &mut self,
+        query: &PersonQuery,
+        owners: Option<&[OrgId]>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Person>> {
+        // Owners are bound after the query's own parameters ($1.. as below), one placeholder each.
+        let first = match query {
+            PersonQuery::NhsNumber(_) | PersonQuery::Postcode(_) => 2,
+            PersonQuery::NameDob { .. } => 3,
         };
+        let owner_filter = match owners {
+            None => String::new(),
+            Some([]) => return Ok(Vec::new()),
+            Some(list) => format!(
+                " AND owner_org_id IN ({})",
+                (0..list.len())
+                    .map(|i| format!("${}", first + i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let n = first + owners.map_or(0, <[OrgId]>::len);
+        let lim = format!("${n} OFFSET ${}", n + 1);
+        let mut q = match query {
+            PersonQuery::NhsNumber(n) => self
+                .q(&format!("SELECT {PERSON_COLS} FROM people WHERE nhs_number = $1{owner_filter} ORDER BY id LIMIT {lim}"))
+                .bind(n.digits()),
+            PersonQuery::NameDob { family_name, date_of_birth } => self
+                .q(&format!("SELECT {PERSON_COLS} FROM people WHERE family_name_key = $1 AND date_of_birth = $2{owner_filter} ORDER BY id LIMIT {lim}"))
+                .bind(search_key(family_name))
+                .bind(date_of_birth.format("%Y-%m-%d").to_string()),
+            PersonQuery::Postcode(p) => self
+                .q(&format!("SELECT {PERSON_COLS} FROM people WHERE postcode = $1{owner_filter} ORDER BY family_name, given_name, id LIMIT {lim}"))
+                .bind(p.to_string()),
+        };
+        for o in owners.unwrap_or(&[]) {
+            q = q.bind(o.0);
+        }
+        q = q.bind(limit).bind(offset);
         self.all(q).await?.iter().map(person_from).collect()
+    }
+
+    /// Fills the folded family-name key of every person who has none (rows written before migration
+    /// 0006); run by the migration runner in that migration's transaction. Returns the rows filled.
+    pub(crate) async fn people_backfill_name_keys(&mut self) -> Result<u64> {
+        let rows = self
+            .all(self.q("SELECT id, family_name FROM people WHERE family_name_key IS NULL"))
+            .await?;
+        let mut n = 0;
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            let name: String = r.try_get("family_name")?;
+            let q = self
+                .q("UPDATE people SET family_name_key = $1 WHERE id = $2")
+                .bind(search_key(&name))
+                .bind(id);
+            n += self.exec(q).await?;
+        }
+        Ok(n)
     }
 
     pub async fn people_count(&mut self) -> Result<i64> {

@@ -159,14 +159,26 @@ pub struct PersonSummaryDto {
     synthetic: bool,
 }
 
+/// The response header that says whether more people matched a search than it returned.
+pub const RESULTS_TRUNCATED: &str = "x-results-truncated";
+
 /// Finds people by NHS number, by family name and date of birth, or by postcode. Each result is audited.
+/// At most 25 people the caller may see are returned; `x-results-truncated: true` says more matched.
 #[utoipa::path(get, path = "/api/v1/people", params(SearchParams),
-    responses((status = 200, body = [PersonSummaryDto]), (status = 422, description = "Invalid search")), security(("bearer" = [])))]
+    responses((status = 200, body = [PersonSummaryDto],
+        headers(("x-results-truncated" = String, description = "true when more people the caller may see matched than the 25 returned; narrow the search"))),
+        (status = 422, description = "Invalid search")), security(("bearer" = [])))]
 async fn search_people(
     State(state): St,
     u: ApiUser,
     q: Result<Query<SearchInput>, QueryRejection>,
-) -> Result<Json<Vec<PersonSummaryDto>>, WebError> {
+) -> Result<
+    (
+        [(&'static str, &'static str); 1],
+        Json<Vec<PersonSummaryDto>>,
+    ),
+    WebError,
+> {
     let Query(input) = q.map_err(bad_query)?;
     let actor = u.actor()?;
     let found = state
@@ -174,17 +186,22 @@ async fn search_people(
         .search_people(&actor, &input)
         .await
         .map_err(WebError::json)?;
-    Ok(Json(
-        found
-            .into_iter()
-            .map(|p| PersonSummaryDto {
-                id: p.id,
-                name: p.name,
-                date_of_birth: p.date_of_birth.map(|d| d.to_string()),
-                postcode_district: p.postcode_district,
-                synthetic: p.synthetic,
-            })
-            .collect(),
+    let more = if found.more { "true" } else { "false" };
+    Ok((
+        [(RESULTS_TRUNCATED, more)],
+        Json(
+            found
+                .people
+                .into_iter()
+                .map(|p| PersonSummaryDto {
+                    id: p.id,
+                    name: p.name,
+                    date_of_birth: p.date_of_birth.map(|d| d.to_string()),
+                    postcode_district: p.postcode_district,
+                    synthetic: p.synthetic,
+                })
+                .collect(),
+        ),
     ))
 }
 

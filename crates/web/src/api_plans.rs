@@ -47,14 +47,16 @@ pub struct PlanDto {
     plan_id: i64,
     version: i64,
     coproduced: bool,
+    /// Who took part in writing the plan; empty when there is none or it is not shared with the caller.
     participants: String,
+    /// The person's own words, when shared with the caller.
     own_words: Option<String>,
     last_reviewed_on: String,
     review_due: String,
     review_overdue: bool,
     /// Only the sections the caller may see, most important first.
     sections: Vec<PlanSectionDto>,
-    /// How many sections exist that the caller was not shown.
+    /// How many sections and other parts (own words, participants) exist that the caller was not shown.
     withheld: usize,
 }
 
@@ -100,11 +102,7 @@ pub(crate) async fn get_plan(
             version: p.version,
             coproduced: p.coproduced,
             participants: p.participants,
-            own_words: if p.sections.is_empty() {
-                None
-            } else {
-                p.own_words
-            },
+            own_words: p.own_words,
             last_reviewed_on: p.last_reviewed_on.to_string(),
             review_due: p.review_due.to_string(),
             review_overdue: p.review_overdue,

@@ -517,6 +517,8 @@ struct SearchPage {
     input: SearchInputView,
     searched: bool,
     results: Vec<PersonSummary>,
+    /// More people matched than are shown.
+    more: bool,
 }
 
 #[derive(Default)]
@@ -555,17 +557,19 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 input: view,
                 searched: false,
                 results: vec![],
+                more: false,
             },
         );
     }
     match state.app.search_people(&actor, &input).await {
-        Ok(results) => render(
+        Ok(found) => render(
             StatusCode::OK,
             &SearchPage {
                 layout,
                 input: view,
                 searched: true,
-                results,
+                results: found.people,
+                more: found.more,
             },
         ),
         Err(AppError::Invalid(errors)) => render(
@@ -575,6 +579,7 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 input: view,
                 searched: false,
                 results: vec![],
+                more: false,
             },
         ),
         Err(e) => WebError::html(e).into_response(),
@@ -638,7 +643,12 @@ fn person_result(
                     )
                 );
             render(
-                StatusCode::FORBIDDEN,
+                // A break-glass form sent back with a field error is invalid input, not a new refusal.
+                if errors.is_empty() {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                },
                 &DeniedPage {
                     layout: Layout::for_session("You cannot see this record", state, &s.ctx)
                         .with_errors(errors),

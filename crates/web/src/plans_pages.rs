@@ -16,7 +16,7 @@ use concordat_app::plans::{
 };
 use concordat_app::{AppError, FieldError};
 use concordat_domain::consent::{
-    ConsentStatus, PlanConsent, RepeatThresholds, SectionKind, SharingLevel,
+    ConsentStatus, PlanConsent, PlanPart, RepeatThresholds, SectionKind, SharingLevel,
 };
 use concordat_domain::model::PersonId;
 use concordat_domain::{LegalBasis, OrgKind, Role};
@@ -369,6 +369,7 @@ fn consent_page(
             c.sections
                 .iter()
                 .map(|k| k.code())
+                .chain(c.parts.iter().map(|p| p.code()))
                 .collect::<Vec<_>>()
                 .join(","),
             c.other_basis
@@ -399,9 +400,15 @@ fn consent_page(
             .iter()
             .map(|k| (k.code(), k.label(), has(&kinds_s, k.code())))
             .collect(),
+        // The other parts of the plan are chosen like sections, in the same list.
         sections: SectionKind::ALL
             .iter()
             .map(|k| (k.code(), k.label(), has(&sections_s, k.code())))
+            .chain(
+                PlanPart::ALL
+                    .iter()
+                    .map(|p| (p.code(), p.label(), has(&sections_s, p.code()))),
+            )
             .collect(),
         bases: [LegalBasis::VitalInterests, LegalBasis::DirectCare]
             .iter()

@@ -156,8 +156,15 @@ pub(super) fn bundle(
                 "reference": {"display": k.label(), "identifier": {"system": ORG_KIND_SYSTEM, "value": k.code()}}
             })).collect::<Vec<_>>());
         }
-        if !c.sections.is_empty() {
-            provision["code"] = json!(c.sections.iter().map(|s| json!({"coding": [{"system": SECTION_SYSTEM, "code": s.code(), "display": s.label()}]})).collect::<Vec<_>>());
+        // The sections and the other parts (own words, participants) the person agreed to share.
+        let agreed: Vec<(&str, &str)> = c
+            .sections
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .chain(c.parts.iter().map(|p| (p.code(), p.label())))
+            .collect();
+        if !agreed.is_empty() {
+            provision["code"] = json!(agreed.iter().map(|(code, label)| json!({"coding": [{"system": SECTION_SYSTEM, "code": code, "display": label}]})).collect::<Vec<_>>());
         }
         let consent = json!({
             "resourceType": "Consent",

@@ -359,7 +359,14 @@ fn consent_is_specific_to_organisation_kind_category_and_date() {
     let until = NaiveDate::from_ymd_opt(2026, 6, 30);
     let police = OrgKind::PoliceForce;
     let ambulance = OrgKind::AmbulanceService;
-    assert!(consent_decision(given(vec![ambulance], until), ambulance, (2026, 6, 30)).is_allowed());
+    // Allowed by the person's consent: consent is the basis recorded, not the agreement's.
+    assert_eq!(
+        consent_decision(given(vec![ambulance], until), ambulance, (2026, 6, 30)),
+        Decision::Allow {
+            basis: Basis::Consent,
+            break_glass: false
+        }
+    );
     assert_eq!(
         consent_decision(given(vec![ambulance], until), police, (2026, 6, 1)),
         Decision::Deny(DenyReason::NoConsent)
@@ -375,9 +382,66 @@ fn consent_is_specific_to_organisation_kind_category_and_date() {
             (2026, 7, 1)
         ),
         Decision::Allow {
-            basis: Basis::Agreement(LegalBasis::DirectCare),
+            basis: Basis::Recorded(LegalBasis::VitalInterests),
             break_glass: false
         }
+    );
+}
+
+/// The legal basis an audit row records is the one the decision used: the agreement's for identity,
+/// the person's consent or their recorded other basis for plan content, vital interests for break-glass.
+#[test]
+fn the_legal_basis_recorded_is_the_one_that_decided() {
+    let given = Consent::Given {
+        org_kinds: vec![OrgKind::PoliceForce],
+        categories: vec![C::CrisisPlanSummary],
+        until: None,
+    };
+    let vital = Consent::OtherBasis(LegalBasis::VitalInterests);
+    let a = Actor::User(UserActor {
+        user_id: UserId(1),
+        username: "pc".into(),
+        role: Role::Responder,
+        org_id: ACTOR_ORG,
+        org_kind: OrgKind::PoliceForce,
+        mfa_satisfied: true,
+        request_id: None,
+    });
+    let basis = |category: C, consent: &Consent, bg: Option<&str>| match decide(&Request {
+        actor: &a,
+        action: Action::ViewPerson(category),
+        owner_org: Some(OTHER_ORG),
+        agreements: &all_categories_agreement(),
+        consent,
+        relationship: Relationship::None,
+        break_glass_reason: bg,
+        today: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+    }) {
+        Decision::Allow { basis, .. } => basis.legal_basis(),
+        Decision::Deny(_) => None,
+    };
+    let agreement = all_categories_agreement()[0].legal_basis;
+    // Identity flows on the agreement whatever the person decided about their plan.
+    for c in [&given, &vital, &Consent::Withdrawn, &Consent::NotRecorded] {
+        assert_eq!(basis(C::Identity, c, None), Some(agreement));
+    }
+    assert_eq!(
+        basis(C::CrisisPlanSummary, &given, None),
+        Some(LegalBasis::Consent)
+    );
+    assert_eq!(
+        basis(C::CrisisPlanSummary, &vital, None),
+        Some(LegalBasis::VitalInterests)
+    );
+    // Withdrawn: nothing flows on the agreement; break-glass records vital interests.
+    assert_eq!(basis(C::CrisisPlanSummary, &Consent::Withdrawn, None), None);
+    assert_eq!(
+        basis(
+            C::CrisisPlanSummary,
+            &Consent::Withdrawn,
+            Some("Found unresponsive on the bridge")
+        ),
+        Some(LegalBasis::VitalInterests)
     );
 }
 
@@ -407,6 +471,89 @@ fn break_glass_needs_a_real_reason() {
         Basis::BreakGlass.legal_basis(),
         Some(LegalBasis::VitalInterests)
     );
+}
+
+/// An agreement resting on consent holds only for people whose consent covers the flow: identity
+/// then rests on that consent (or the other basis their record names); without it, identity is
+/// refused (break-glass may still show it), never recorded as "consent".
+#[test]
+fn an_agreement_resting_on_consent_needs_the_persons_consent_even_for_identity() {
+    let mut agreements = all_categories_agreement();
+    agreements[0].legal_basis = LegalBasis::Consent;
+    let a = Actor::User(UserActor {
+        user_id: UserId(1),
+        username: "pc".into(),
+        role: Role::Responder,
+        org_id: ACTOR_ORG,
+        org_kind: OrgKind::PoliceForce,
+        mfa_satisfied: true,
+        request_id: None,
+    });
+    let decide_identity = |consent: &Consent, bg: Option<&str>| {
+        decide(&Request {
+            actor: &a,
+            action: Action::ViewPerson(C::Identity),
+            owner_org: Some(OTHER_ORG),
+            agreements: &agreements,
+            consent,
+            relationship: Relationship::None,
+            break_glass_reason: bg,
+            today: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+        })
+    };
+    let given = |kind: OrgKind| Consent::Given {
+        org_kinds: vec![kind],
+        categories: vec![C::CrisisPlanSummary],
+        until: None,
+    };
+    let allow = |basis| Decision::Allow {
+        basis,
+        break_glass: false,
+    };
+    assert_eq!(
+        decide_identity(&given(OrgKind::PoliceForce), None),
+        allow(Basis::Consent)
+    );
+    assert_eq!(
+        decide_identity(&Consent::OtherBasis(LegalBasis::VitalInterests), None),
+        allow(Basis::Recorded(LegalBasis::VitalInterests))
+    );
+    assert_eq!(
+        decide_identity(&Consent::Withdrawn, None),
+        Decision::Deny(DenyReason::ConsentWithdrawn)
+    );
+    assert_eq!(
+        decide_identity(&Consent::NotRecorded, None),
+        Decision::Deny(DenyReason::NoConsent)
+    );
+    assert_eq!(
+        decide_identity(&given(OrgKind::AmbulanceService), None),
+        Decision::Deny(DenyReason::NoConsent)
+    );
+    assert_eq!(
+        decide_identity(&Consent::Withdrawn, Some("Unresponsive, need to know who")),
+        Decision::Allow {
+            basis: Basis::BreakGlass,
+            break_glass: true
+        }
+    );
+    // A second agreement on another basis still carries identity, on its own basis.
+    let mut both = agreements.clone();
+    both.push(SharingAgreement {
+        legal_basis: LegalBasis::LawEnforcement,
+        ..all_categories_agreement()[0].clone()
+    });
+    let d = decide(&Request {
+        actor: &a,
+        action: Action::ViewPerson(C::Identity),
+        owner_org: Some(OTHER_ORG),
+        agreements: &both,
+        consent: &Consent::Withdrawn,
+        relationship: Relationship::None,
+        break_glass_reason: None,
+        today: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+    });
+    assert_eq!(d, allow(Basis::Agreement(LegalBasis::LawEnforcement)));
 }
 
 #[test]

@@ -5,5 +5,6 @@
 mod access;
 mod auth;
 mod operations;
+mod people;
 mod plans;
 mod story;

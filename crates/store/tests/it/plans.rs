@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use concordat_domain::OrgKind;
 use concordat_domain::consent::{
-    ConsentStatus, CrisisPlan, PlanConsent, PlanSection, SectionKind, SharingLevel,
+    ConsentStatus, CrisisPlan, PlanConsent, PlanPart, PlanSection, SectionKind, SharingLevel,
 };
 use concordat_domain::model::*;
 use concordat_store::{NewContact, Store, StoreError};
@@ -126,6 +126,7 @@ async fn run(store: Store) {
         basis_note: None,
         org_kinds: vec![OrgKind::PoliceForce, OrgKind::AmbulanceService],
         sections: vec![SectionKind::WhatHelps, SectionKind::WhoToContact],
+        parts: vec![PlanPart::OwnWords],
         valid_until: NaiveDate::from_ymd_opt(2027, 1, 1),
         recorded_by: "demo.crisis".into(),
         recorded_at: 1_700_000_000_000,
@@ -135,6 +136,11 @@ async fn run(store: Store) {
     let got = tx.consent_get(a).await.unwrap().unwrap();
     assert_eq!(got.org_kinds, c.org_kinds);
     assert_eq!(got.sections, c.sections);
+    assert_eq!(
+        got.parts,
+        vec![PlanPart::OwnWords],
+        "own words kept beside the sections"
+    );
     assert_eq!(got.valid_until, c.valid_until);
     c.status = ConsentStatus::Withdrawn;
     c.org_kinds.clear();

@@ -4,6 +4,7 @@
 
 mod auth;
 mod demo_dates;
+mod disclosure;
 mod disclosures;
 mod harness;
 mod http;

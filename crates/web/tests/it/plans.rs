@@ -126,6 +126,14 @@ async fn sections_follow_role_organisation_and_consent_and_every_look_is_audited
             let (s, _) = sign_in(&t.router, user).await;
             let before = audit_count(&t.store).await;
             let res = send(&t.router, get(&page, &[&s])).await;
+            if user == "demo.firefighter" {
+                // The fire service's agreement rests on consent, which does not cover it: not
+                // even identity flows, and the refusal is audited.
+                assert_eq!(res.status, StatusCode::FORBIDDEN, "{user}: {}", res.body);
+                assert!(res.body.contains("not consented"), "{}", res.body);
+                assert_eq!(audit_count(&t.store).await, before + 1);
+                continue;
+            }
             assert_eq!(res.status, StatusCode::OK, "{user}: {}", res.body);
             assert_eq!(res.body.contains("A quiet room"), helps, "{user}");
             assert_eq!(res.body.contains("lithium"), meds, "{user}");
@@ -157,8 +165,17 @@ async fn sections_follow_role_organisation_and_consent_and_every_look_is_audited
         )
         .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        // The police's agreement rests on consent: after withdrawal not even identity flows to
+        // them (break-glass is offered); the paramedics' rests on direct care: identity, no sections.
         let (resp, rcsrf) = sign_in(&t.router, "demo.responder").await;
         let res = send(&t.router, get(&page, &[&resp])).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert!(!res.body.contains("A quiet room"));
+        assert!(res.body.contains("withdrawn consent"), "{}", res.body);
+        assert!(res.body.contains("Emergency access (break-glass)"));
+        let (para, _) = sign_in(&t.router, "demo.paramedic").await;
+        let res = send(&t.router, get(&page, &[&para])).await;
+        assert_eq!(res.status, StatusCode::OK);
         assert!(!res.body.contains("A quiet room"));
         assert!(
             res.body
