@@ -437,23 +437,26 @@ pub fn link_encoded(
     let blocking = Blocking::from_keys(
         rules,
         set.keys.clone(),
+        None,
         &set.source,
-        cfg.max_block_size,
+        cfg.block_limits(set.source.len()),
         mode == Mode::LinkOnly,
     );
     let threshold = cfg.encode.threshold;
     let bar = progress.bar("comparing", Some(blocking.total_rule_pairs()));
     let (mut pairs, compared, new_per_rule) = blocking.fold_pairs(
-        || (Vec::new(), 0u64, [0u64; 8]),
+        || (Vec::new(), 0u64, [0u64; 16]),
         |(kept, n, per_rule), a, b, mask| {
             let d = set.similarity(a as usize, b as usize);
             *n += 1;
             // A pair counts as new for the first rule that generates it, as in the plaintext summary.
-            per_rule[mask.trailing_zeros() as usize & 7] += 1;
+            let first = mask.trailing_zeros() as usize & 7;
+            per_rule[first] += 1;
             if *n % 65_536 == 0 {
                 bar.inc(65_536);
             }
             if d >= threshold {
+                per_rule[8 + first] += 1;
                 kept.push(ScoredPair {
                     a,
                     b,
@@ -505,9 +508,10 @@ pub fn link_encoded(
         rules: blocking
             .reports
             .iter()
-            .zip(new_per_rule)
-            .map(|(r, new)| crate::block::RuleReport {
-                new_pairs: new,
+            .enumerate()
+            .map(|(i, r)| crate::block::RuleReport {
+                new_pairs: new_per_rule[i],
+                new_links: new_per_rule[8 + i],
                 ..r.clone()
             })
             .collect(),
@@ -531,6 +535,9 @@ pub fn link_encoded(
             ("blocking and scoring".into(), t_score),
             ("clustering".into(), t0.elapsed().as_secs_f64() - t_score),
         ],
+        blocking: blocking.plan.clone(),
+        threads: rayon::current_num_threads(),
+        cpu_seconds: crate::util::process_cpu_seconds(),
         ..Default::default()
     };
     Ok(EncodedResult {
