@@ -88,6 +88,29 @@ pub fn rules_for(ds: &Dataset, cfg: &LinkConfig) -> Result<Vec<BlockingRule>> {
     }
 }
 
+/// Fewer possible pairs than this and the u probabilities rest on too few random pairs.
+pub const MIN_TRAINING_PAIRS: f64 = 10_000.0;
+/// Fewer candidate pairs than this and EM has too little to learn m from.
+pub const MIN_TRAINING_CANDIDATES: u64 = 100;
+
+/// Warnings about training a model on `ds` with `candidates` blocked pairs: too little data gives
+/// a model that can miss obvious links (two identical records left apart) or make wrong ones.
+pub fn training_warnings(ds: &Dataset, candidates: u64, link_only: bool) -> Vec<String> {
+    let possible = model::total_pairs(ds, link_only);
+    if possible < MIN_TRAINING_PAIRS || candidates < MIN_TRAINING_CANDIDATES {
+        vec![format!(
+            "the model was trained on only {} records ({} possible pairs, {} candidate pairs); that is too little data to estimate it (at least {} possible and {} candidate pairs are needed), so links may be missed, even between identical records, or made wrongly; train a model on a larger extract (`concordat link model --input … --out model.json`) and pass it with --model",
+            ds.len(),
+            possible as u64,
+            candidates,
+            MIN_TRAINING_PAIRS as u64,
+            MIN_TRAINING_CANDIDATES
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
 fn check_mode(ds: &Dataset, mode: Mode) -> Result<()> {
     if ds.len() < 2 {
         return Err(LinkError::Input("at least two records are needed".into()));
@@ -189,6 +212,11 @@ pub fn run(
     let cands = model::compare_candidates(ds, &kinds, &blocking, &bar);
     bar.finish_and_clear();
     lap("comparing", &mut t);
+    let warnings = if model.is_none() {
+        training_warnings(ds, cands.iter().map(|c| c.len() as u64).sum(), link_only)
+    } else {
+        Vec::new()
+    };
     let model = match model {
         Some(m) => m.clone(),
         None => model::train(
@@ -287,7 +315,7 @@ pub fn run(
         timings: Vec::new(),
         threads: rayon::current_num_threads(),
         cpu_seconds: crate::util::process_cpu_seconds(),
-        warnings: Vec::new(),
+        warnings,
     };
     let mut result = LinkResult {
         pairs,

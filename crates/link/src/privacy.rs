@@ -281,7 +281,8 @@ pub fn load_encoded(paths: &[PathBuf]) -> Result<EncodedSet> {
     };
     let mut source_index: FxMap<String, u16> = FxMap::default();
     let b64 = base64::engine::general_purpose::STANDARD;
-    for path in paths {
+    let mut origin: Vec<(usize, u64)> = Vec::new();
+    for (file_no, path) in paths.iter().enumerate() {
         let mut rows = TextRows::open(path)?;
         let header = rows.header().to_vec();
         let col = |name: &str| {
@@ -348,6 +349,7 @@ pub fn load_encoded(paths: &[PathBuf]) -> Result<EncodedSet> {
                     n as u16
                 });
                 set.ids.push(row.fields[ci].trim().into());
+                origin.push((file_no, row.line));
                 set.source.push(s);
                 set.popcount.push(clk.iter().map(|w| w.count_ones()).sum());
                 set.clks.push(clk);
@@ -362,6 +364,11 @@ pub fn load_encoded(paths: &[PathBuf]) -> Result<EncodedSet> {
             return Err(LinkError::NoRecords(path.clone()));
         }
     }
+    crate::dataset::check_unique_ids(&set.ids, |i| Location {
+        file: paths[origin[i].0].clone(),
+        line: origin[i].1,
+        column: Some("record_id".into()),
+    })?;
     Ok(set)
 }
 
