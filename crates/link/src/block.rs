@@ -618,6 +618,8 @@ impl Blocking {
         }
         if reports.iter().any(|r| r.capped_blocks > 0) {
             plan.cap = Some(cap);
+        } else {
+            plan.window = 0;
         }
         let near = blocks
             .iter()

@@ -132,7 +132,7 @@ impl Default for EncodeConfig {
 }
 
 /// The pair budget is never below this, so small inputs are compared in full.
-pub const MIN_PAIR_BUDGET: u64 = 1_000_000;
+pub const MIN_PAIR_BUDGET: u64 = 5_000_000;
 
 impl LinkConfig {
     /// Blocking limits for `records` records: the size cap and the pair budget.

@@ -33,6 +33,7 @@ pub mod privacy;
 pub mod progress;
 pub mod standardise;
 pub mod synth;
+pub mod synth_census;
 pub mod util;
 
 pub use block::{BlockingRule, RuleReport};
