@@ -291,7 +291,17 @@ fn run_link(args: RunArgs, mode: Mode) -> Result<()> {
         };
         output::write_clusters(&args.out, &names, &result.clusters)?;
         if let Some(p) = &args.pairs {
-            output::write_pairs(p, &names, &result.pairs, "dice", "dice_similarity")?;
+            if result.per_field {
+                output::write_pairs(
+                    p,
+                    &names,
+                    &result.pairs,
+                    "match_weight",
+                    "match_probability",
+                )?;
+            } else {
+                output::write_pairs(p, &names, &result.pairs, "dice", "dice_similarity")?;
+            }
         }
         write_summary(args.summary.as_deref(), &result.summary)?;
         eprint!("{}", output::summary_text(&result.summary));

@@ -30,6 +30,7 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod privacy;
+pub mod privacy_fs;
 pub mod progress;
 pub mod standardise;
 pub mod synth;

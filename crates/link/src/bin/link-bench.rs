@@ -50,6 +50,9 @@ struct Args {
     /// candidate pairs, with the adaptive budget and with the full rule set (no budget).
     #[arg(long)]
     blocking_recall: bool,
+    /// Only measure blocking recall (no linkage run), printing it as JSON.
+    #[arg(long)]
+    recall_only: bool,
 }
 
 fn main() -> ExitCode {
@@ -85,6 +88,11 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let ds = Dataset::load(&args.inputs, &cfg)?;
     let load_s = t.elapsed().as_secs_f64();
 
+    if args.recall_only {
+        let r = blocking_recall(&ds, &cfg, args.link_only)?;
+        eprintln!("{}", serde_json::json!({ "blocking_recall": r }));
+        return Ok(());
+    }
     let result = if args.link_only {
         link_only(&ds, &cfg)?
     } else {
