@@ -621,7 +621,9 @@ pub fn link_encoded(
     pairs.sort_unstable_by_key(|p| (p.a, p.b));
     let t_score = t0.elapsed().as_secs_f64();
     let n = set.ids.len();
-    let method = cfg.cluster_for(true);
+    // Per-field encodings carry a model, so they cluster like plain records (strict unless set);
+    // encodings linked by Dice alone cluster by connected components.
+    let method = cfg.cluster_for(fs_model.is_none());
     let labels = match (method, &fs_model) {
         (ClusterMethod::Connected, _) => cluster::connected_components(n, &pairs, threshold),
         (ClusterMethod::Strict, Some(model)) => {
