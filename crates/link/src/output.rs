@@ -181,6 +181,15 @@ pub fn summary_text(s: &Summary) -> String {
                 thousands(p.pairs_planned)
             );
         }
+        None if p.pairs_full > p.pair_budget => {
+            let _ = writeln!(
+                o,
+                "  adaptive blocking: the rules' blocks hold {} pairs, over the budget of {}, but no block is larger than {} records (the smallest cap), so every block was compared in full",
+                thousands(p.pairs_full),
+                thousands(p.pair_budget),
+                crate::block::MIN_CAP
+            );
+        }
         None => {
             let _ = writeln!(
                 o,
