@@ -234,8 +234,12 @@ pub fn parse_costs(
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for rec in rdr.records() {
-        let rec =
-            rec.map_err(|e| row_err(crate::input::line_of(e.position(), fix), e.to_string()))?;
+        let rec = rec.map_err(|e| {
+            row_err(
+                crate::input::line_of(e.position(), fix),
+                crate::input::csv_message(&e),
+            )
+        })?;
         let line = crate::input::line_of(rec.position(), fix);
         let cell = |k: usize| rec.get(idx[k]).unwrap_or("").trim().to_string();
         let item = cell(0);
@@ -342,7 +346,13 @@ pub fn parse_index(
     let mut values = BTreeMap::new();
     let mut source = String::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| EconomicsError::File(format!("{source_name}: {e}")))?;
+        let rec = rec.map_err(|e| {
+            EconomicsError::File(format!(
+                "{source_name}, line {}: {}",
+                crate::input::line_of(e.position(), fix),
+                crate::input::csv_message(&e)
+            ))
+        })?;
         let line = crate::input::line_of(rec.position(), fix);
         let year = rec.get(year_i).unwrap_or("").trim().to_string();
         let raw = rec.get(index_i).unwrap_or("").trim();

@@ -87,7 +87,7 @@ pub enum InputError {
         message: String,
     },
     /// The CSV itself is malformed (for example a row with the wrong number of fields).
-    #[error("{source_name}, line {line}: malformed CSV: {message}")]
+    #[error("{source_name}, line {line}: {message}")]
     Csv {
         /// File name or other label of the input.
         source_name: String,
@@ -158,6 +158,26 @@ pub enum InputError {
         frequency: Frequency,
         /// Every gap found.
         gaps: Vec<Gap>,
+    },
+    /// The same column name appears twice in the header, so which one is meant is ambiguous.
+    #[error(
+        "{source_name}: the column {column:?} appears more than once in the header (columns {first} and {second}); rename or remove one"
+    )]
+    DuplicateColumn {
+        /// File name or other label of the input.
+        source_name: String,
+        /// The repeated name.
+        column: String,
+        /// 1-based position of its first appearance.
+        first: usize,
+        /// 1-based position of its second appearance.
+        second: usize,
+    },
+    /// Nothing at all: not even a header row.
+    #[error("{source_name}: the file is empty (no header row)")]
+    EmptyFile {
+        /// File name or other label of the input.
+        source_name: String,
     },
     /// No data rows.
     #[error("{source_name}: no data rows")]
@@ -265,20 +285,61 @@ pub fn read_series(
     parse_series(file, &source_name, date_column, value_columns)
 }
 
-/// Finds `name` in a CSV header, or explains which columns exist.
+/// Finds `name` in a CSV header, or explains which columns exist; a name that appears twice is an
+/// error rather than a silent choice of the first.
 pub fn column_index(
     headers: &csv::StringRecord,
     name: &str,
     source_name: &str,
 ) -> Result<usize, InputError> {
-    headers
+    let mut found = headers
         .iter()
-        .position(|h| h.trim() == name)
-        .ok_or_else(|| InputError::MissingColumn {
+        .enumerate()
+        .filter(|(_, h)| h.trim() == name)
+        .map(|(i, _)| i);
+    let first = found.next().ok_or_else(|| InputError::MissingColumn {
+        source_name: source_name.to_string(),
+        column: name.to_string(),
+        available: headers.iter().collect::<Vec<_>>().join(", "),
+    })?;
+    if let Some(second) = found.next() {
+        return Err(InputError::DuplicateColumn {
             source_name: source_name.to_string(),
             column: name.to_string(),
-            available: headers.iter().collect::<Vec<_>>().join(", "),
-        })
+            first: first + 1,
+            second: second + 1,
+        });
+    }
+    Ok(first)
+}
+
+/// A csv error as a plain sentence, without the csv crate's own record and line numbering (the
+/// caller reports the line, corrected by [`line_of`]); the words match `concordat link`'s.
+pub fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("the row has {len} fields but the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => {
+            "the text is not valid UTF-8 (save the file as UTF-8)".to_string()
+        }
+        csv::ErrorKind::Io(err) => format!("cannot read: {err}"),
+        _ => "malformed CSV".to_string(),
+    }
+}
+
+/// The error for a csv failure at a line: a plain message with one line number.
+pub fn csv_input_error(e: &csv::Error, source_name: &str, fix: u64) -> InputError {
+    InputError::Csv {
+        source_name: source_name.to_string(),
+        line: line_of(e.position(), fix),
+        message: csv_message(e),
+    }
+}
+
+/// Whether a header row is missing altogether (an empty file).
+pub fn header_is_empty(headers: &csv::StringRecord) -> bool {
+    headers.is_empty() || (headers.len() == 1 && headers[0].trim().is_empty())
 }
 
 /// A CSV reader over the whole input, and the correction to add to the csv crate's line numbers.
@@ -317,12 +378,13 @@ pub fn parse_series(
         source_name: source_name.to_string(),
         message: e.to_string(),
     })?;
-    let csv_err = |e: csv::Error| InputError::Csv {
-        source_name: source_name.to_string(),
-        line: line_of(e.position(), fix),
-        message: e.to_string(),
-    };
+    let csv_err = |e: csv::Error| csv_input_error(&e, source_name, fix);
     let headers = rdr.headers().map_err(csv_err)?.clone();
+    if header_is_empty(&headers) {
+        return Err(InputError::EmptyFile {
+            source_name: source_name.to_string(),
+        });
+    }
     let date_idx = column_index(&headers, date_column, source_name)?;
     let value_idx = value_columns
         .iter()
@@ -452,6 +514,52 @@ mod tests {
         assert_eq!(parse_date("2024-03-05T10:00:00"), Some(d(2024, 3, 5)));
         assert_eq!(parse_date("March 2024"), None);
         assert_eq!(parse_date(""), None);
+    }
+
+    fn parse(text: &[u8]) -> Result<Series, InputError> {
+        parse_series(
+            text,
+            "in.csv",
+            "date",
+            &[("value", ValueKind::Number), ("count", ValueKind::Count)],
+        )
+    }
+
+    #[test]
+    fn csv_errors_are_plain_with_one_line_number() {
+        let e = parse(b"date,value,count\r\n2024-01-01,1,2\r\n2024-02-01,1\r\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "in.csv, line 3: the row has 2 fields but the header has 3"
+        );
+        let e = parse(b"date,value,count\n2024-01-01,1,\xff\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "in.csv, line 2: the text is not valid UTF-8 (save the file as UTF-8)"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_says_it_is_empty() {
+        let e = parse(b"").unwrap_err().to_string();
+        assert_eq!(e, "in.csv: the file is empty (no header row)");
+        let e = parse(b"date,value,count\n").unwrap_err().to_string();
+        assert_eq!(e, "in.csv: no data rows");
+    }
+
+    #[test]
+    fn a_repeated_value_column_is_an_error_naming_it() {
+        let e = parse(b"date,value,value,count\n2024-01-01,,1,2\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "in.csv: the column \"value\" appears more than once in the header (columns 2 and 3); rename or remove one"
+        );
     }
 
     #[test]

@@ -325,7 +325,13 @@ pub fn parse_survey(
     let mut answers = vec![Vec::new(); item_idx.len()];
     let mut groups = group_i.map(|_| Vec::new());
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| SurveyError::File(format!("{source_name}: {e}")))?;
+        let rec = rec.map_err(|e| {
+            SurveyError::File(format!(
+                "{source_name}, line {}: {}",
+                crate::input::line_of(e.position(), fix),
+                crate::input::csv_message(&e)
+            ))
+        })?;
         let line = crate::input::line_of(rec.position(), fix);
         for (k, &i) in item_idx.iter().enumerate() {
             let raw = rec.get(i).unwrap_or("");

@@ -178,13 +178,17 @@ fn dispatch(cmd: LinkCommand) -> Result<()> {
                     } else {
                         Mode::Dedupe
                     };
-                    pipeline::estimate_model_with_progress(
+                    let m = pipeline::estimate_model_with_progress(
                         &ds,
                         &cfg,
                         mode,
                         truth_column.is_some(),
                         &progress,
-                    )?
+                    )?;
+                    for w in pipeline::training_warnings(&ds, u64::MAX, link_only) {
+                        eprintln!("warning: {w}");
+                    }
+                    m
                 }
             };
             print!("{}", m.table());
@@ -287,14 +291,26 @@ fn run_link(args: RunArgs, mode: Mode) -> Result<()> {
         };
         output::write_clusters(&args.out, &names, &result.clusters)?;
         if let Some(p) = &args.pairs {
-            output::write_pairs(p, &names, &result.pairs, "dice", "dice_similarity")?;
+            if result.per_field {
+                output::write_pairs(
+                    p,
+                    &names,
+                    &result.pairs,
+                    "match_weight",
+                    "match_probability",
+                )?;
+            } else {
+                output::write_pairs(p, &names, &result.pairs, "dice", "dice_similarity")?;
+            }
         }
         write_summary(args.summary.as_deref(), &result.summary)?;
         eprint!("{}", output::summary_text(&result.summary));
         return Ok(());
     }
+    let t_read = std::time::Instant::now();
     let ds = Dataset::load_with_progress(&args.inputs, &cfg, &progress)?;
     let model = args.model.as_deref().map(Model::load).transpose()?;
+    let read_s = t_read.elapsed().as_secs_f64();
     let t = std::time::Instant::now();
     let result = pipeline::run(&ds, &cfg, mode, model.as_ref(), &progress)?;
     let names = Names {
@@ -320,6 +336,8 @@ fn run_link(args: RunArgs, mode: Mode) -> Result<()> {
         "writing".into(),
         t.elapsed().as_secs_f64() - summary.timings.iter().map(|x| x.1).sum::<f64>(),
     ));
+    summary.timings.insert(0, ("reading".into(), read_s));
+    summary.cpu_seconds = crate::util::process_cpu_seconds();
     write_summary(args.summary.as_deref(), &summary)?;
     eprint!("{}", output::summary_text(&summary));
     eprintln!("clusters written to {}", args.out.display());

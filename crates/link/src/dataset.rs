@@ -562,6 +562,28 @@ fn map_columns(
     })
 }
 
+/// Fails on the first record id used twice, naming both places (`at` gives a record's place).
+/// Repeated ids would be repeated in the output, where nobody could tell the records apart.
+pub(crate) fn check_unique_ids(ids: &[Box<str>], at: impl Fn(usize) -> Location) -> Result<()> {
+    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+    order.par_sort_unstable_by(|&x, &y| ids[x as usize].cmp(&ids[y as usize]).then(x.cmp(&y)));
+    // The earliest repeat in file order is the one reported.
+    let mut worst: Option<(u32, u32)> = None;
+    for w in order.windows(2) {
+        if ids[w[0] as usize] == ids[w[1] as usize] && worst.is_none_or(|(_, s)| w[1] < s) {
+            worst = Some((w[0], w[1]));
+        }
+    }
+    match worst {
+        None => Ok(()),
+        Some((first, second)) => Err(LinkError::DuplicateId {
+            at: Box::new(at(second as usize)),
+            id: ids[second as usize].to_string(),
+            first: Box::new(at(first as usize)),
+        }),
+    }
+}
+
 /// Reads a CSV header, with the errors for empty and non-UTF-8 files.
 pub(crate) fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>)> {
     let file = std::fs::File::open(path).map_err(|e| LinkError::io(path, e))?;
@@ -588,6 +610,22 @@ pub(crate) fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<S
             s
         };
         names.push(s.trim().to_owned());
+    }
+    // Two columns with one name (case and punctuation ignored, as columns are matched): the first
+    // would silently win, so a blank first "surname" would switch off every surname comparison.
+    let keys: Vec<String> = names.iter().map(|h| header_key(h)).collect();
+    for (j, k) in keys.iter().enumerate() {
+        if k.is_empty() {
+            continue;
+        }
+        if let Some(i) = keys[..j].iter().position(|x| x == k) {
+            return Err(LinkError::DuplicateColumn {
+                file: path.to_path_buf(),
+                column: names[j].clone(),
+                first: i + 1,
+                second: j + 1,
+            });
+        }
     }
     Ok((rdr, names))
 }
@@ -728,6 +766,8 @@ impl Dataset {
         }
         let mut b = Builder::new(extra_names.clone());
         let mut present = Vec::new();
+        // Where each record came from (file, line), to name both lines of a repeated id.
+        let mut origin: Vec<(u16, u64)> = Vec::new();
         let bar = progress.bar("reading", None);
         for (p, header) in paths.iter().zip(&headers) {
             let mapping = map_columns(p, header, cfg, &extra_names)?;
@@ -779,6 +819,7 @@ impl Dataset {
                     };
                     let source = b.source(src_name)?;
                     b.push(id, source, st, truth_col.map(|i| row.fields[i].as_str()));
+                    origin.push((b.ds.files.len() as u16, row.line));
                 }
                 count += chunk.len() as u64;
                 bar.inc(chunk.len() as u64);
@@ -791,6 +832,18 @@ impl Dataset {
             b.ds.files.push(report);
         }
         bar.finish_and_clear();
+        check_unique_ids(&b.ds.records.ids, |i| {
+            let (f, line) = origin[i];
+            Location {
+                file: paths[f as usize].clone(),
+                line,
+                column: b.ds.files[f as usize]
+                    .columns
+                    .iter()
+                    .find(|(field, _)| field == Field::Id.name())
+                    .map(|(_, c)| c.clone()),
+            }
+        })?;
         let mut ds = b.finish();
         ds.present = present;
         Ok(ds)

@@ -57,6 +57,23 @@ pub enum LinkError {
         "{file}: no columns to link on were recognised (the header has: {header}); name them in a --config file"
     )]
     NoLinkColumns { file: PathBuf, header: String },
+    #[error(
+        "{file}: the header names the column {column:?} twice (columns {first} and {second}); rename or remove one, since which is meant would be a guess"
+    )]
+    DuplicateColumn {
+        file: PathBuf,
+        column: String,
+        first: usize,
+        second: usize,
+    },
+    #[error(
+        "{at}: the record id {id:?} is already used at {first}; record ids must be unique across the inputs"
+    )]
+    DuplicateId {
+        at: Box<Location>,
+        id: String,
+        first: Box<Location>,
+    },
     #[error("{path}: {message}")]
     Config { path: PathBuf, message: String },
     #[error("invalid setting: {0}")]

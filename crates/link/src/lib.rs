@@ -30,9 +30,11 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod privacy;
+pub mod privacy_fs;
 pub mod progress;
 pub mod standardise;
 pub mod synth;
+pub mod synth_census;
 pub mod util;
 
 pub use block::{BlockingRule, RuleReport};

@@ -90,9 +90,9 @@ const FORMAT: &str = "concordat-link-model/1";
 /// Smallest m EM may give a level: data errors happen even where the sample shows none (a
 /// phone number changes, a sex is recorded wrongly), so no level may rule a match out entirely.
 /// It caps the evidence against a match from one comparison at about -11 bits.
-const M_FLOOR: f64 = 5e-4;
+pub(crate) const M_FLOOR: f64 = 5e-4;
 
-fn initial_m(n_levels: usize) -> Vec<f64> {
+pub(crate) fn initial_m(n_levels: usize) -> Vec<f64> {
     // Most matches agree exactly; the rest spread over the lower levels, least on "else".
     let mut m = vec![0.0; n_levels];
     if n_levels == 1 {
@@ -432,17 +432,17 @@ pub(crate) fn blocked_histogram(cands: &[Vec<Candidate>]) -> Histogram {
 }
 
 /// Result of EM on one rule's pairs.
-struct EmFit {
-    lambda: f64,
-    m: Vec<Vec<f64>>,
-    iterations: u32,
+pub(crate) struct EmFit {
+    pub(crate) lambda: f64,
+    pub(crate) m: Vec<Vec<f64>>,
+    pub(crate) iterations: u32,
 }
 
 /// EM over a histogram of comparison vectors with u fixed. Comparisons with `skip[k]` set are
 /// ignored (treated as null); when `fix_m` is set only lambda is estimated.
-fn em(
+pub(crate) fn em(
     patterns: &[(Gamma, f64)],
-    kinds: &[CompareKind],
+    n_levels: &[usize],
     u: &[Vec<f64>],
     m0: &[Vec<f64>],
     skip: &[bool],
@@ -454,7 +454,7 @@ fn em(
     let mut it = 0;
     for _ in 0..iterations {
         it += 1;
-        let mut m_acc: Vec<Vec<f64>> = kinds.iter().map(|k| vec![0.0; k.labels().len()]).collect();
+        let mut m_acc: Vec<Vec<f64>> = n_levels.iter().map(|&n| vec![0.0; n]).collect();
         let mut match_total = 0.0;
         let mut total = 0.0;
         let table = log_ratios(&m, u, skip);
@@ -462,7 +462,7 @@ fn em(
             let p = posterior_t(g, lambda, &table);
             match_total += c * p;
             total += c;
-            for k in 0..kinds.len() {
+            for k in 0..n_levels.len() {
                 let l = level(g, k);
                 if l > 0 && !skip[k] {
                     m_acc[k][l as usize - 1] += c * p;
@@ -473,7 +473,7 @@ fn em(
         let mut change = (new_lambda - lambda).abs();
         lambda = new_lambda;
         if !fix_m {
-            for k in 0..kinds.len() {
+            for k in 0..n_levels.len() {
                 if skip[k] {
                     continue;
                 }
@@ -586,6 +586,7 @@ pub(crate) fn train(
     };
 
     let n_rules = blocking.rules.len();
+    let n_levels: Vec<usize> = kinds.iter().map(|k| k.labels().len()).collect();
     let mut fits = Vec::new();
     let mut reports = Vec::new();
     for (r, rule) in blocking.rules.iter().enumerate() {
@@ -604,7 +605,7 @@ pub(crate) fn train(
         let patterns: Vec<(Gamma, f64)> = collapsed.into_iter().collect();
         let fit = em(
             &patterns,
-            kinds,
+            &n_levels,
             &u,
             &m0,
             &skip,
@@ -860,7 +861,8 @@ mod tests {
             }
         }
         let m0 = vec![vec![0.6, 0.4], vec![0.6, 0.4]];
-        let fit = em(&patterns, &kinds, &u, &m0, &[false, false], false, 500);
+        let n_levels: Vec<usize> = kinds.iter().map(|k| k.labels().len()).collect();
+        let fit = em(&patterns, &n_levels, &u, &m0, &[false, false], false, 500);
         assert!((fit.lambda - 0.1).abs() < 0.01, "{}", fit.lambda);
         assert!((fit.m[0][0] - 0.9).abs() < 0.02, "{:?}", fit.m);
     }

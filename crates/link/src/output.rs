@@ -149,21 +149,59 @@ pub fn summary_text(s: &Summary) -> String {
     for r in &s.rules {
         let _ = writeln!(
             o,
-            "    {:<36} {:>14} pairs, {:>14} new; {} blocks{}",
+            "    {:<36} {:>14} pairs, {:>14} new, {:>10} new links; {} blocks, largest {}{}",
             r.rule,
             thousands(r.pairs),
             thousands(r.new_pairs),
+            thousands(r.new_links),
             thousands(r.blocks),
-            if r.dropped_blocks > 0 {
+            thousands(r.largest_block),
+            if r.capped_blocks > 0 {
                 format!(
-                    "; DROPPED {} oversize blocks ({} records)",
-                    thousands(r.dropped_blocks),
-                    thousands(r.dropped_records)
+                    "; {} blocks over the cap ({} records, {} pairs in full) sub-blocked",
+                    thousands(r.capped_blocks),
+                    thousands(r.capped_records),
+                    thousands(r.pairs_full)
                 )
             } else {
                 String::new()
             }
         );
+    }
+    let p = &s.blocking;
+    match p.cap {
+        Some(cap) => {
+            let _ = writeln!(
+                o,
+                "  adaptive blocking: the rules' blocks hold {} pairs, over the budget of {}; blocks over {} records were sorted by a second key and each record paired with its next {} ({} pairs planned)",
+                thousands(p.pairs_full),
+                thousands(p.pair_budget),
+                cap,
+                p.window,
+                thousands(p.pairs_planned)
+            );
+        }
+        None if p.pairs_full > p.pair_budget => {
+            let _ = writeln!(
+                o,
+                "  adaptive blocking: the rules' blocks hold {} pairs, over the budget of {}, but no block is larger than {} records (the smallest cap), so every block was compared in full",
+                thousands(p.pairs_full),
+                thousands(p.pair_budget),
+                crate::block::MIN_CAP
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "  adaptive blocking: {} pairs within the budget of {}; every block compared in full",
+                thousands(p.pairs_full),
+                if p.pair_budget == u64::MAX {
+                    "none".to_owned()
+                } else {
+                    thousands(p.pair_budget)
+                }
+            );
+        }
     }
     let _ = writeln!(o, "  pairs compared: {}", thousands(s.pairs_compared));
     if s.prior > 0.0 {
@@ -203,6 +241,22 @@ pub fn summary_text(s: &Summary) -> String {
         .iter()
         .map(|(k, v)| format!("{k} {v:.2}s"))
         .collect();
+    let wall: f64 = s.timings.iter().map(|x| x.1).sum();
     let _ = writeln!(o, "  time: {}", times.join(", "));
+    match s.cpu_seconds {
+        Some(cpu) => {
+            let _ = writeln!(
+                o,
+                "  wall {wall:.2}s; CPU {cpu:.2}s (all threads, including reading); {} worker threads",
+                s.threads
+            );
+        }
+        None => {
+            let _ = writeln!(o, "  wall {wall:.2}s; {} worker threads", s.threads);
+        }
+    }
+    for w in &s.warnings {
+        let _ = writeln!(o, "  WARNING: {w}");
+    }
     o
 }

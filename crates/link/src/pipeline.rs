@@ -1,6 +1,6 @@
 //! One linkage run end to end: block, train (or load) the model, score, cluster, summarise.
 
-use crate::block::{Blocking, BlockingRule, RuleReport, default_rules};
+use crate::block::{BlockPlan, Blocking, BlockingRule, RuleReport, default_rules};
 use crate::cluster::{self, ScoredPair};
 use crate::compare::CompareKind;
 use crate::config::{ClusterMethod, LinkConfig};
@@ -39,6 +39,8 @@ pub struct Summary {
     pub files: Vec<FileReport>,
     pub quality: QualityCounts,
     pub rules: Vec<RuleReport>,
+    /// What adaptive blocking did: the pair budget, the pairs in full and after capping.
+    pub blocking: BlockPlan,
     pub pairs_compared: u64,
     pub pairs_above_threshold: u64,
     pub threshold: f64,
@@ -55,6 +57,13 @@ pub struct Summary {
     pub largest_cluster: u64,
     /// Seconds per step.
     pub timings: Vec<(String, f64)>,
+    /// Worker threads (rayon) the run could use.
+    pub threads: usize,
+    /// CPU seconds (user + system, all threads) the process had used at the end of the run,
+    /// including reading; `None` where the system does not say (only Linux is read).
+    pub cpu_seconds: Option<f64>,
+    /// Things the analyst should know: the results may be unreliable, or the input was odd.
+    pub warnings: Vec<String>,
 }
 
 /// The result of [`dedupe`] or [`link_only`].
@@ -76,6 +85,29 @@ pub fn rules_for(ds: &Dataset, cfg: &LinkConfig) -> Result<Vec<BlockingRule>> {
             .iter()
             .map(|r| BlockingRule::parse(r))
             .collect()
+    }
+}
+
+/// Fewer possible pairs than this and the u probabilities rest on too few random pairs.
+pub const MIN_TRAINING_PAIRS: f64 = 10_000.0;
+/// Fewer candidate pairs than this and EM has too little to learn m from.
+pub const MIN_TRAINING_CANDIDATES: u64 = 100;
+
+/// Warnings about training a model on `ds` with `candidates` blocked pairs: too little data gives
+/// a model that can miss obvious links (two identical records left apart) or make wrong ones.
+pub fn training_warnings(ds: &Dataset, candidates: u64, link_only: bool) -> Vec<String> {
+    let possible = model::total_pairs(ds, link_only);
+    if possible < MIN_TRAINING_PAIRS || candidates < MIN_TRAINING_CANDIDATES {
+        vec![format!(
+            "the model was trained on only {} records ({} possible pairs, {} candidate pairs); that is too little data to estimate it (at least {} possible and {} candidate pairs are needed), so links may be missed, even between identical records, or made wrongly; train a model on a larger extract (`concordat link model --input … --out model.json`) and pass it with --model",
+            ds.len(),
+            possible as u64,
+            candidates,
+            MIN_TRAINING_PAIRS as u64,
+            MIN_TRAINING_CANDIDATES
+        )]
+    } else {
+        Vec::new()
     }
 }
 
@@ -120,7 +152,7 @@ pub(crate) fn estimate_model_with_progress(
     let blocking = Blocking::build(
         ds,
         rules_for(ds, cfg)?,
-        cfg.max_block_size,
+        cfg.block_limits(ds.len()),
         mode == Mode::LinkOnly,
     )?;
     let bar = progress.bar("comparing", Some(blocking.total_rule_pairs()));
@@ -165,7 +197,12 @@ pub fn run(
         *t = Instant::now();
     };
     let link_only = mode == Mode::LinkOnly;
-    let blocking = Blocking::build(ds, rules_for(ds, cfg)?, cfg.max_block_size, link_only)?;
+    let blocking = Blocking::build(
+        ds,
+        rules_for(ds, cfg)?,
+        cfg.block_limits(ds.len()),
+        link_only,
+    )?;
     lap("blocking", &mut t);
     let kinds = match model {
         Some(m) => m.kinds_for(ds)?,
@@ -175,6 +212,11 @@ pub fn run(
     let cands = model::compare_candidates(ds, &kinds, &blocking, &bar);
     bar.finish_and_clear();
     lap("comparing", &mut t);
+    let warnings = if model.is_none() {
+        training_warnings(ds, cands.iter().map(|c| c.len() as u64).sum(), link_only)
+    } else {
+        Vec::new()
+    };
     let model = match model {
         Some(m) => m.clone(),
         None => model::train(
@@ -190,12 +232,15 @@ pub fn run(
             let mut kept = Vec::new();
             let mut sum = 0f64;
             let mut per_rule = [0u64; 8];
+            let mut links = [0u64; 8];
             for c in chunk {
                 let w = scorer.weight_of(c.gamma(), c.a as usize);
                 let p = model::probability(w);
                 sum += p;
-                per_rule[c.mask().trailing_zeros() as usize & 7] += 1;
+                let first = c.mask().trailing_zeros() as usize & 7;
+                per_rule[first] += 1;
                 if p >= threshold {
+                    links[first] += 1;
                     kept.push(ScoredPair {
                         a: c.a,
                         b: c.b,
@@ -204,14 +249,17 @@ pub fn run(
                     });
                 }
             }
-            (kept, chunk.len() as u64, sum, per_rule)
+            (kept, chunk.len() as u64, sum, (per_rule, links))
         })
         .reduce(
-            || (Vec::new(), 0u64, 0f64, [0u64; 8]),
+            || (Vec::new(), 0u64, 0f64, ([0u64; 8], [0u64; 8])),
             |(mut k1, n1, s1, r1), (k2, n2, s2, r2)| {
                 k1.extend(k2);
                 let mut r = r1;
-                for (x, y) in r.iter_mut().zip(r2) {
+                for (x, y) in r.0.iter_mut().zip(r2.0) {
+                    *x += y;
+                }
+                for (x, y) in r.1.iter_mut().zip(r2.1) {
                     *x += y;
                 }
                 (k1, n1 + n2, s1 + s2, r)
@@ -234,7 +282,8 @@ pub fn run(
 
     let mut rules = blocking.reports.clone();
     for (r, rep) in rules.iter_mut().enumerate() {
-        rep.new_pairs = new_per_rule[r];
+        rep.new_pairs = new_per_rule.0[r];
+        rep.new_links = new_per_rule.1[r];
     }
     let total = model::total_pairs(ds, link_only);
     let estimated_matches = model.prior * total;
@@ -248,6 +297,7 @@ pub fn run(
         files: ds.files.clone(),
         quality: ds.quality.clone(),
         rules,
+        blocking: blocking.plan.clone(),
         pairs_compared: compared,
         pairs_above_threshold: pairs.len() as u64,
         threshold,
@@ -263,6 +313,9 @@ pub fn run(
         cluster_sizes: size_histogram(&clusters.labels),
         largest_cluster: largest(&clusters.labels),
         timings: Vec::new(),
+        threads: rayon::current_num_threads(),
+        cpu_seconds: crate::util::process_cpu_seconds(),
+        warnings,
     };
     let mut result = LinkResult {
         pairs,

@@ -15,6 +15,7 @@ use crate::config::{ClusterMethod, EncodeConfig, LinkConfig};
 use crate::dataset::{Dataset, TextRows};
 use crate::error::{LinkError, Location, Result};
 use crate::pipeline::{self, Clusters, Mode, Summary};
+use crate::privacy_fs::{FIELD_BITS, FIELD_COLUMNS, FieldBf, FieldSet};
 use crate::progress::Progress;
 use crate::standardise::Dob;
 use crate::util::FxMap;
@@ -132,7 +133,26 @@ pub struct Encoded {
     pub clk: Clk,
     /// Keyed blocking hashes in [`BLOCK_COLUMNS`] order; empty when a part is missing.
     pub blocks: [String; 6],
+    /// One filter per field in [`crate::privacy_fs::FIELD_COLUMNS`] order; all zero when missing.
+    pub fields: [FieldBf; 5],
 }
+
+fn set_field_bits(bf: &mut FieldBf, secret: &Secret, label: &str, token: &str, k: u32) {
+    let h = secret.mac(label, token);
+    let mut a = [0u8; 8];
+    let mut b = [0u8; 8];
+    a.copy_from_slice(&h[0..8]);
+    b.copy_from_slice(&h[8..16]);
+    let (h1, h2) = (u64::from_le_bytes(a), u64::from_le_bytes(b) | 1);
+    for i in 0..u64::from(k) {
+        let pos = (h1.wrapping_add(i.wrapping_mul(h2)) % FIELD_BITS as u64) as usize;
+        bf[pos / 64] |= 1 << (pos % 64);
+    }
+}
+
+/// Bits per token in the per-field filters: names and addresses as bigrams, date of birth as
+/// day, month and year, postcode as district, sector and full code.
+const FIELD_K: [u32; 5] = [10, 10, 20, 20, 5];
 
 /// Encodes every record of a dataset (after the usual standardisation).
 pub fn encode(ds: &Dataset, secret: &Secret, cfg: &EncodeConfig) -> Vec<Encoded> {
@@ -196,6 +216,39 @@ pub fn encode(ds: &Dataset, secret: &Secret, cfg: &EncodeConfig) -> Vec<Encoded>
             if cfg.phone > 0 && r.phone[i] != 0 {
                 set_bits(&mut clk, secret, "phone", s(r.phone[i]), cfg.phone);
             }
+            // Per-field filters, keyed under other labels than the CLK's.
+            let mut fields = [[0u64; 4]; 5];
+            if !first.is_empty() {
+                for t in bigrams(first) {
+                    set_field_bits(&mut fields[0], secret, "f:first_name", &t, FIELD_K[0]);
+                }
+            }
+            if !surname.is_empty() {
+                for t in bigrams(surname) {
+                    set_field_bits(&mut fields[1], secret, "f:surname", &t, FIELD_K[1]);
+                }
+            }
+            if let Some(d) = dob {
+                for t in [
+                    format!("d{}", d.day()),
+                    format!("m{}", d.month()),
+                    format!("y{}", d.year()),
+                ] {
+                    set_field_bits(&mut fields[2], secret, "f:dob", &t, FIELD_K[2]);
+                }
+            }
+            if r.postcode[i] != 0 {
+                for t in [s(r.postcode[i]), s(r.sector[i]), s(r.district[i])] {
+                    if !t.is_empty() {
+                        set_field_bits(&mut fields[3], secret, "f:postcode", t, FIELD_K[3]);
+                    }
+                }
+            }
+            if r.address[i] != 0 {
+                for t in bigrams(s(r.address[i])) {
+                    set_field_bits(&mut fields[4], secret, "f:address", &t, FIELD_K[4]);
+                }
+            }
             let sdx = |v: u32| {
                 if v == 0 {
                     String::new()
@@ -231,6 +284,7 @@ pub fn encode(ds: &Dataset, secret: &Secret, cfg: &EncodeConfig) -> Vec<Encoded>
                 source: ds.sources[r.source[i] as usize].clone(),
                 clk,
                 blocks,
+                fields,
             }
         })
         .collect()
@@ -243,13 +297,26 @@ pub fn write_encoded(path: &Path, rows: &[Encoded]) -> Result<()> {
     let err = |e: csv::Error| LinkError::Input(format!("{}: cannot write: {e}", path.display()));
     let mut header = vec!["record_id", "source", "clk"];
     header.extend(BLOCK_COLUMNS);
+    header.extend(FIELD_COLUMNS);
     w.write_record(&header).map_err(err)?;
     let b64 = base64::engine::general_purpose::STANDARD;
     for r in rows {
         let bytes: Vec<u8> = r.clk.iter().flat_map(|w| w.to_le_bytes()).collect();
         let clk = b64.encode(bytes);
+        let fields: Vec<String> = r
+            .fields
+            .iter()
+            .map(|f| {
+                if f.iter().all(|w| *w == 0) {
+                    String::new()
+                } else {
+                    b64.encode(f.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>())
+                }
+            })
+            .collect();
         let mut rec = vec![r.id.as_str(), r.source.as_str(), clk.as_str()];
         rec.extend(r.blocks.iter().map(String::as_str));
+        rec.extend(fields.iter().map(String::as_str));
         w.write_record(&rec).map_err(err)?;
     }
     w.flush().map_err(|e| LinkError::io(path, e))
@@ -271,6 +338,8 @@ pub struct EncodedSet {
     pub popcount: Vec<u32>,
     /// Per blocking column, per record: the key hash (0 when empty).
     pub keys: Vec<Vec<u64>>,
+    /// Per-field filters, when every input has them (older encodings do not).
+    pub fields: Option<FieldSet>,
 }
 
 /// Reads encoding files written by [`write_encoded`]. The source is the `source` column.
@@ -281,7 +350,10 @@ pub fn load_encoded(paths: &[PathBuf]) -> Result<EncodedSet> {
     };
     let mut source_index: FxMap<String, u16> = FxMap::default();
     let b64 = base64::engine::general_purpose::STANDARD;
-    for path in paths {
+    let mut origin: Vec<(usize, u64)> = Vec::new();
+    let mut has_fields = true;
+    set.fields = Some(FieldSet::default());
+    for (file_no, path) in paths.iter().enumerate() {
         let mut rows = TextRows::open(path)?;
         let header = rows.header().to_vec();
         let col = |name: &str| {
@@ -304,6 +376,15 @@ pub fn load_encoded(paths: &[PathBuf]) -> Result<EncodedSet> {
                 Err(e) => Err(e),
             })
             .collect::<Result<_>>()?;
+        let fcols: Option<Vec<usize>> = FIELD_COLUMNS
+            .iter()
+            .map(|c| header.iter().position(|h| h == c))
+            .collect();
+        if fcols.is_none() {
+            // One file without per-field filters: the whole set is linked by Dice.
+            set.fields = None;
+            has_fields = false;
+        }
         let mut count = 0usize;
         loop {
             let chunk = rows.chunk(65_536)?;
@@ -347,7 +428,39 @@ pub fn load_encoded(paths: &[PathBuf]) -> Result<EncodedSet> {
                     set.sources.push(src);
                     n as u16
                 });
+                if has_fields && let Some(fc) = &fcols {
+                    let mut f = [[0u64; 4]; 5];
+                    for (slot, &c) in f.iter_mut().zip(fc) {
+                        let text = row.fields[c].trim();
+                        if text.is_empty() {
+                            continue;
+                        }
+                        let bytes = b64.decode(text).ok().filter(|b| b.len() == FIELD_BITS / 8);
+                        let Some(bytes) = bytes else {
+                            return Err(LinkError::Csv {
+                                at: Location {
+                                    file: path.clone(),
+                                    line: row.line,
+                                    column: Some(header[c].clone()),
+                                },
+                                message: format!(
+                                    "not a base64 encoding of {} bytes; re-encode the file",
+                                    FIELD_BITS / 8
+                                ),
+                            });
+                        };
+                        for (w, ch) in slot.iter_mut().zip(bytes.chunks_exact(8)) {
+                            let mut a = [0u8; 8];
+                            a.copy_from_slice(ch);
+                            *w = u64::from_le_bytes(a);
+                        }
+                    }
+                    if let Some(fs) = set.fields.as_mut() {
+                        fs.push(f);
+                    }
+                }
                 set.ids.push(row.fields[ci].trim().into());
+                origin.push((file_no, row.line));
                 set.source.push(s);
                 set.popcount.push(clk.iter().map(|w| w.count_ones()).sum());
                 set.clks.push(clk);
@@ -362,6 +475,11 @@ pub fn load_encoded(paths: &[PathBuf]) -> Result<EncodedSet> {
             return Err(LinkError::NoRecords(path.clone()));
         }
     }
+    crate::dataset::check_unique_ids(&set.ids, |i| Location {
+        file: paths[origin[i].0].clone(),
+        line: origin[i].1,
+        column: Some("record_id".into()),
+    })?;
     Ok(set)
 }
 
@@ -404,7 +522,11 @@ pub fn dice(a: &Clk, b: &Clk, pa: u32, pb: u32) -> f64 {
 /// Result of linking encodings.
 #[derive(Debug, Clone)]
 pub struct EncodedResult {
+    /// Pairs at or above the threshold: match weight and probability from the per-field model,
+    /// or the Dice similarity twice for encodings without per-field filters.
     pub pairs: Vec<ScoredPair>,
+    /// Whether the per-field model was used (false: single Dice threshold).
+    pub per_field: bool,
     pub clusters: Clusters,
     pub summary: Summary,
 }
@@ -437,48 +559,82 @@ pub fn link_encoded(
     let blocking = Blocking::from_keys(
         rules,
         set.keys.clone(),
+        None,
         &set.source,
-        cfg.max_block_size,
+        cfg.block_limits(set.source.len()),
         mode == Mode::LinkOnly,
     );
-    let threshold = cfg.encode.threshold;
+    let per_field = set.fields.as_ref();
+    let threshold = if per_field.is_some() {
+        cfg.threshold
+    } else {
+        cfg.encode.threshold
+    };
     let bar = progress.bar("comparing", Some(blocking.total_rule_pairs()));
-    let (mut pairs, compared, new_per_rule) = blocking.fold_pairs(
-        || (Vec::new(), 0u64, [0u64; 8]),
-        |(kept, n, per_rule), a, b, mask| {
-            let d = set.similarity(a as usize, b as usize);
-            *n += 1;
-            // A pair counts as new for the first rule that generates it, as in the plaintext summary.
-            per_rule[mask.trailing_zeros() as usize & 7] += 1;
-            if *n % 65_536 == 0 {
-                bar.inc(65_536);
-            }
-            if d >= threshold {
-                kept.push(ScoredPair {
-                    a,
-                    b,
-                    weight: d as f32,
-                    probability: d as f32,
-                });
-            }
-        },
-        |(mut k1, n1, r1), (k2, n2, r2)| {
-            k1.extend(k2);
-            let mut r = r1;
-            for (x, y) in r.iter_mut().zip(r2) {
-                *x += y;
-            }
-            (k1, n1 + n2, r)
-        },
-    );
+    let mut fs_model = None;
+    let (mut pairs, compared, new_per_rule) = if let Some(fs) = per_field {
+        let (model, cands) = crate::privacy_fs::train(
+            fs,
+            &set.keys,
+            NHS_KEY,
+            &set.source,
+            &blocking,
+            cfg,
+            mode == Mode::LinkOnly,
+        );
+        let scored = crate::privacy_fs::score(&model, &cands, threshold);
+        fs_model = Some(model);
+        scored
+    } else {
+        blocking.fold_pairs(
+            || (Vec::new(), 0u64, [0u64; 16]),
+            |(kept, n, per_rule), a, b, mask| {
+                let d = set.similarity(a as usize, b as usize);
+                *n += 1;
+                // A pair counts as new for the first rule that generates it, as in the plaintext summary.
+                let first = mask.trailing_zeros() as usize & 7;
+                per_rule[first] += 1;
+                if *n % 65_536 == 0 {
+                    bar.inc(65_536);
+                }
+                if d >= threshold {
+                    per_rule[8 + first] += 1;
+                    kept.push(ScoredPair {
+                        a,
+                        b,
+                        weight: d as f32,
+                        probability: d as f32,
+                    });
+                }
+            },
+            |(mut k1, n1, r1), (k2, n2, r2)| {
+                k1.extend(k2);
+                let mut r = r1;
+                for (x, y) in r.iter_mut().zip(r2) {
+                    *x += y;
+                }
+                (k1, n1 + n2, r)
+            },
+        )
+    };
     bar.finish_and_clear();
     pairs.sort_unstable_by_key(|p| (p.a, p.b));
     let t_score = t0.elapsed().as_secs_f64();
     let n = set.ids.len();
-    let method = cfg.cluster_for(true);
-    let labels = match method {
-        ClusterMethod::Connected => cluster::connected_components(n, &pairs, threshold),
-        ClusterMethod::Strict => cluster::strict_with(
+    // Per-field encodings carry a model, so they cluster like plain records (strict unless set);
+    // encodings linked by Dice alone cluster by connected components.
+    let method = cfg.cluster_for(fs_model.is_none());
+    let labels = match (method, &fs_model) {
+        (ClusterMethod::Connected, _) => cluster::connected_components(n, &pairs, threshold),
+        (ClusterMethod::Strict, Some(model)) => {
+            let fs = per_field.unwrap_or_else(|| unreachable!("a model implies per-field filters"));
+            cluster::strict(n, &pairs, threshold, |a, b| {
+                crate::model::probability(model.weight(crate::privacy_fs::gamma(
+                    fs, &set.keys, NHS_KEY, a as usize, b as usize,
+                )))
+            })
+        }
+        (ClusterMethod::Strict, None) => cluster::strict_with(
             n,
             &pairs,
             threshold,
@@ -491,23 +647,37 @@ pub fn link_encoded(
     for &s in &set.source {
         counts[s as usize] += 1;
     }
+    let mut warnings = Vec::new();
+    if per_field.is_none() {
+        warnings.push(
+            "these encodings have no per-field filters (written by an older encoder), so they were linked by a single Dice threshold; re-encode with `concordat link encode` to link them with the per-field model, which is more accurate".to_owned(),
+        );
+    }
     let summary = Summary {
         mode: format!(
-            "{} (encodings, Dice similarity)",
+            "{} (encodings, {})",
             if mode == Mode::LinkOnly {
                 "link"
             } else {
                 "dedupe"
+            },
+            if per_field.is_some() {
+                "per-field Fellegi-Sunter model over Dice bands"
+            } else {
+                "Dice similarity"
             }
         ),
+        prior: fs_model.as_ref().map_or(0.0, |m| m.prior),
+        warnings,
         records: n as u64,
         sources: set.sources.iter().cloned().zip(counts).collect(),
         rules: blocking
             .reports
             .iter()
-            .zip(new_per_rule)
-            .map(|(r, new)| crate::block::RuleReport {
-                new_pairs: new,
+            .enumerate()
+            .map(|(i, r)| crate::block::RuleReport {
+                new_pairs: new_per_rule[i],
+                new_links: new_per_rule[8 + i],
                 ..r.clone()
             })
             .collect(),
@@ -531,10 +701,14 @@ pub fn link_encoded(
             ("blocking and scoring".into(), t_score),
             ("clustering".into(), t0.elapsed().as_secs_f64() - t_score),
         ],
+        blocking: blocking.plan.clone(),
+        threads: rayon::current_num_threads(),
+        cpu_seconds: crate::util::process_cpu_seconds(),
         ..Default::default()
     };
     Ok(EncodedResult {
         pairs,
+        per_field: fs_model.is_some(),
         clusters,
         summary,
     })
@@ -646,21 +820,47 @@ mod tests {
             plain(0, 1)
         );
 
-        // A file written before the NHS and phone keys existed loads, with those keys empty.
+        assert!(
+            set.fields.is_some(),
+            "new encodings carry per-field filters"
+        );
+
+        // Files written before the NHS and phone keys existed (7 columns), or before the
+        // per-field filters (9 columns), still load; they are linked by Dice with a warning.
         let text = std::fs::read_to_string(&path).unwrap();
-        let old: String = text
-            .lines()
-            .map(|l| {
-                let cols: Vec<&str> = l.split(',').collect();
-                cols[..cols.len() - 2].join(",") + "\n"
-            })
-            .collect();
-        let old_path = dir.path().join("old.csv");
-        std::fs::write(&old_path, old).unwrap();
-        let old_set = load_encoded(&[old_path]).unwrap();
-        assert_eq!(old_set.ids.len(), 3);
-        assert!(old_set.keys[NHS_KEY].iter().all(|&k| k == 0));
-        assert!((old_set.similarity(0, 1) - plain(0, 1)).abs() < 1e-12);
+        for keep in [7, 9] {
+            let old: String = text
+                .lines()
+                .map(|l| {
+                    let cols: Vec<&str> = l.split(',').collect();
+                    cols[..keep].join(",") + "\n"
+                })
+                .collect();
+            let old_path = dir.path().join(format!("old{keep}.csv"));
+            std::fs::write(&old_path, old).unwrap();
+            let old_set = load_encoded(&[old_path]).unwrap();
+            assert_eq!(old_set.ids.len(), 3);
+            assert!(old_set.fields.is_none());
+            if keep == 7 {
+                assert!(old_set.keys[NHS_KEY].iter().all(|&k| k == 0));
+            }
+            if keep == 7 {
+                assert!((old_set.similarity(0, 1) - plain(0, 1)).abs() < 1e-12);
+            }
+            let r = link_encoded(
+                &old_set,
+                &LinkConfig::default(),
+                Mode::Dedupe,
+                &Progress::hidden(),
+            )
+            .unwrap();
+            assert!(!r.per_field);
+            assert!(
+                r.summary.warnings[0].contains("re-encode"),
+                "{:?}",
+                r.summary.warnings
+            );
+        }
     }
 
     proptest::proptest! {

@@ -129,6 +129,19 @@ impl UnionFind {
     }
 }
 
+/// CPU seconds (user + system, all threads) the process has used so far, from
+/// `/proc/self/stat` (Linux; clock ticks of 1/100 s). `None` elsewhere.
+pub fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; fields after its closing parenthesis are plain.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // After the parenthesis: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -164,7 +164,7 @@ pub fn read_incidents_from<R: std::io::Read>(
     let csv_err = |e: csv::Error| InputError::Csv {
         path: path.to_path_buf(),
         line: crate::input::line_of(e.position(), fix),
-        message: e.to_string(),
+        message: crate::input::csv_message(&e),
     };
     let header = rdr.headers().map_err(csv_err)?.clone();
     let find = |name: &str| header.iter().position(|h| h == name);

@@ -23,6 +23,10 @@ struct Args {
     /// Output CSV path (its folder is created if missing).
     #[arg(long)]
     out: PathBuf,
+    /// Which generator: `synth` (the original) or `census` (the independent second generator:
+    /// Zipf name frequencies, households, twins, OCR and phonetic errors, marriage).
+    #[arg(long, default_value = "synth")]
+    generator: String,
 }
 
 fn main() -> ExitCode {
@@ -41,6 +45,41 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.generator == "census" {
+        let config = concordat_link::synth_census::CensusConfig {
+            records: args.records,
+            seed: args.seed,
+        };
+        return match concordat_link::synth_census::write_csv(
+            config,
+            BufWriter::with_capacity(1 << 20, file),
+        ) {
+            Ok(s) => {
+                eprintln!(
+                    "link-synth: wrote {} census-style records for {} people in {} households ({} twin pairs, {} married name changes, {} with 5+ records) to {} in {:.1} s",
+                    s.records,
+                    s.people,
+                    s.households,
+                    s.twin_pairs,
+                    s.married_name_changes,
+                    s.people_with_5_plus,
+                    args.out.display(),
+                    started.elapsed().as_secs_f64()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("link-synth: writing {}: {e}", args.out.display());
+                ExitCode::FAILURE
+            }
+        };
+    } else if args.generator != "synth" {
+        eprintln!(
+            "link-synth: --generator must be synth or census; got {:?}",
+            args.generator
+        );
+        return ExitCode::FAILURE;
+    }
     let config = SynthConfig {
         records: args.records,
         seed: args.seed,

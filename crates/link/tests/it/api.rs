@@ -58,3 +58,46 @@ fn link_only_needs_two_sources() {
     let e = link_only(&ds, &cfg).unwrap_err().to_string();
     assert!(e.contains("two sources"), "{e}");
 }
+
+#[test]
+fn a_pair_budget_sub_blocks_and_the_summary_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_people(dir.path(), 150, 7);
+    let all = concat(&files, &dir.path().join("all.csv"));
+    let mut cfg = LinkConfig::default();
+    cfg.columns.truth = Some("person_id".into());
+    let ds = Dataset::load(&[all], &cfg).unwrap();
+    let full = dedupe(&ds, &cfg).unwrap();
+    assert_eq!(
+        full.summary.blocking.cap, None,
+        "small data fits the budget"
+    );
+    assert!(full.summary.threads >= 1);
+    if cfg!(target_os = "linux") {
+        assert!(full.summary.cpu_seconds.is_some());
+    }
+    // A budget below the pairs the rules hold sub-blocks the blocks over the smallest cap (32);
+    // here every block is smaller, so all are still compared in full, and the plan says so.
+    let budget = full.summary.blocking.pairs_full / 2;
+    let limits = concordat_link::block::BlockLimits {
+        max_block: 5_000,
+        pair_budget: budget,
+    };
+    let rules = concordat_link::pipeline::rules_for(&ds, &cfg).unwrap();
+    let b = concordat_link::block::Blocking::build(&ds, rules, limits, false).unwrap();
+    assert!(
+        b.reports
+            .iter()
+            .all(|r| r.largest_block <= concordat_link::block::MIN_CAP as u64)
+    );
+    assert_eq!(b.plan.cap, None, "{:?}", b.plan);
+    assert_eq!(b.plan.pairs_planned, full.summary.blocking.pairs_full);
+    let mut summary = full.summary.clone();
+    summary.blocking = b.plan.clone();
+    let text = concordat_link::output::summary_text(&summary);
+    assert!(
+        text.contains("over the budget") && text.contains("every block was compared in full"),
+        "{text}"
+    );
+    assert!(text.contains("CPU"), "{text}");
+}

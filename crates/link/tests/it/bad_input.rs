@@ -193,3 +193,71 @@ fn impossible_dates_and_invalid_nhs_numbers_are_counted_not_guessed() {
     assert_eq!(ds.quality.invalid_nhs_numbers, 1);
     assert_eq!(ds.records.dob, vec![0, 0, 19_800_201]);
 }
+
+#[test]
+fn a_column_named_twice_is_an_error_naming_it_and_both_positions() {
+    // A blank first "surname" column would otherwise win and switch off every surname rule.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "d.csv",
+        b"id,first_name,surname,dob,Surname\n1,Ann,,1980-01-01,Lee\n2,Ann,,1980-01-01,Lee\n",
+    );
+    let msg = load_err(&p, &LinkConfig::default());
+    assert!(
+        msg.contains("d.csv") && msg.contains("\"Surname\"") && msg.contains("columns 3 and 5"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_repeated_record_id_is_an_error_naming_both_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "a.csv",
+        b"id,first_name,surname\nr1,Ann,Lee\nr2,Bob,Day\n",
+    );
+    let b = write(
+        dir.path(),
+        "b.csv",
+        b"id,first_name,surname\nr3,Cat,Ray\nr2,Dan,Fox\n",
+    );
+    let e = Dataset::load(&[a.clone(), b.clone()], &LinkConfig::default()).unwrap_err();
+    assert!(matches!(e, LinkError::DuplicateId { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("\"r2\"") && msg.contains("b.csv, line 3") && msg.contains("a.csv, line 3"),
+        "{msg}"
+    );
+    let out = dir.path().join("o.csv");
+    assert_eq!(
+        cli(&[
+            "dedupe",
+            "--input",
+            a.to_str().unwrap(),
+            "--input",
+            b.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ]),
+        ExitCode::FAILURE
+    );
+    assert!(!out.exists(), "nothing is written after an input error");
+}
+
+#[test]
+fn training_on_too_little_data_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "two.csv",
+        b"id,first_name,surname,dob\n1,Ann,Lee,1980-01-01\n2,Ann,Lee,1980-01-01\n",
+    );
+    let ds = Dataset::load(&[p], &LinkConfig::default()).unwrap();
+    let r = concordat_link::dedupe(&ds, &LinkConfig::default()).unwrap();
+    assert_eq!(r.summary.warnings.len(), 1, "{:?}", r.summary.warnings);
+    let w = &r.summary.warnings[0];
+    assert!(w.contains("only 2 records") && w.contains("--model"), "{w}");
+    assert!(concordat_link::output::summary_text(&r.summary).contains("WARNING: the model"));
+}

@@ -166,9 +166,23 @@ fn encode_and_link_encodings() {
             serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
         v["cluster_method"].as_str().unwrap().to_string()
     };
-    // Encodings are clustered by connected components unless told otherwise.
-    assert_eq!(link("clusters", &[]), "connected");
-    assert_eq!(link("strict", &["--cluster", "strict"]), "strict");
+    // Per-field encodings are clustered by the strict method unless told otherwise.
+    assert_eq!(link("clusters", &[]), "strict");
+    assert_eq!(link("connected", &["--cluster", "connected"]), "connected");
+    // The pairs file of per-field encodings has the columns docs/linkage.md gives.
+    let pairs = dir.path().join("pairs.csv");
+    let mut args = vec!["link"];
+    for e in &encoded {
+        args.extend(["--input", s(e)]);
+    }
+    let other = dir.path().join("other.csv");
+    args.extend(["--out", s(&other), "--pairs", s(&pairs)]);
+    assert_eq!(cli(&args), ExitCode::SUCCESS);
+    let header = std::fs::read_to_string(&pairs).unwrap();
+    assert_eq!(
+        header.lines().next().unwrap(),
+        "record_id_l,source_l,record_id_r,source_r,match_weight,match_probability"
+    );
     let out = dir.path().join("clusters.csv");
     let truth = concat(&files, &dir.path().join("truth.csv"));
     let eval = dir.path().join("eval.json");
