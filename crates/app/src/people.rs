@@ -303,27 +303,6 @@ impl App {
         Ok(SearchResults { people: out, more })
     }
 
-    /// The policy's decision for `actor` on `person`, with agreements, consent and relationship from the store.
-    async fn decide_person(
-        &self,
-        tx: &mut concordat_store::Tx,
-        actor: &Actor,
-        person: &Person,
-        action: Action,
-        break_glass_reason: Option<&str>,
-    ) -> Result<Decision, AppError> {
-        crate::access::Access::load(tx, actor)
-            .await?
-            .person(
-                tx,
-                person.id,
-                person.owner_org_id,
-                action,
-                break_glass_reason,
-            )
-            .await
-    }
-
     /// Reads a person's identity. Denials are audited too; break-glass needs a reason and is flagged for review.
     pub async fn view_person(
         &self,

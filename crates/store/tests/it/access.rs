@@ -75,6 +75,7 @@ async fn run(store: Store) {
         basis_note: None,
         org_kinds: vec![OrgKind::PoliceForce],
         sections: vec![SectionKind::WhatHelps],
+        parts: vec![],
         valid_until: None,
         recorded_by: "demo.crisis".into(),
         recorded_at: 1_700_000_000_000,
