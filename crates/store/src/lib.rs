@@ -8,6 +8,7 @@
 //! an operation and its audit event land together or not at all.
 
 mod backend;
+mod members;
 mod migrate;
 mod operations;
 mod plans;
@@ -16,6 +17,7 @@ pub mod testing;
 mod tx;
 
 pub use backend::{Backend, ConnectError, ConnectOptionsCfg, Store, redact_url};
+pub use members::{InvitationRow, NewInvitation, OrgDetails, OrgFields, UserAdminRow};
 pub use operations::*;
 pub use plans::LookupBundle;
 pub use records::*;

@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_crisis_operations.sql"),
         postgres: include_str!("../migrations/postgres/0003_crisis_operations.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_administration",
+        sqlite: include_str!("../migrations/sqlite/0010_administration.sql"),
+        postgres: include_str!("../migrations/postgres/0010_administration.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
