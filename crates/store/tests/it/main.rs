@@ -2,6 +2,7 @@
 //! CONCORDAT_TEST_POSTGRES_URL is set.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod members;
 mod operations;
 mod plans;
 mod story;
