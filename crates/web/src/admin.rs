@@ -76,10 +76,6 @@ pub(crate) fn cards(role: Role) -> Vec<Card> {
     cards
 }
 
-fn actor_of(s: &Signed) -> Result<Actor, Response> {
-    s.actor().map_err(IntoResponse::into_response)
-}
-
 fn role_options() -> Vec<(&'static str, &'static str)> {
     Role::ALL.iter().map(|r| (r.code(), r.label())).collect()
 }
@@ -112,9 +108,9 @@ impl UsersPage {
 }
 
 async fn users(State(state): St, s: Signed) -> Response {
-    let actor = match actor_of(&s) {
+    let actor = match s.actor() {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let users = match state.app.admin_users(&actor).await {
         Ok(u) => u,
@@ -214,9 +210,9 @@ async fn user(
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let actor = match actor_of(&s) {
+    let actor = match s.actor() {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     user_page(&state, &s, &actor, id, &q.done, Vec::new(), ("", "")).await
 }
@@ -240,9 +236,9 @@ async fn user_op(
     if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
         return e.into_response();
     }
-    let actor = match actor_of(&s) {
+    let actor = match s.actor() {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let uid = UserId(id);
     let result = match op.as_str() {
@@ -343,9 +339,9 @@ async fn invite_page(
 }
 
 async fn invite_form(State(state): St, s: Signed) -> Response {
-    let actor = match actor_of(&s) {
+    let actor = match s.actor() {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let input = InvitationInput {
         org_id: actor
@@ -382,9 +378,9 @@ async fn invite_create(
     if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
         return e.into_response();
     }
-    let actor = match actor_of(&s) {
+    let actor = match s.actor() {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     match state.app.create_invitation(&actor, &form.input).await {
         Ok(created) => render(
@@ -410,9 +406,9 @@ async fn invite_cancel(
     if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
         return e.into_response();
     }
-    let actor = match actor_of(&s) {
+    let actor = match s.actor() {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     match state.app.cancel_invitation(&actor, id).await {
         Ok(()) => Redirect::to("/admin/users").into_response(),
@@ -613,9 +609,9 @@ impl OrgsPage {
 }
 
 async fn orgs(State(state): St, s: Signed, Query(q): Query<DoneQuery>) -> Response {
-    let actor = match actor_of(&s) {
+    let actor = match s.actor() {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let Some(user) = actor.as_user() else {
         return WebError::html(AppError::NotFound).into_response();
@@ -718,9 +714,9 @@ async fn org_create(State(state): St, s: Signed, Form(form): Form<OrgForm>) -> R
     if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
         return e.into_response();
     }
-    let actor = match actor_of(&s) {
+    let actor = match s.actor() {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     match state.app.create_organisation(&actor, &form.input).await {
         Ok(_) => Redirect::to("/admin/organisations?done=saved").into_response(),
@@ -745,9 +741,9 @@ async fn org_update(
     if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
         return e.into_response();
     }
-    let actor = match actor_of(&s) {
+    let actor = match s.actor() {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     match state
         .app
@@ -777,9 +773,9 @@ async fn org_op(
     if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
         return e.into_response();
     }
-    let actor = match actor_of(&s) {
+    let actor = match s.actor() {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let active = match op.as_str() {
         "deactivate" => false,
