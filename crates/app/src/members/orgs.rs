@@ -335,3 +335,74 @@ fn name_taken(e: concordat_store::StoreError) -> AppError {
         other => other.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields_of(e: AppError) -> Vec<String> {
+        match e {
+            AppError::Invalid(errs) => errs.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn organisation_input_is_checked_field_by_field() {
+        let ok = OrgInput {
+            name: " Northvale Trust ".into(),
+            kind: "mental_health_trust".into(),
+            ods_code: "rx4".into(),
+            contact_phone: "0113 496 0000".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(ok.name, "Northvale Trust");
+        assert_eq!(ok.ods_code.as_deref(), Some("RX4"));
+        assert_eq!(ok.contact_email, None);
+
+        // An NHS body needs an ODS code; others must not have one.
+        let e = OrgInput {
+            name: "Trust".into(),
+            kind: "icb".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(fields_of(e), vec!["ods_code"]);
+        let e = OrgInput {
+            name: String::new(),
+            kind: "nonsense".into(),
+            ods_code: "R".into(),
+            org_identifier: "GB CHC 1".into(),
+            contact_email: "jo@".into(),
+            contact_phone: "12".into(),
+            contact_name: "x".repeat(201),
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(
+            fields_of(e),
+            vec![
+                "name",
+                "kind",
+                "ods_code",
+                "org_identifier",
+                "contact_name",
+                "contact_email",
+                "contact_phone"
+            ]
+        );
+        let e = OrgInput {
+            name: "Cafe".into(),
+            kind: "vcse".into(),
+            ods_code: "RX4".into(),
+            org_identifier: "GB-CHC-1234567".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(fields_of(e), vec!["ods_code"]);
+    }
+}
