@@ -36,8 +36,23 @@ pub(crate) fn decide_for(actor: &Actor, action: Action, org: Option<OrgId>) -> D
     })
 }
 
-/// Decides for every organisation in `orgs` (all must allow; an empty list means "no organisation").
-/// A denial is audited in its own transaction and returned as an error.
+/// Decides for every organisation in `orgs` (all must allow; an empty list means "no organisation"):
+/// the first denial, or the allowing decision.
+pub(crate) fn decide_all(actor: &Actor, action: Action, orgs: &[OrgId]) -> Decision {
+    if orgs.is_empty() {
+        return decide_for(actor, action, None);
+    }
+    let mut last = Decision::Deny(DenyReason::RoleNotPermitted);
+    for &org in orgs {
+        last = decide_for(actor, action, Some(org));
+        if !last.is_allowed() {
+            return last;
+        }
+    }
+    last
+}
+
+/// [`decide_all`], with a denial audited in its own transaction and returned as an error.
 pub(crate) async fn require_for(
     app: &App,
     actor: &Actor,
@@ -46,21 +61,12 @@ pub(crate) async fn require_for(
     audit_action: &str,
     subject: &Subject,
 ) -> Result<Decision, AppError> {
-    let mut last = None;
-    let targets: Vec<Option<OrgId>> = if orgs.is_empty() {
-        vec![None]
-    } else {
-        orgs.iter().copied().map(Some).collect()
-    };
-    for org in targets {
-        let d = decide_for(actor, action, org);
-        if let Decision::Deny(reason) = d {
-            audit_denial(app, actor, audit_action, subject, &d).await?;
-            return Err(AppError::Denied(reason));
-        }
-        last = Some(d);
+    let d = decide_all(actor, action, orgs);
+    if let Decision::Deny(reason) = d {
+        audit_denial(app, actor, audit_action, subject, &d).await?;
+        return Err(AppError::Denied(reason));
     }
-    Ok(last.unwrap_or(Decision::Deny(DenyReason::RoleNotPermitted)))
+    Ok(d)
 }
 
 /// Whether the actor administers the whole partnership (sees every organisation's users).

@@ -4,8 +4,8 @@
 //! every organisation the user belongs to.
 
 use super::invitations::may_manage_org;
-use super::require_for;
-use crate::{App, AppError, FieldError, Subject, audit_draft, require};
+use super::{decide_all, require_for};
+use crate::{App, AppError, FieldError, Subject, audit_denial, audit_draft, require};
 use chrono::Utc;
 use concordat_domain::Role;
 use concordat_domain::model::{Membership, OrgId, UserId};
@@ -58,6 +58,26 @@ pub struct MfaResetView {
     pub user_id: Option<String>,
 }
 
+async fn load_user_in(tx: &mut Tx, id: UserId) -> Result<(UserView, Vec<OrgId>), AppError> {
+    let row = tx.user_admin_get(id).await?.ok_or(AppError::NotFound)?;
+    let ms = tx.memberships_for_user(id).await?;
+    let mut orgs: Vec<OrgId> = ms.iter().map(|m| m.org_id).collect();
+    orgs.sort();
+    orgs.dedup();
+    Ok((
+        UserView {
+            id: row.user.id.0,
+            username: row.user.username,
+            display_name: row.user.display_name,
+            disabled: row.user.disabled,
+            mfa_enrolled: row.user.totp_enabled,
+            last_sign_in: row.last_sign_in,
+            memberships: ms.iter().map(MembershipView::from).collect(),
+        },
+        orgs,
+    ))
+}
+
 fn user_subject(id: UserId) -> Subject {
     Subject {
         resource_kind: "user",
@@ -105,43 +125,25 @@ impl App {
 
     async fn load_user(&self, id: UserId) -> Result<(UserView, Vec<OrgId>), AppError> {
         let mut tx = self.store.begin_read().await?;
-        let row = tx.user_admin_get(id).await?.ok_or(AppError::NotFound)?;
-        let ms = tx.memberships_for_user(id).await?;
-        let mut orgs: Vec<OrgId> = ms.iter().map(|m| m.org_id).collect();
-        orgs.sort();
-        orgs.dedup();
-        Ok((
-            UserView {
-                id: row.user.id.0,
-                username: row.user.username,
-                display_name: row.user.display_name,
-                disabled: row.user.disabled,
-                mfa_enrolled: row.user.totp_enabled,
-                last_sign_in: row.last_sign_in,
-                memberships: ms.iter().map(MembershipView::from).collect(),
-            },
-            orgs,
-        ))
+        load_user_in(&mut tx, id).await
     }
 
-    /// Decides an action on a user and opens the transaction to do it in.
+    /// Opens the transaction for an action on a user, loads the user in it and decides there, so the
+    /// decision, the change and its audit event share one transaction. A denial is audited on its own.
     async fn manage(
         &self,
         actor: &Actor,
         id: UserId,
         audit_action: &str,
     ) -> Result<(UserView, Vec<OrgId>, Decision, Tx), AppError> {
-        let (view, orgs) = self.load_user(id).await?;
-        let decision = require_for(
-            self,
-            actor,
-            Action::ManageUsers,
-            &orgs,
-            audit_action,
-            &user_subject(id),
-        )
-        .await?;
-        let tx = self.store.begin().await?;
+        let mut tx = self.store.begin().await?;
+        let (view, orgs) = load_user_in(&mut tx, id).await?;
+        let decision = decide_all(actor, Action::ManageUsers, &orgs);
+        if let Decision::Deny(reason) = decision {
+            drop(tx);
+            audit_denial(self, actor, audit_action, &user_subject(id), &decision).await?;
+            return Err(AppError::Denied(reason));
+        }
         Ok((view, orgs, decision, tx))
     }
 
@@ -268,17 +270,20 @@ impl App {
         };
         // The actor must manage the user as they are, and the organisation the new role is at.
         let (view, _, _, tx) = self.manage(actor, id, "membership.create").await?;
-        drop(tx);
-        let decision = require_for(
-            self,
-            actor,
-            Action::ManageUsers,
-            &[org],
-            "membership.create",
-            &user_subject(id),
-        )
-        .await?;
-        let mut tx = self.store.begin().await?;
+        let decision = decide_all(actor, Action::ManageUsers, &[org]);
+        if let Decision::Deny(reason) = decision {
+            drop(tx);
+            audit_denial(
+                self,
+                actor,
+                "membership.create",
+                &user_subject(id),
+                &decision,
+            )
+            .await?;
+            return Err(AppError::Denied(reason));
+        }
+        let mut tx = tx;
         match tx.org_details(org).await? {
             None => return Err(AppError::invalid("org_id", "choose an organisation")),
             Some(d) if !d.active => {
