@@ -416,6 +416,44 @@ async fn disabling_revokes_api_tokens_too_and_refusals_have_reasons() {
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
         assert!(res.body.contains("deactivated"));
 
+        // An invitation with no organisation (for later use): partnership-wide administrators only.
+        let res = send(
+            &t.router,
+            json(
+                "POST",
+                "/api/v1/admin/invitations",
+                Some(&trust_token),
+                r#"{"display_name":"Alex Member"}"#,
+            ),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+        let res = send(
+            &t.router,
+            json(
+                "POST",
+                "/api/v1/admin/invitations",
+                Some(&icb_token),
+                r#"{"display_name":"Alex Member","days":1}"#,
+            ),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let v: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+        let token = token_of(v["link_path"].as_str().unwrap());
+        let res = accept(&t, &token, "alex.member", NEW_PASSWORD, NEW_PASSWORD).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        assert_eq!(res.location(), Some("/home"), "no role, so no MFA to enrol");
+        let alex = user_id(&t, "alex.member").await;
+        let mut tx = t.store.begin().await.unwrap();
+        assert!(
+            tx.memberships_for_user(UserId(alex))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        drop(tx);
+
         // Adding organisations: field errors; the trust administrator is refused.
         let res = send(
             &t.router,
