@@ -67,9 +67,14 @@ pub enum Action {
     ViewAudit,
     /// Mark break-glass events as reviewed.
     ReviewBreakGlass,
-    /// Add users and memberships.
+    /// Invite, add, disable and re-enable users, change their memberships, reset their MFA and revoke their
+    /// sessions. `owner_org` is the organisation whose staff are managed (`None`: an account or invitation
+    /// with no organisation yet); an administrator manages their own organisation's staff, a partnership-wide
+    /// administrator ([`partnership_wide`]) anyone's.
     ManageUsers,
-    /// Add and change organisations and data sharing agreements.
+    /// Add and change organisations and data sharing agreements. `owner_org` is the organisation changed
+    /// (`None`: a new organisation or an agreement); an administrator changes their own organisation, a
+    /// partnership-wide administrator any, and only a partnership-wide administrator adds organisations.
     ManageOrganisations,
     /// See counts, charts and other figures with no person identified.
     ViewAggregates,
@@ -214,6 +219,10 @@ pub enum DenyReason {
     NotCareTeam,
     #[error("a break-glass reason must say why, in at least 10 characters")]
     BreakGlassReasonTooShort,
+    #[error(
+        "only a partnership-wide administrator (an administrator at the integrated care board) can manage other organisations and their staff"
+    )]
+    NotPartnershipWide,
 }
 
 impl DenyReason {
@@ -292,10 +301,13 @@ pub fn decide(req: &Request<'_>) -> Decision {
     };
     match req.action {
         Action::ManageUsers | Action::ManageOrganisations => {
-            if role == Role::Administrator {
-                allow_role
-            } else {
-                Decision::Deny(DenyReason::RoleNotPermitted)
+            if role != Role::Administrator {
+                return Decision::Deny(DenyReason::RoleNotPermitted);
+            }
+            match req.owner_org {
+                Some(org) if org == user.org_id => mfa_gate(user, allow_role),
+                _ if partnership_wide(user) => mfa_gate(user, allow_role),
+                _ => Decision::Deny(DenyReason::NotPartnershipWide),
             }
         }
         Action::ViewAudit | Action::ReviewBreakGlass => {
@@ -391,6 +403,39 @@ pub fn decide(req: &Request<'_>) -> Decision {
             }
         }
     }
+}
+
+/// Whether an administrator manages the whole partnership rather than their own organisation: an
+/// administrator at the integrated care board, which hosts the partnership's shared services.
+/// Every other administrator manages only their own organisation and its staff.
+pub fn partnership_wide(user: &UserActor) -> bool {
+    user.role == Role::Administrator && user.org_kind == OrgKind::Icb
+}
+
+/// Whether `role` may ever do `action` on its own organisation's records or staff, with MFA done and no
+/// break-glass. The web layer uses this to decide which links to show; it grants nothing: every request
+/// is still decided by [`decide`] in the app layer.
+pub fn may(role: Role, action: Action) -> bool {
+    let actor = Actor::User(UserActor {
+        user_id: UserId(0),
+        username: String::new(),
+        role,
+        org_id: OrgId(0),
+        org_kind: OrgKind::Other,
+        mfa_satisfied: true,
+        request_id: None,
+    });
+    decide(&Request {
+        actor: &actor,
+        action,
+        owner_org: Some(OrgId(0)),
+        agreements: &[],
+        consent: &Consent::NotRecorded,
+        relationship: Relationship::None,
+        break_glass_reason: None,
+        today: NaiveDate::MIN,
+    })
+    .is_allowed()
 }
 
 /// A write to a shared operational record: new (no owner yet) or own organisation's, or another's that an

@@ -9,6 +9,7 @@
 
 mod access;
 mod backend;
+mod members;
 mod migrate;
 mod operations;
 mod plans;
@@ -19,6 +20,7 @@ mod tx;
 pub use backend::{
     Backend, ConnectError, ConnectOptionsCfg, Store, create_private_dir, redact_url,
 };
+pub use members::{InvitationRow, NewInvitation, OrgDetails, OrgFields, UserAdminRow};
 pub use operations::*;
 pub use plans::LookupBundle;
 pub use records::*;

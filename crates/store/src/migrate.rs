@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_person_search_key.sql"),
         postgres: include_str!("../migrations/postgres/0006_person_search_key.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_administration",
+        sqlite: include_str!("../migrations/sqlite/0010_administration.sql"),
+        postgres: include_str!("../migrations/postgres/0010_administration.sql"),
+    },
 ];
 
 /// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix

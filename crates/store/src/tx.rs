@@ -45,7 +45,7 @@ pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate> {
 }
 
 pub(crate) const PERSON_COLS: &str = "id, owner_org_id, given_name, family_name, date_of_birth, nhs_number, sex, postcode, address_line, phone, email, synthetic, version";
-const AUDIT_COLS: &str = "seq, at, user_id, username, role, org_id, action, outcome, person_id, resource_kind, resource_id, reason, legal_basis, break_glass, request_id, prev_hash, hash";
+pub(crate) const AUDIT_COLS: &str = "seq, at, user_id, username, role, org_id, action, outcome, person_id, resource_kind, resource_id, reason, legal_basis, break_glass, request_id, prev_hash, hash";
 
 pub(crate) fn person_from(row: &AnyRow) -> Result<Person> {
     let dob: Option<String> = row.try_get("date_of_birth")?;

@@ -33,6 +33,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/openapi.json", get(openapi))
         .merge(crate::api_plans::router())
         .merge(crate::api_ops::router())
+        .merge(crate::api_admin::router())
         .fallback(|| async { WebError::Json(AppError::NotFound) })
 }
 
@@ -426,5 +427,7 @@ pub struct ApiDoc;
 
 /// The OpenAPI 3 document.
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api_admin::AdminApiDoc::openapi());
+    Json(doc)
 }

@@ -1,7 +1,9 @@
 //! Concordat's web layer. Handlers are thin: parse the request, call one app function, render.
 //! No SQL and no policy decisions here: those live in the store and the app.
 
+mod admin;
 mod api;
+mod api_admin;
 mod api_ops;
 mod api_plans;
 mod error;
@@ -74,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(pages::readyz))
         .merge(plans_pages::router())
         .merge(ops_pages::router())
+        .merge(admin::router())
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security::headers))

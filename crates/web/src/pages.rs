@@ -34,6 +34,8 @@ pub struct Layout {
     pub csrf: String,
     pub nav: Vec<(&'static str, &'static str)>,
     pub errors: Vec<FieldError>,
+    /// The user has more than one membership: the header links to `/account/role`.
+    pub roles_link: bool,
 }
 
 impl Layout {
@@ -56,6 +58,7 @@ impl Layout {
             csrf: ctx.csrf_token.clone(),
             nav: role.map(nav_for).unwrap_or_default(),
             errors: Vec::new(),
+            roles_link: ctx.memberships.len() > 1,
         }
     }
 
@@ -91,6 +94,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     nav.extend(crate::plans_pages::nav(role));
     nav.extend(crate::ops_pages::nav(role));
+    nav.extend(crate::admin::nav(role));
     nav.push(("/dashboard", "Partnership figures"));
     nav.push(("/organisations", "Organisations"));
     nav
@@ -265,7 +269,7 @@ fn with_session(r: impl IntoResponse, session: &NewSession, secure: bool) -> Res
 #[derive(Deserialize)]
 pub struct CsrfOnly {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 pub async fn sign_out(State(state): St, s: AnySession, Form(form): Form<CsrfOnly>) -> Response {
@@ -421,6 +425,8 @@ struct HomePage {
     layout: Layout,
     intro: &'static str,
     cards: Vec<Card>,
+    /// For privacy officers: MFA resets in the last 30 days as (when, by whom, user id).
+    mfa_resets: Option<Vec<(String, String, String)>>,
 }
 
 fn cards_for(role: Role) -> (&'static str, Vec<Card>) {
@@ -498,12 +504,30 @@ pub async fn home(State(state): St, s: Signed) -> Response {
     let (intro, mut cards) = cards_for(role);
     cards.extend(crate::plans_pages::cards(role));
     cards.extend(crate::ops_pages::cards(role));
+    cards.extend(crate::admin::cards(role));
+    // The privacy officer is told of every MFA reset: listed here until there is an inbox.
+    let mut mfa_resets = None;
+    if concordat_domain::policy::may(role, concordat_domain::policy::Action::ViewAudit)
+        && let Ok(actor) = s.actor()
+    {
+        match state.app.recent_mfa_resets(&actor, 30).await {
+            Ok(rows) => {
+                mfa_resets = Some(
+                    rows.into_iter()
+                        .map(|r| (fmt_ms(r.at), r.by, r.user_id.unwrap_or_default()))
+                        .collect(),
+                )
+            }
+            Err(e) => return WebError::html(e).into_response(),
+        }
+    }
     render(
         StatusCode::OK,
         &HomePage {
             layout: Layout::for_session(&format!("Home: {}", role.label()), &state, &s.ctx),
             intro,
             cards,
+            mfa_resets,
         },
     )
 }

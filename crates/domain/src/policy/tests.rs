@@ -269,12 +269,123 @@ fn organisation_wide_actions() {
         check(Action::SearchPeople, scope, "AAAADDDDAA");
         check(Action::ViewAudit, scope, "DDDDDDDDAD");
         check(Action::ReviewBreakGlass, scope, "DDDDDDDDAD");
-        check(Action::ManageUsers, scope, "DDDDDDDDDA");
-        check(Action::ManageOrganisations, scope, "DDDDDDDDDA");
         check(Action::ViewAggregates, scope, "AAAAAAAAAA");
         // Never police or other responders: support for people in repeated crisis is for care coordinators.
         check(Action::ViewRepeatContactList, scope, "DDADDDDDDD");
     }
+}
+
+#[test]
+fn administrators_manage_their_own_organisation() {
+    // The actor's organisation is a trust: an administrator there manages the trust's staff and record only.
+    for action in [Action::ManageUsers, Action::ManageOrganisations] {
+        check(action, Own, "DDDDDDDDDA");
+        for scope in [Shared, AgreementNoConsent, NoAgreement, Withdrawn, CareTeam] {
+            check(action, scope, "DDDDDDDDDD");
+        }
+    }
+}
+
+/// Who manages whose staff and organisation: (actor's organisation kind, role, target, expected).
+/// Target: `own` the actor's organisation, `other` another, `none` no organisation (a new organisation,
+/// an agreement, an account or invitation with no organisation yet).
+#[test]
+fn partnership_wide_administration_table() {
+    use OrgKind::*;
+    let rows: &[(OrgKind, Role, &str, bool, bool)] = &[
+        // kind, role, target, may ManageUsers, may ManageOrganisations
+        (MentalHealthTrust, Role::Administrator, "own", true, true),
+        (
+            MentalHealthTrust,
+            Role::Administrator,
+            "other",
+            false,
+            false,
+        ),
+        (MentalHealthTrust, Role::Administrator, "none", false, false),
+        (PoliceForce, Role::Administrator, "own", true, true),
+        (PoliceForce, Role::Administrator, "other", false, false),
+        (Icb, Role::Administrator, "own", true, true),
+        (Icb, Role::Administrator, "other", true, true),
+        (Icb, Role::Administrator, "none", true, true),
+        // Other roles at the ICB are not administrators anywhere.
+        (Icb, Role::Analyst, "own", false, false),
+        (Icb, Role::AllianceCoordinator, "other", false, false),
+        (Icb, Role::PrivacyOfficer, "none", false, false),
+        (MentalHealthTrust, Role::PrivacyOfficer, "own", false, false),
+    ];
+    for &(kind, role, target, users, orgs) in rows {
+        let a = Actor::User(UserActor {
+            user_id: UserId(10),
+            username: "u".into(),
+            role,
+            org_id: ACTOR_ORG,
+            org_kind: kind,
+            mfa_satisfied: true,
+            request_id: None,
+        });
+        let owner = match target {
+            "own" => Some(ACTOR_ORG),
+            "other" => Some(OTHER_ORG),
+            _ => None,
+        };
+        for (action, want) in [
+            (Action::ManageUsers, users),
+            (Action::ManageOrganisations, orgs),
+        ] {
+            let d = decide(&Request {
+                actor: &a,
+                action,
+                owner_org: owner,
+                agreements: &[],
+                consent: &Consent::NotRecorded,
+                relationship: Relationship::None,
+                break_glass_reason: None,
+                today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            });
+            assert_eq!(
+                d.is_allowed(),
+                want,
+                "{kind:?} {role:?} {target} {action:?}: {d:?}"
+            );
+            if !want && role == Role::Administrator {
+                assert_eq!(d, Decision::Deny(DenyReason::NotPartnershipWide));
+            }
+        }
+    }
+}
+
+#[test]
+fn administration_needs_mfa() {
+    let d = decide(&Request {
+        actor: &actor(Role::Administrator, false),
+        action: Action::ManageUsers,
+        owner_org: Some(ACTOR_ORG),
+        agreements: &[],
+        consent: &Consent::NotRecorded,
+        relationship: Relationship::None,
+        break_glass_reason: None,
+        today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+    });
+    assert_eq!(d, Decision::Deny(DenyReason::MfaRequired));
+}
+
+#[test]
+fn may_says_which_roles_could_ever_do_an_action() {
+    for &role in &ROLES {
+        assert_eq!(
+            may(role, Action::ManageUsers),
+            role == Role::Administrator,
+            "{role:?}"
+        );
+        assert_eq!(
+            may(role, Action::ManageOrganisations),
+            role == Role::Administrator
+        );
+        assert_eq!(may(role, Action::ViewAudit), role == Role::PrivacyOfficer);
+    }
+    assert!(may(Role::Responder, Action::SearchPeople));
+    assert!(!may(Role::Analyst, Action::SearchPeople));
 }
 
 #[test]

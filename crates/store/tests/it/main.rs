@@ -4,6 +4,7 @@
 
 mod access;
 mod auth;
+mod members;
 mod operations;
 mod people;
 mod plans;

@@ -2,6 +2,7 @@
 //! an audit row for every read, and malformed bodies answered with 4xx on every API route.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod auth;
 mod demo_dates;
 mod disclosure;
