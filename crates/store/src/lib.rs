@@ -8,6 +8,8 @@
 //! an operation and its audit event land together or not at all.
 
 mod backend;
+mod backup;
+mod housekeeping;
 mod migrate;
 mod operations;
 mod plans;
@@ -15,7 +17,9 @@ mod records;
 pub mod testing;
 mod tx;
 
-pub use backend::{Backend, ConnectError, ConnectOptionsCfg, Store, redact_url};
+pub use backend::{Backend, ConnectError, ConnectOptionsCfg, MissingDatabase, Store, redact_url};
+pub use backup::{BackupError, restore_sqlite};
+pub use housekeeping::HousekeptTable;
 pub use operations::*;
 pub use plans::LookupBundle;
 pub use records::*;

@@ -4,4 +4,5 @@
 
 mod operations;
 mod plans;
+mod running;
 mod story;
