@@ -79,6 +79,12 @@ impl App {
             }
             report.deleted.push((purge, total));
         }
+        tracing::info!(
+            sessions = report.deleted_of(Purge::Sessions),
+            sign_in_failures = report.deleted_of(Purge::SignInFailures),
+            batches = report.batches,
+            "housekeeping done"
+        );
         Ok(report)
     }
 

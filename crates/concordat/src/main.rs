@@ -545,7 +545,14 @@ async fn serve(
         cfg: concordat_web::WebConfig { secure_cookies },
         demo,
     };
-    concordat_web::serve(listener, state)
+    let router = concordat_web::router(state.clone());
+    let router = if ops.metrics {
+        println!("Prometheus metrics at http://{addr}/metrics");
+        concordat_web::with_metrics(router, &state)
+    } else {
+        router
+    };
+    concordat_web::serve_router(listener, router)
         .await
         .map_err(|e| e.to_string())?;
     if let Some(h) = housekeeping {
@@ -682,18 +689,12 @@ fn start_housekeeping(app: &App, minutes: u64) -> Option<tokio::task::JoinHandle
         loop {
             timer.tick().await;
             let now = chrono::Utc::now().timestamp_millis();
-            match app
+            // A successful run logs what it deleted itself.
+            if let Err(e) = app
                 .housekeeping(now, concordat_app::housekeeping::DEFAULT_BATCH)
                 .await
             {
-                Ok(r) => tracing::info!(
-                    sessions = r.deleted_of(concordat_app::housekeeping::Purge::Sessions),
-                    sign_in_failures =
-                        r.deleted_of(concordat_app::housekeeping::Purge::SignInFailures),
-                    batches = r.batches,
-                    "housekeeping done"
-                ),
-                Err(e) => tracing::warn!(error = %e, "housekeeping failed; it will run again"),
+                tracing::warn!(error = %e, "housekeeping failed; it will run again");
             }
         }
     }))

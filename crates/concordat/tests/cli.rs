@@ -245,3 +245,249 @@ fn demo_loads_writes_logins_and_verify_passes() {
     let (code, out, _) = run(&["audit", "verify", "--database-url", &url], None);
     assert_eq!(code, 0, "{out}");
 }
+
+/// A backup taken while another process writes as fast as it can holds every write acknowledged before
+/// the backup began, and a prefix of the rest (a consistent snapshot, no torn transaction); it restores
+/// into a new database whose audit chain verifies.
+#[test]
+fn backup_under_write_load_restores_every_acknowledged_write() {
+    use concordat_app::{Actor, App, AppConfig};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let db = temp_db("live");
+    let url = format!("sqlite:{}", db.display());
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let backup = temp_db("live_backup");
+    let restored = temp_db("live_restored");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (acked_before, acked_after) = rt.block_on(async {
+        let store = concordat_store::Store::connect(&url, Default::default())
+            .await
+            .unwrap();
+        let app = App::new(store, AppConfig::default());
+        // The writer: one organisation (and its audit event) per transaction, numbered in order.
+        let writer = {
+            let (app, acked, stop) = (app.clone(), acked.clone(), stop.clone());
+            tokio::spawn(async move {
+                let actor = Actor::system("test:load");
+                while !stop.load(Ordering::SeqCst) {
+                    let n = acked.load(Ordering::SeqCst);
+                    app.add_organisation(
+                        &actor,
+                        &format!("Org {n:06}"),
+                        concordat_domain::OrgKind::Other,
+                        None,
+                        None,
+                    )
+                    .await
+                    .unwrap();
+                    acked.store(n + 1, Ordering::SeqCst);
+                }
+            })
+        };
+        while acked.load(Ordering::SeqCst) < 200 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let before = acked.load(Ordering::SeqCst);
+        let (b, u) = (backup.display().to_string(), url.clone());
+        let (code, out, err) = tokio::task::spawn_blocking(move || {
+            run(&["backup", "--database-url", &u, "--out", &b], None)
+        })
+        .await
+        .unwrap();
+        let after = acked.load(Ordering::SeqCst);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("audit chain is intact"), "{out}");
+        // Keep writing a little after the backup, then stop.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        stop.store(true, Ordering::SeqCst);
+        writer.await.unwrap();
+        app.store.close().await;
+        (before, after)
+    });
+    assert!(
+        acked_after > acked_before,
+        "the writer must have kept writing during the backup ({acked_before} → {acked_after})"
+    );
+    // Never overwrite a backup.
+    let (code, _, err) = run(
+        &[
+            "backup",
+            "--database-url",
+            &url,
+            "--out",
+            &backup.display().to_string(),
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("already exists"), "{err}");
+    // Restore into a new database, and prove it.
+    let restored_url = format!("sqlite:{}", restored.display());
+    let (code, out, err) = run(
+        &[
+            "restore",
+            "--from",
+            &backup.display().to_string(),
+            "--database-url",
+            &restored_url,
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("audit chain is intact"), "{out}");
+    let (code, out, err) = run(&["audit", "verify", "--database-url", &restored_url], None);
+    assert_eq!(code, 0, "{out}{err}");
+    let names: Vec<String> = rt.block_on(async {
+        let store = concordat_store::Store::connect(&restored_url, Default::default())
+            .await
+            .unwrap();
+        let mut tx = store.begin_read().await.unwrap();
+        let orgs = tx.org_list().await.unwrap();
+        drop(tx);
+        store.close().await;
+        orgs.into_iter().map(|o| o.name).collect()
+    });
+    let mut names = names;
+    names.sort();
+    let k = names.len();
+    eprintln!(
+        "backup under load: {acked_before} writes acknowledged when it began, {acked_after} when it ended, {k} restored"
+    );
+    assert!(
+        k >= acked_before && k <= acked_after + 1,
+        "restored {k} writes; {acked_before} were acknowledged before the backup began and {acked_after} when it ended"
+    );
+    let expected: Vec<String> = (0..k).map(|n| format!("Org {n:06}")).collect();
+    assert_eq!(
+        names, expected,
+        "the backup is a prefix of the acknowledged writes"
+    );
+    // The live database, written after the backup too, still verifies; restoring over it is refused.
+    let (code, out, _) = run(&["audit", "verify", "--database-url", &url], None);
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = run(
+        &[
+            "restore",
+            "--from",
+            &backup.display().to_string(),
+            "--database-url",
+            &url,
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("not empty"), "{err}");
+    for p in [&db, &backup, &restored] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// Two `migrate` processes at once on one new database: both succeed, each migration applied once.
+#[test]
+fn two_concurrent_migrate_runs_apply_each_migration_once() {
+    let mut urls = vec![format!("sqlite:{}", temp_db("race").display())];
+    if let Ok(base) = std::env::var("CONCORDAT_TEST_POSTGRES_URL") {
+        urls.push(url_with_db(
+            &base,
+            &format!("concordat_cli_race_{}", std::process::id()),
+        ));
+    }
+    for url in urls {
+        let spawn = || {
+            bin()
+                .args(["migrate", "--create", "--database-url", &url])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        let text = |o: &std::process::Output| {
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        };
+        assert!(a.status.success(), "{url}: {}", text(&a));
+        assert!(b.status.success(), "{url}: {}", text(&b));
+        let applied = format!("{}{}", text(&a), text(&b));
+        assert_eq!(
+            applied.matches("0001_foundation").count(),
+            1,
+            "{url}: the first migration must be applied once: {applied}"
+        );
+        let (code, out, _) = run(&["migrate", "--database-url", &url], None);
+        assert_eq!(code, 0);
+        assert!(out.contains("up to date"), "{out}");
+    }
+}
+
+fn url_with_db(base: &str, db: &str) -> String {
+    let (head, _) = base.rsplit_once('/').unwrap();
+    format!("{head}/{db}")
+}
+
+#[test]
+fn housekeeping_run_and_json_logs() {
+    let db = temp_db("housekeeping");
+    let url = format!("sqlite:{}", db.display());
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(
+        &[
+            "housekeeping",
+            "run",
+            "--database-url",
+            &url,
+            "--log-format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Deleted 0 expired or revoked sessions"),
+        "{out}"
+    );
+    assert!(out.contains("audit trail is untouched"), "{out}");
+    // With JSON logs, every line on standard error is one JSON object, the message among its fields.
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(!lines.is_empty(), "housekeeping logs what it did");
+    for l in &lines {
+        assert!(l.starts_with("{\"timestamp\":") && l.ends_with('}'), "{l}");
+    }
+    assert!(err.contains("\"message\":\"housekeeping done\""), "{err}");
+    // Text logs are the default.
+    let (code, _, err) = run(&["housekeeping", "run", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("INFO") && !err.contains("{\"timestamp\""),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(&db);
+}
+
+#[test]
+fn backup_of_postgres_names_pg_dump() {
+    let Ok(base) = std::env::var("CONCORDAT_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let url = url_with_db(
+        &base,
+        &format!("concordat_cli_pgdump_{}", std::process::id()),
+    );
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(
+        &["backup", "--database-url", &url, "--out", "/tmp/never.db"],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("pg_dump"), "{err}");
+}

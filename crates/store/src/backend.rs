@@ -346,11 +346,12 @@ async fn create_postgres_database(url: &str, target: &PgTarget) -> Result<(), Co
             tracing::info!(database = %target.database, "created the PostgreSQL database");
             Ok(())
         }
-        // Another process created it meanwhile: that is what we wanted.
+        // Another process created it meanwhile (duplicate_database, or a unique violation on
+        // pg_database when both tried at the same instant): that is what we wanted.
         Err(e)
             if e.as_database_error()
                 .and_then(|d| d.code())
-                .is_some_and(|c| c == "42P04") =>
+                .is_some_and(|c| c == "42P04" || c == "23505") =>
         {
             Ok(())
         }

@@ -10,6 +10,7 @@
 mod backend;
 mod backup;
 mod housekeeping;
+pub mod metrics;
 mod migrate;
 mod operations;
 mod plans;

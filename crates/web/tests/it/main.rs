@@ -4,5 +4,6 @@
 
 mod harness;
 mod http;
+mod metrics;
 mod operations;
 mod plans;
