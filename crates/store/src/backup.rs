@@ -138,6 +138,19 @@ pub async fn restore_sqlite(from: &Path, target_url: &str) -> Result<Store, Back
             reason: "no such file".into(),
         });
     }
+    // Every SQLite database begins with this header; checking it first answers at once, where opening a
+    // file that is not a database would only fail after the pool's connect timeout.
+    let mut header = [0u8; 16];
+    let is_sqlite = std::fs::File::open(from)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+        .is_ok()
+        && &header == b"SQLite format 3\0";
+    if !is_sqlite {
+        return Err(BackupError::BadBackup {
+            path: shown,
+            reason: "it is not a SQLite database".into(),
+        });
+    }
     let target_path = Path::new(target);
     if target_path.exists() {
         let existing = Store::connect(target_url, ConnectOptionsCfg::default()).await?;
@@ -163,7 +176,14 @@ pub async fn restore_sqlite(from: &Path, target_url: &str) -> Result<Store, Back
             ..Default::default()
         },
     )
-    .await?;
+    .await
+    .map_err(|e| BackupError::BadBackup {
+        path: shown.clone(),
+        reason: match e {
+            StoreError::Connect(ConnectError::Unreachable { reason, .. }) => reason,
+            other => other.to_string(),
+        },
+    })?;
     let checked = source.check_backup(&shown).await;
     let copied = match checked {
         Ok(()) => source.backup_to(target_path).await,

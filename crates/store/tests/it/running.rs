@@ -103,7 +103,20 @@ async fn sqlite_backup_is_a_consistent_copy_and_never_overwrites() {
         .await
         .expect_err("not empty");
     assert!(e.to_string().contains("not empty"), "{e}");
+    // A file that is not a SQLite database is refused as a backup, in those words.
+    let junk = std::env::temp_dir().join(format!("{}.db", unique("concordat_junk")));
+    std::fs::write(&junk, vec![7u8; 8192]).unwrap();
+    let fresh = std::env::temp_dir().join(format!("{}.db", unique("concordat_unrestored")));
+    let e = concordat_store::restore_sqlite(&junk, &format!("sqlite:{}", fresh.display()))
+        .await
+        .expect_err("not a database");
+    assert!(
+        e.to_string().contains("is not a usable Concordat backup"),
+        "{e}"
+    );
+    assert!(!fresh.exists(), "nothing is written when the backup is bad");
     let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_file(&junk);
 }
 
 #[tokio::test]
