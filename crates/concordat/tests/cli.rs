@@ -491,3 +491,105 @@ fn backup_of_postgres_names_pg_dump() {
     assert_eq!(code, 1);
     assert!(err.contains("pg_dump"), "{err}");
 }
+
+/// Starts `concordat serve` on a free port with `envs`, returns the child and its address.
+fn start_server(url: &str, envs: &[(&str, &str)]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = bin()
+        .args(["serve", "--database-url", url, "--listen", "127.0.0.1:0"])
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("Concordat is serving on http://")
+                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+        })
+        .expect("the server says where it listens");
+    (child, addr)
+}
+
+/// A plain HTTP/1.0 GET; returns the status code and the body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+fn stop(mut child: std::process::Child) -> String {
+    // SIGTERM would be kinder, but the test needs no dependency for it: kill, then read what was logged.
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `serve` with CONCORDAT_METRICS=1 and JSON logs: /metrics answers with request counts by route
+/// template, and each request is logged as a JSON line with its span. Without the setting, no /metrics.
+#[test]
+fn serve_with_metrics_and_json_logs() {
+    let db = temp_db("serve_metrics");
+    let url = format!("sqlite:{}", db.display());
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let (child, addr) = start_server(
+        &url,
+        &[("CONCORDAT_METRICS", "1"), ("CONCORDAT_LOG_FORMAT", "json")],
+    );
+    assert_eq!(http_get(&addr, "/healthz").0, 200);
+    assert_eq!(http_get(&addr, "/people/42?q=Smith").0, 303);
+    let (status, body) = http_get(&addr, "/metrics");
+    let logs = stop(child);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(
+            r#"concordat_http_requests_total{method="GET",route="/healthz",status="200"} 1"#
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"route="/people/{id}",status="303"} 1"#),
+        "{body}"
+    );
+    assert!(
+        !body.contains("Smith") && !body.contains("/people/42"),
+        "{body}"
+    );
+    assert!(
+        body.contains("concordat_db_pool_max_connections 8"),
+        "{body}"
+    );
+    let request_lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains(r#""message":"request""#))
+        .collect();
+    assert!(request_lines.len() >= 2, "{logs}");
+    for l in &request_lines {
+        assert!(l.starts_with('{') && l.contains(r#""request_id":""#), "{l}");
+        assert!(!l.contains("Smith"), "no query string in the logs: {l}");
+    }
+    // Off unless asked.
+    let (child, addr) = start_server(&url, &[("CONCORDAT_METRICS", "0")]);
+    let (status, _) = http_get(&addr, "/metrics");
+    stop(child);
+    assert_eq!(status, 404);
+    let _ = std::fs::remove_file(&db);
+}
