@@ -547,7 +547,8 @@ async fn serve(
     };
     let router = concordat_web::router(state.clone());
     let router = if ops.metrics {
-        println!("Prometheus metrics at http://{addr}/metrics");
+        // Logged rather than printed: the "serving on" line above is the last one scripts wait for.
+        tracing::info!("Prometheus metrics at http://{addr}/metrics");
         concordat_web::with_metrics(router, &state)
     } else {
         router

@@ -513,6 +513,8 @@ fn start_server(url: &str, envs: &[(&str, &str)]) -> (std::process::Child, Strin
                 .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
         })
         .expect("the server says where it listens");
+    // Keep reading, so the server never writes to a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     (child, addr)
 }
 

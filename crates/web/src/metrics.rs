@@ -31,9 +31,10 @@ struct RouteSeries {
 }
 
 /// Request counts and latencies by route, shared by the middleware and the `/metrics` handler.
+/// Keyed by route template, then method, so that recording a request allocates nothing once its series exists.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    routes: Mutex<BTreeMap<(String, String), RouteSeries>>,
+    routes: Mutex<BTreeMap<String, Vec<(String, RouteSeries)>>>,
 }
 
 impl Metrics {
@@ -43,9 +44,20 @@ impl Metrics {
             .routes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let s = routes
-            .entry((method.to_string(), route.to_string()))
-            .or_default();
+        if !routes.contains_key(route) {
+            routes.insert(route.to_string(), Vec::new());
+        }
+        let Some(methods) = routes.get_mut(route) else {
+            return;
+        };
+        let i = match methods.iter().position(|(m, _)| m == method) {
+            Some(i) => i,
+            None => {
+                methods.push((method.to_string(), RouteSeries::default()));
+                methods.len() - 1
+            }
+        };
+        let s = &mut methods[i].1;
         *s.by_status.entry(status).or_default() += 1;
         let i = LATENCY_BUCKETS
             .iter()
@@ -65,7 +77,12 @@ impl Metrics {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         out.push_str("# HELP concordat_http_requests_total HTTP responses by method, route template and status.\n");
         out.push_str("# TYPE concordat_http_requests_total counter\n");
-        for ((method, route), s) in routes.iter() {
+        let series = || {
+            routes
+                .iter()
+                .flat_map(|(route, ms)| ms.iter().map(move |(method, s)| (method, route, s)))
+        };
+        for (method, route, s) in series() {
             for (status, n) in &s.by_status {
                 let _ = writeln!(
                     out,
@@ -77,7 +94,7 @@ impl Metrics {
         }
         out.push_str("# HELP concordat_http_request_duration_seconds Time from receiving a request to its response, by method and route template.\n");
         out.push_str("# TYPE concordat_http_request_duration_seconds histogram\n");
-        for ((method, route), s) in routes.iter() {
+        for (method, route, s) in series() {
             let labels = format!("method=\"{}\",route=\"{}\"", escape(method), escape(route));
             let mut running = 0;
             for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
@@ -162,16 +179,14 @@ fn escape(v: &str) -> String {
 /// Middleware: counts and times every request under its route template ("(unmatched)" for 404s that
 /// matched no route).
 pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "(unmatched)".to_string(), |m| m.as_str().to_string());
-    let method = req.method().as_str().to_string();
+    // Both are cheap clones (an Arc and, for standard methods, no allocation).
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
     let start = Instant::now();
     let res = next.run(req).await;
     metrics.record(
-        &method,
-        &route,
+        method.as_str(),
+        route.as_ref().map_or("(unmatched)", MatchedPath::as_str),
         res.status().as_u16(),
         start.elapsed().as_secs_f64(),
     );
@@ -209,7 +224,7 @@ mod tests {
             .routes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let s = &routes[&("GET".to_string(), "/x".to_string())];
+        let s = &routes["/x"][0].1;
         assert_eq!(s.buckets[0], 1);
         assert_eq!(s.buckets[5], 1);
         assert_eq!(s.buckets[LATENCY_BUCKETS.len()], 1);
