@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod housekeeping;
 pub mod members;
 pub mod operations;
 pub mod people;

@@ -6,7 +6,7 @@ use concordat_app::{App, AppConfig, AppError};
 use concordat_domain::Role;
 use concordat_domain::policy::Actor;
 use concordat_store::{ConnectOptionsCfg, Store};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,6 +19,16 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log format on standard error: text, or json (one JSON object a line, for log collectors).
+    /// Also from CONCORDAT_LOG_FORMAT.
+    #[arg(long, global = true, env = "CONCORDAT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,6 +51,13 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent copy of a SQLite database while the server runs (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+    /// Restore a backup made by `concordat backup` into a new or empty SQLite database.
+    Restore(RestoreArgs),
+    /// Purge expired sessions and old sign-in failure counters (the server does this on a timer).
+    #[command(subcommand)]
+    Housekeeping(HousekeepingCommand),
     /// Record linkage: recognise the same person across agencies' records.
     #[command(subcommand)]
     Link(concordat_link::cli::LinkCommand),
@@ -51,6 +68,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct DemoArgs {
+    #[command(flatten)]
+    ops: OpsArgs,
     /// Folder for the demo's SQLite database and demo-logins.txt.
     #[arg(long, default_value = "concordat-data")]
     data_dir: PathBuf,
@@ -76,6 +95,8 @@ struct DemoArgs {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
+    #[command(flatten)]
+    ops: OpsArgs,
     /// sqlite:PATH or postgres://USER@HOST:PORT/DB (also from CONCORDAT_DATABASE_URL).
     #[arg(long, env = "CONCORDAT_DATABASE_URL")]
     database_url: String,
@@ -102,11 +123,56 @@ fn parse_cidr(s: &str) -> Result<concordat_web::Cidr, String> {
     concordat_web::Cidr::parse(s)
 }
 
+/// Settings for running a server: housekeeping and metrics (shared by `serve` and `demo`).
+#[derive(Debug, Args)]
+struct OpsArgs {
+    /// Minutes between housekeeping runs (purging expired sessions and old sign-in failures); 0 turns it off.
+    /// Also from CONCORDAT_HOUSEKEEPING_MINUTES.
+    #[arg(long, env = "CONCORDAT_HOUSEKEEPING_MINUTES", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(0..=10_080))]
+    housekeeping_minutes: u64,
+    /// Serve Prometheus metrics at /metrics (request counts and latencies by route, database pool use,
+    /// audit append time). Off unless given, or CONCORDAT_METRICS=1.
+    #[arg(long, env = "CONCORDAT_METRICS", value_parser = clap::builder::BoolishValueParser::new(),
+          action = clap::ArgAction::SetTrue)]
+    metrics: bool,
+}
+
+#[derive(Debug, Args)]
+struct BackupArgs {
+    /// sqlite:PATH of the database to back up (also from CONCORDAT_DATABASE_URL).
+    #[arg(long, env = "CONCORDAT_DATABASE_URL")]
+    database_url: String,
+    /// The backup file to write; it must not exist yet.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct RestoreArgs {
+    /// The backup file, written by `concordat backup`.
+    #[arg(long)]
+    from: PathBuf,
+    /// sqlite:PATH of the database to restore into: a new file, or a database with no tables.
+    #[arg(long, env = "CONCORDAT_DATABASE_URL")]
+    database_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum HousekeepingCommand {
+    /// Run housekeeping once now and say what it deleted. The audit trail is never touched.
+    Run {
+        #[arg(long, env = "CONCORDAT_DATABASE_URL")]
+        database_url: String,
+    },
+}
+
 #[derive(Debug, Args)]
 struct MigrateArgs {
     #[arg(long, env = "CONCORDAT_DATABASE_URL")]
     database_url: String,
-    /// Create the SQLite file if it does not exist.
+    /// Create the SQLite file, or the PostgreSQL database (when the PostgreSQL user may create databases), if it
+    /// does not exist.
     #[arg(long)]
     create: bool,
 }
@@ -186,15 +252,22 @@ enum AuditCommand {
     },
 }
 
-fn init_tracing() {
+fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("CONCORDAT_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        // One object a line, with the request span's fields (request id, method, path) in "span".
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 fn main() -> ExitCode {
@@ -203,7 +276,7 @@ fn main() -> ExitCode {
         Command::Link(cmd) => concordat_link::cli::run(cmd),
         Command::Insight(cmd) => concordat_insight::cli::run(cmd),
         other => {
-            init_tracing();
+            init_tracing(cli.log_format);
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -268,7 +341,26 @@ async fn run(cmd: Command) -> Result<ExitCode, String> {
                 secure_cookies: a.secure_cookies,
                 trusted_proxies: a.trusted_proxies,
             };
-            serve(store, &a.listen, web, key).await
+            serve(store, &a.listen, web, key, &a.ops).await
+        }
+        Command::Backup(a) => backup(a).await,
+        Command::Restore(a) => restore(a).await,
+        Command::Housekeeping(HousekeepingCommand::Run { database_url }) => {
+            let store = connect(&database_url, false).await?;
+            let app = App::new(store, AppConfig::default());
+            let report = app
+                .housekeeping(
+                    chrono::Utc::now().timestamp_millis(),
+                    concordat_app::housekeeping::DEFAULT_BATCH,
+                )
+                .await
+                .map_err(app_error)?;
+            for (purge, n) in &report.deleted {
+                println!("Deleted {n} {}.", purge.label());
+            }
+            println!("The audit trail is untouched.");
+            app.store.close().await;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Migrate(a) => {
             let store = connect(&a.database_url, a.create).await?;
@@ -449,16 +541,10 @@ fn read_password() -> Result<String, String> {
     }
 }
 
-/// A terminal prompt. Echo is not hidden (no extra dependency); the password never appears in argv or logs.
+/// A terminal prompt that hides what is typed (rpassword turns off the terminal's echo); the password never
+/// appears in argv, on the screen or in logs.
 fn rpassword_prompt(prompt: &str) -> Result<String, String> {
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    rpassword::prompt_password(prompt).map_err(|e| format!("cannot read the password: {e}"))
 }
 
 async fn serve(
@@ -466,6 +552,7 @@ async fn serve(
     listen: &str,
     web: concordat_web::WebConfig,
     key: concordat_app::secret::SecretKey,
+    ops: &OpsArgs,
 ) -> Result<ExitCode, String> {
     let app = App::new(
         store,
@@ -474,6 +561,7 @@ async fn serve(
             ..AppConfig::default()
         },
     );
+    let housekeeping = start_housekeeping(&app, ops.housekeeping_minutes);
     let demo = app.is_demo().await.map_err(app_error)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -485,9 +573,20 @@ async fn serve(
         cfg: web,
         demo,
     };
-    concordat_web::serve(listener, state)
+    let router = concordat_web::router(state.clone());
+    let router = if ops.metrics {
+        // Logged rather than printed: the "serving on" line above is the last one scripts wait for.
+        tracing::info!("Prometheus metrics at http://{addr}/metrics");
+        concordat_web::with_metrics(router, &state)
+    } else {
+        router
+    };
+    concordat_web::serve_router(listener, router)
         .await
         .map_err(|e| e.to_string())?;
+    if let Some(h) = housekeeping {
+        h.abort();
+    }
     app.store.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -612,5 +711,83 @@ async fn demo(a: DemoArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     println!();
-    serve(store, &a.listen, concordat_web::WebConfig::default(), key).await
+    serve(store, &a.listen, concordat_web::WebConfig::default(), key, &a.ops).await
+}
+
+/// Starts the housekeeping timer: a first run a minute after start, then one every `minutes`
+/// (none if 0). A failed run is logged and the timer carries on.
+fn start_housekeeping(app: &App, minutes: u64) -> Option<tokio::task::JoinHandle<()>> {
+    if minutes == 0 {
+        tracing::info!("housekeeping is off (--housekeeping-minutes 0)");
+        return None;
+    }
+    let app = app.clone();
+    let every = std::time::Duration::from_secs(minutes * 60);
+    Some(tokio::spawn(async move {
+        let first = tokio::time::Instant::now() + std::time::Duration::from_secs(60).min(every);
+        let mut timer = tokio::time::interval_at(first, every);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            timer.tick().await;
+            let now = chrono::Utc::now().timestamp_millis();
+            // A successful run logs what it deleted itself.
+            if let Err(e) = app
+                .housekeeping(now, concordat_app::housekeeping::DEFAULT_BATCH)
+                .await
+            {
+                tracing::warn!(error = %e, "housekeeping failed; it will run again");
+            }
+        }
+    }))
+}
+
+async fn backup(a: BackupArgs) -> Result<ExitCode, String> {
+    let store = connect(&a.database_url, false).await?;
+    let t0 = std::time::Instant::now();
+    let written = store.backup_to(&a.out).await;
+    store.close().await;
+    written.map_err(|e| e.to_string())?;
+    let took = t0.elapsed();
+    // Check the copy as a restore would: SQLite's integrity check, the schema, and the audit chain.
+    let copy = connect(&format!("sqlite:{}", a.out.display()), false).await?;
+    let shown = a.out.display().to_string();
+    copy.check_backup(&shown).await.map_err(|e| e.to_string())?;
+    let app = App::new(copy, AppConfig::default());
+    let report = app.verify_audit().await.map_err(app_error)?;
+    app.store.close().await;
+    if report.error.is_some() || !report.head_matches {
+        return Err(format!(
+            "the backup {shown} was written but its audit chain does not verify; keep the database as it is and run `concordat audit verify` on it"
+        ));
+    }
+    let bytes = std::fs::metadata(&a.out).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "Backed up to {shown} ({} KiB in {} ms); its audit chain is intact ({} events).",
+        bytes / 1024,
+        took.as_millis(),
+        report.events_checked
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(a: RestoreArgs) -> Result<ExitCode, String> {
+    let store = concordat_store::restore_sqlite(&a.from, &a.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let app = App::new(store, AppConfig::default());
+    let report = app.verify_audit().await.map_err(app_error)?;
+    app.store.close().await;
+    if report.error.is_some() || !report.head_matches {
+        return Err(format!(
+            "restored, but the audit chain does not verify: run `concordat audit verify --database-url {}` for the first broken link",
+            a.database_url
+        ));
+    }
+    println!(
+        "Restored {} into {}; its audit chain is intact ({} events).",
+        a.from.display(),
+        a.database_url,
+        report.events_checked
+    );
+    Ok(ExitCode::SUCCESS)
 }

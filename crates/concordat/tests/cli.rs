@@ -404,3 +404,354 @@ fn demo_loads_writes_logins_and_verify_passes() {
     let (code, out, _) = run(&["audit", "verify", "--database-url", &url], None);
     assert_eq!(code, 0, "{out}");
 }
+
+/// A backup taken while another process writes as fast as it can holds every write acknowledged before
+/// the backup began, and a prefix of the rest (a consistent snapshot, no torn transaction); it restores
+/// into a new database whose audit chain verifies.
+#[test]
+fn backup_under_write_load_restores_every_acknowledged_write() {
+    use concordat_app::{Actor, App, AppConfig};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let db = temp_db("live");
+    let url = format!("sqlite:{}", db.display());
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let backup = temp_db("live_backup");
+    let restored = temp_db("live_restored");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (acked_before, acked_after) = rt.block_on(async {
+        let store = concordat_store::Store::connect(&url, Default::default())
+            .await
+            .unwrap();
+        let app = App::new(store, AppConfig::default());
+        // The writer: one organisation (and its audit event) per transaction, numbered in order.
+        let writer = {
+            let (app, acked, stop) = (app.clone(), acked.clone(), stop.clone());
+            tokio::spawn(async move {
+                let actor = Actor::system("test:load");
+                while !stop.load(Ordering::SeqCst) {
+                    let n = acked.load(Ordering::SeqCst);
+                    app.add_organisation(
+                        &actor,
+                        &format!("Org {n:06}"),
+                        concordat_domain::OrgKind::Other,
+                        None,
+                        None,
+                    )
+                    .await
+                    .unwrap();
+                    acked.store(n + 1, Ordering::SeqCst);
+                }
+            })
+        };
+        while acked.load(Ordering::SeqCst) < 200 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let before = acked.load(Ordering::SeqCst);
+        let (b, u) = (backup.display().to_string(), url.clone());
+        let (code, out, err) = tokio::task::spawn_blocking(move || {
+            run(&["backup", "--database-url", &u, "--out", &b], None)
+        })
+        .await
+        .unwrap();
+        let after = acked.load(Ordering::SeqCst);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("audit chain is intact"), "{out}");
+        // Keep writing a little after the backup, then stop.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        stop.store(true, Ordering::SeqCst);
+        writer.await.unwrap();
+        app.store.close().await;
+        let total = acked.load(Ordering::SeqCst);
+        assert!(
+            total > after,
+            "the writer kept writing around the backup ({before} → {after} → {total})"
+        );
+        (before, after)
+    });
+    // Never overwrite a backup.
+    let (code, _, err) = run(
+        &[
+            "backup",
+            "--database-url",
+            &url,
+            "--out",
+            &backup.display().to_string(),
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("already exists"), "{err}");
+    // Restore into a new database, and prove it.
+    let restored_url = format!("sqlite:{}", restored.display());
+    let (code, out, err) = run(
+        &[
+            "restore",
+            "--from",
+            &backup.display().to_string(),
+            "--database-url",
+            &restored_url,
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("audit chain is intact"), "{out}");
+    let (code, out, err) = run(&["audit", "verify", "--database-url", &restored_url], None);
+    assert_eq!(code, 0, "{out}{err}");
+    let names: Vec<String> = rt.block_on(async {
+        let store = concordat_store::Store::connect(&restored_url, Default::default())
+            .await
+            .unwrap();
+        let mut tx = store.begin_read().await.unwrap();
+        let orgs = tx.org_list().await.unwrap();
+        drop(tx);
+        store.close().await;
+        orgs.into_iter().map(|o| o.name).collect()
+    });
+    let mut names = names;
+    names.sort();
+    let k = names.len();
+    eprintln!(
+        "backup under load: {acked_before} writes acknowledged when it began, {acked_after} when it ended, {k} restored"
+    );
+    assert!(
+        k >= acked_before && k <= acked_after + 1,
+        "restored {k} writes; {acked_before} were acknowledged before the backup began and {acked_after} when it ended"
+    );
+    let expected: Vec<String> = (0..k).map(|n| format!("Org {n:06}")).collect();
+    assert_eq!(
+        names, expected,
+        "the backup is a prefix of the acknowledged writes"
+    );
+    // The live database, written after the backup too, still verifies; restoring over it is refused.
+    let (code, out, _) = run(&["audit", "verify", "--database-url", &url], None);
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = run(
+        &[
+            "restore",
+            "--from",
+            &backup.display().to_string(),
+            "--database-url",
+            &url,
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("not empty"), "{err}");
+    for p in [&db, &backup, &restored] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// Two `migrate` processes at once on one new database: both succeed, each migration applied once.
+#[test]
+fn two_concurrent_migrate_runs_apply_each_migration_once() {
+    let mut urls = vec![format!("sqlite:{}", temp_db("race").display())];
+    if let Ok(base) = std::env::var("CONCORDAT_TEST_POSTGRES_URL") {
+        urls.push(url_with_db(
+            &base,
+            &format!("concordat_cli_race_{}", std::process::id()),
+        ));
+    }
+    for url in urls {
+        let spawn = || {
+            bin()
+                .args(["migrate", "--create", "--database-url", &url])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        let text = |o: &std::process::Output| {
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        };
+        assert!(a.status.success(), "{url}: {}", text(&a));
+        assert!(b.status.success(), "{url}: {}", text(&b));
+        let applied = format!("{}{}", text(&a), text(&b));
+        assert_eq!(
+            applied.matches("0001_foundation").count(),
+            1,
+            "{url}: the first migration must be applied once: {applied}"
+        );
+        let (code, out, _) = run(&["migrate", "--database-url", &url], None);
+        assert_eq!(code, 0);
+        assert!(out.contains("up to date"), "{out}");
+    }
+}
+
+fn url_with_db(base: &str, db: &str) -> String {
+    let (head, _) = base.rsplit_once('/').unwrap();
+    format!("{head}/{db}")
+}
+
+#[test]
+fn housekeeping_run_and_json_logs() {
+    let db = temp_db("housekeeping");
+    let url = format!("sqlite:{}", db.display());
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(
+        &[
+            "housekeeping",
+            "run",
+            "--database-url",
+            &url,
+            "--log-format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Deleted 0 expired or revoked sessions"),
+        "{out}"
+    );
+    assert!(out.contains("audit trail is untouched"), "{out}");
+    // With JSON logs, every line on standard error is one JSON object, the message among its fields.
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(!lines.is_empty(), "housekeeping logs what it did");
+    for l in &lines {
+        assert!(l.starts_with("{\"timestamp\":") && l.ends_with('}'), "{l}");
+    }
+    assert!(err.contains("\"message\":\"housekeeping done\""), "{err}");
+    // Text logs are the default.
+    let (code, _, err) = run(&["housekeeping", "run", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("INFO") && !err.contains("{\"timestamp\""),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(&db);
+}
+
+#[test]
+fn backup_of_postgres_names_pg_dump() {
+    let Ok(base) = std::env::var("CONCORDAT_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let url = url_with_db(
+        &base,
+        &format!("concordat_cli_pgdump_{}", std::process::id()),
+    );
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(
+        &["backup", "--database-url", &url, "--out", "/tmp/never.db"],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("pg_dump"), "{err}");
+}
+
+/// Starts `concordat serve` on a free port with `envs`, returns the child and its address.
+fn start_server(url: &str, envs: &[(&str, &str)]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = bin()
+        .args(["serve", "--database-url", url, "--listen", "127.0.0.1:0"])
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("Concordat is serving on http://")
+                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+        })
+        .expect("the server says where it listens");
+    // Keep reading, so the server never writes to a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr)
+}
+
+/// A plain HTTP/1.0 GET; returns the status code and the body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+fn stop(mut child: std::process::Child) -> String {
+    // SIGTERM would be kinder, but the test needs no dependency for it: kill, then read what was logged.
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `serve` with CONCORDAT_METRICS=1 and JSON logs: /metrics answers with request counts by route
+/// template, and each request is logged as a JSON line with its span. Without the setting, no /metrics.
+#[test]
+fn serve_with_metrics_and_json_logs() {
+    let db = temp_db("serve_metrics");
+    let url = format!("sqlite:{}", db.display());
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let (child, addr) = start_server(
+        &url,
+        &[("CONCORDAT_METRICS", "1"), ("CONCORDAT_LOG_FORMAT", "json")],
+    );
+    assert_eq!(http_get(&addr, "/healthz").0, 200);
+    assert_eq!(http_get(&addr, "/people/42?q=Smith").0, 303);
+    let (status, body) = http_get(&addr, "/metrics");
+    let logs = stop(child);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(
+            r#"concordat_http_requests_total{method="GET",route="/healthz",status="200"} 1"#
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"route="/people/{id}",status="303"} 1"#),
+        "{body}"
+    );
+    assert!(
+        !body.contains("Smith") && !body.contains("/people/42"),
+        "{body}"
+    );
+    assert!(
+        body.contains("concordat_db_pool_max_connections 8"),
+        "{body}"
+    );
+    let request_lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains(r#""message":"request""#))
+        .collect();
+    assert!(request_lines.len() >= 2, "{logs}");
+    for l in &request_lines {
+        assert!(l.starts_with('{') && l.contains(r#""request_id":""#), "{l}");
+        assert!(!l.contains("Smith"), "no query string in the logs: {l}");
+    }
+    // Off unless asked.
+    let (child, addr) = start_server(&url, &[("CONCORDAT_METRICS", "0")]);
+    let (status, _) = http_get(&addr, "/metrics");
+    stop(child);
+    assert_eq!(status, 404);
+    let _ = std::fs::remove_file(&db);
+}

@@ -31,13 +31,52 @@ pub enum ConnectError {
     Create { path: String, reason: String },
     #[error("cannot reach the PostgreSQL server for {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    /// The PostgreSQL database in the URL does not exist (and could not be created, or `create` was not set).
+    #[error("{0}")]
+    PostgresMissing(Box<MissingDatabase>),
+}
+
+/// A PostgreSQL database that does not exist, and what to run to create it.
+#[derive(Debug)]
+pub struct MissingDatabase {
+    pub database: String,
+    /// host:port
+    pub server: String,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    /// Why creating it failed, when `create` was set and the server refused.
+    pub create_refused: Option<String>,
+}
+
+impl std::fmt::Display for MissingDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let MissingDatabase {
+            database,
+            server,
+            host,
+            port,
+            user,
+            create_refused,
+        } = self;
+        match create_refused {
+            None => write!(
+                f,
+                "the PostgreSQL database {database:?} does not exist on {server}: create it first with `createdb -h {host} -p {port} -U {user} {database}` (or run `concordat migrate --create`, which creates it when the PostgreSQL user may create databases)"
+            ),
+            Some(reason) => write!(
+                f,
+                "the PostgreSQL database {database:?} does not exist on {server}, and this user may not create it ({reason}): ask the database administrator to create it with {user} as its owner (`createdb -h {host} -p {port} --owner {user} {database}`), then run `concordat migrate` again"
+            ),
+        }
+    }
 }
 
 /// Options for [`Store::connect`].
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptionsCfg {
-    /// Create the SQLite file if missing. Only `demo`, tests and `migrate --create` set this:
-    /// a typo in a URL must never silently create a new, empty database.
+    /// Create the SQLite file, or the PostgreSQL database, if missing. Only `demo`, tests and
+    /// `migrate --create` set this: a typo in a URL must never silently create a new, empty database.
     pub create: bool,
     /// Pool size; `None` for the default.
     pub max_connections: Option<u32>,
@@ -121,13 +160,30 @@ impl Store {
         } else {
             pool_opts
         };
-        let pool = pool_opts
-            .connect_with(opts)
-            .await
-            .map_err(|e| ConnectError::Unreachable {
-                url: redact_url(url),
-                reason: e.to_string(),
-            })?;
+        let pool = match pool_opts.clone().connect_with(opts.clone()).await {
+            Ok(pool) => pool,
+            Err(e) if backend == Backend::Postgres && is_missing_database(&e) => {
+                let target = PgTarget::of(url)?;
+                if !cfg.create {
+                    return Err(target.missing(None).into());
+                }
+                create_postgres_database(url, &target).await?;
+                pool_opts
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| ConnectError::Unreachable {
+                        url: redact_url(url),
+                        reason: describe(&e),
+                    })?
+            }
+            Err(e) => {
+                return Err(ConnectError::Unreachable {
+                    url: redact_url(url),
+                    reason: describe(&e),
+                }
+                .into());
+            }
+        };
         Ok(Store {
             pool,
             backend,
@@ -242,6 +298,122 @@ fn create_private_sqlite(url: &str) -> Result<(), ConnectError> {
         // Another process created it between the check and now: leave it to SQLite.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(fail(e)),
+    }
+}
+
+/// An error in words: a database error's own message, without the server's source location
+/// (PostgreSQL's "at line 948" is a line of the server's C code, not of anything the user wrote).
+fn describe(e: &sqlx::Error) -> String {
+    match e.as_database_error() {
+        Some(db) => db.message().to_string(),
+        None => e.to_string(),
+    }
+}
+
+/// PostgreSQL's `invalid_catalog_name`: the database named in the URL does not exist.
+fn is_missing_database(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|c| c == "3D000")
+}
+
+/// The parts of a PostgreSQL URL that a `createdb` command needs.
+struct PgTarget {
+    database: String,
+    host: String,
+    port: u16,
+    user: String,
+}
+
+impl PgTarget {
+    fn of(url: &str) -> Result<PgTarget, ConnectError> {
+        let u = url::Url::parse(url).map_err(|_| ConnectError::Malformed(redact_url(url)))?;
+        let database = u.path().trim_start_matches('/');
+        let database = percent_decode(database);
+        let user = if u.username().is_empty() {
+            std::env::var("USER").unwrap_or_else(|_| "postgres".into())
+        } else {
+            percent_decode(u.username())
+        };
+        Ok(PgTarget {
+            database,
+            host: u.host_str().unwrap_or("localhost").to_string(),
+            port: u.port().unwrap_or(5432),
+            user,
+        })
+    }
+
+    fn missing(&self, create_refused: Option<String>) -> ConnectError {
+        ConnectError::PostgresMissing(Box::new(MissingDatabase {
+            database: self.database.clone(),
+            server: format!("{}:{}", self.host, self.port),
+            host: self.host.clone(),
+            port: self.port,
+            user: self.user.clone(),
+            create_refused,
+        }))
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Creates the database a PostgreSQL URL names, connecting to the server's `postgres` maintenance
+/// database as the same user. Refused in plain words when the user may not create databases.
+async fn create_postgres_database(url: &str, target: &PgTarget) -> Result<(), ConnectError> {
+    use sqlx::Connection;
+    let unreachable = |e: &sqlx::Error| ConnectError::Unreachable {
+        url: redact_url(url),
+        reason: describe(e),
+    };
+    if target.database.is_empty() {
+        return Err(ConnectError::Malformed(redact_url(url)));
+    }
+    let mut admin_url =
+        url::Url::parse(url).map_err(|_| ConnectError::Malformed(redact_url(url)))?;
+    admin_url.set_path("/postgres");
+    let mut conn = sqlx::AnyConnection::connect(admin_url.as_str())
+        .await
+        .map_err(|e| unreachable(&e))?;
+    // An identifier cannot be a bound parameter: quote it, doubling any double quote.
+    let sql = format!(
+        "CREATE DATABASE \"{}\"",
+        target.database.replace('"', "\"\"")
+    );
+    let created = conn.execute(sqlx::AssertSqlSafe(sql)).await;
+    let _ = conn.close().await;
+    match created {
+        Ok(_) => {
+            tracing::info!(database = %target.database, "created the PostgreSQL database");
+            Ok(())
+        }
+        // Another process created it meanwhile (duplicate_database, or a unique violation on
+        // pg_database when both tried at the same instant): that is what we wanted.
+        Err(e)
+            if e.as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42P04" || c == "23505") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(target.missing(Some(describe(&e)))),
     }
 }
 

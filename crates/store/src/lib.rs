@@ -9,7 +9,10 @@
 
 mod access;
 mod backend;
+mod backup;
+mod housekeeping;
 mod members;
+pub mod metrics;
 mod migrate;
 mod operations;
 mod plans;
@@ -18,8 +21,10 @@ pub mod testing;
 mod tx;
 
 pub use backend::{
-    Backend, ConnectError, ConnectOptionsCfg, Store, create_private_dir, redact_url,
+    Backend, ConnectError, ConnectOptionsCfg, MissingDatabase, Store, create_private_dir, redact_url,
 };
+pub use backup::{BackupError, restore_sqlite};
+pub use housekeeping::HousekeptTable;
 pub use members::{InvitationRow, NewInvitation, OrgDetails, OrgFields, UserAdminRow};
 pub use operations::*;
 pub use plans::LookupBundle;

@@ -1,4 +1,9 @@
 //! Migrations: numbered SQL files per backend, embedded in the binary, each applied once in its own transaction.
+//!
+//! Two processes may start at once (two `serve`s after an upgrade, or `migrate` beside `serve`), so every
+//! transaction here first takes the migration lock and only then looks at what is applied: on PostgreSQL a
+//! transaction-scoped advisory lock, on SQLite the database's write lock (`BEGIN IMMEDIATE`). The second
+//! process waits, then finds the migration applied and skips it.
 
 use crate::{Backend, Result, Store, StoreError};
 use sqlx::{AssertSqlSafe, Executor};
@@ -67,16 +72,34 @@ async fn precheck(tx: &mut crate::Tx, version: i64) -> Result<()> {
     Ok(())
 }
 
+/// The key of PostgreSQL's advisory lock for migrations (any constant that nothing else uses;
+/// these are the bytes of "concorda").
+const MIGRATION_LOCK: i64 = 0x636f_6e63_6f72_6461;
+
+/// Begins a transaction holding the migration lock until it ends.
+async fn begin_locked(store: &Store) -> Result<crate::Tx> {
+    // On SQLite `begin` is `BEGIN IMMEDIATE`: it holds the write lock, which other processes wait for.
+    let mut tx = store.begin().await?;
+    if store.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *tx.tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
-    store
-        .pool
+    let mut tx = begin_locked(store).await?;
+    tx.tx
         .execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
         )
         .await?;
+    tx.commit().await?;
     let mut applied = Vec::new();
     for m in MIGRATIONS {
-        let mut tx = store.begin().await?;
+        let mut tx = begin_locked(store).await?;
         let sql = crate::backend::dialect(
             store.backend,
             "SELECT COUNT(*) FROM schema_migrations WHERE version = $1",

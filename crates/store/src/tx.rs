@@ -891,6 +891,7 @@ impl Tx {
     /// Appends an event to the hash chain. Locks the chain head for the rest of the transaction,
     /// so concurrent appends queue rather than fork the chain.
     pub async fn audit_append(&mut self, draft: &AuditDraft) -> Result<AuditEvent> {
+        let started = std::time::Instant::now();
         let head_sql = match self.backend {
             Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
             // SQLite transactions here begin IMMEDIATE and so already hold the write lock.
@@ -926,6 +927,7 @@ impl Tx {
             .bind(seq)
             .bind(hash.clone());
         self.exec(q).await?;
+        crate::metrics::record_audit_append(started.elapsed());
         Ok(AuditEvent {
             seq,
             draft: draft.clone(),

@@ -8,6 +8,7 @@ mod api_ops;
 mod api_plans;
 mod error;
 mod extract;
+pub mod metrics;
 mod ops_pages;
 mod pages;
 mod plans_pages;
@@ -84,9 +85,35 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Adds Prometheus metrics to a router built by [`router`]: every route is counted and timed under its
+/// template, and `GET /metrics` answers with the figures (see `metrics.rs`).
+pub fn with_metrics(router: Router, state: &AppState) -> Router {
+    let m = Arc::new(metrics::Metrics::default());
+    let store = state.app.store.clone();
+    let shown = m.clone();
+    // `layer` wraps the routes added so far, so /metrics itself is not counted.
+    router
+        .layer(axum::middleware::from_fn_with_state(m, metrics::track))
+        .route(
+            "/metrics",
+            get(move || {
+                let (m, store) = (shown.clone(), store.clone());
+                async move { metrics::exposition(&m, &store) }
+            }),
+        )
+}
+
 /// Serves until ctrl-c or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    serve_router(listener, router(state)).await
+}
+
+/// Serves a router built by [`router`] (and perhaps [`with_metrics`]) until ctrl-c or SIGTERM.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+) -> std::io::Result<()> {
+    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

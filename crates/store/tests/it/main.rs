@@ -8,4 +8,5 @@ mod members;
 mod operations;
 mod people;
 mod plans;
+mod running;
 mod story;

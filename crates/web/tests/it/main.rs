@@ -9,5 +9,6 @@ mod disclosure;
 mod disclosures;
 mod harness;
 mod http;
+mod metrics;
 mod operations;
 mod plans;
