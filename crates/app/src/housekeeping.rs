@@ -3,7 +3,7 @@
 //!
 //! `concordat serve` runs [`App::housekeeping`] on a timer and `concordat housekeeping run` runs it once.
 //! The audit trail is never touched: its rows are append-only and the chain must stay whole.
-//! Invitations, when they exist, become one more [`Purge`] (used or expired invitations).
+//! Used or expired invitations are purged after [`INVITATION_KEEP_DAYS`] days.
 
 use crate::{App, AppError};
 use concordat_store::Tx;
@@ -17,18 +17,24 @@ pub const DEFAULT_BATCH: i64 = 500;
 pub enum Purge {
     /// Sessions that are revoked, past their absolute expiry, or (browser sessions) idle too long.
     Sessions,
-    /// Sign-in failure counters whose throttling window has passed.
+    /// Sign-in failure counters whose throttling window (the longest of them) has passed.
     SignInFailures,
+    /// Invitations used or expired more than [`INVITATION_KEEP_DAYS`] days ago.
+    Invitations,
 }
+
+/// Days a used or expired invitation stays listed for administrators before housekeeping removes it.
+pub const INVITATION_KEEP_DAYS: i64 = 30;
 
 impl Purge {
     /// Every purge, in the order a run does them.
-    pub const ALL: [Purge; 2] = [Purge::Sessions, Purge::SignInFailures];
+    pub const ALL: [Purge; 3] = [Purge::Sessions, Purge::SignInFailures, Purge::Invitations];
 
     pub fn label(self) -> &'static str {
         match self {
             Purge::Sessions => "expired or revoked sessions",
             Purge::SignInFailures => "old sign-in failure counters",
+            Purge::Invitations => "used or expired invitations",
         }
     }
 }
@@ -82,6 +88,7 @@ impl App {
         tracing::info!(
             sessions = report.deleted_of(Purge::Sessions),
             sign_in_failures = report.deleted_of(Purge::SignInFailures),
+            invitations = report.deleted_of(Purge::Invitations),
             batches = report.batches,
             "housekeeping done"
         );
@@ -102,11 +109,16 @@ impl App {
                     .await?
             }
             Purge::SignInFailures => {
-                tx.housekeeping_purge_sign_in_failures(
-                    now - millis(self.cfg.throttle_window),
-                    batch,
-                )
-                .await?
+                // The account-wide lock counts over a longer window than the per-address throttles:
+                // keep every counter until the longest window that may still read it has passed.
+                let window = self.cfg.throttle_window.max(self.cfg.account_lock_window);
+                tx.housekeeping_purge_sign_in_failures(now - millis(window), batch)
+                    .await?
+            }
+            // Invitations are few (an administrator makes each by hand), so one statement removes them all.
+            Purge::Invitations => {
+                tx.invitations_purge(now - INVITATION_KEEP_DAYS * 24 * 3600 * 1000)
+                    .await?
             }
         })
     }

@@ -711,7 +711,14 @@ async fn demo(a: DemoArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     println!();
-    serve(store, &a.listen, concordat_web::WebConfig::default(), key, &a.ops).await
+    serve(
+        store,
+        &a.listen,
+        concordat_web::WebConfig::default(),
+        key,
+        &a.ops,
+    )
+    .await
 }
 
 /// Starts the housekeeping timer: a first run a minute after start, then one every `minutes`

@@ -21,7 +21,8 @@ pub mod testing;
 mod tx;
 
 pub use backend::{
-    Backend, ConnectError, ConnectOptionsCfg, MissingDatabase, Store, create_private_dir, redact_url,
+    Backend, ConnectError, ConnectOptionsCfg, MissingDatabase, Store, create_private_dir,
+    redact_url,
 };
 pub use backup::{BackupError, restore_sqlite};
 pub use housekeeping::HousekeptTable;
