@@ -381,13 +381,29 @@ impl App {
             resource_kind: "sign_in_locks",
             ..Default::default()
         };
-        crate::require(
-            self,
+        // An administrator sees the locks of their own organisation's staff; a partnership-wide
+        // administrator (and the system) sees every lock, including whole addresses paused.
+        let (own_org, wide) = match actor {
+            Actor::User(u) => (
+                Some(u.org_id),
+                concordat_domain::policy::partnership_wide(u),
+            ),
+            Actor::System { .. } => (None, true),
+        };
+        let decision = concordat_domain::policy::decide(&concordat_domain::policy::Request {
             actor,
-            concordat_domain::policy::Action::ManageUsers,
-            &subject,
-        )
-        .await?;
+            action: concordat_domain::policy::Action::ManageUsers,
+            owner_org: own_org,
+            agreements: &[],
+            consent: &concordat_domain::policy::Consent::NotRecorded,
+            relationship: concordat_domain::policy::Relationship::None,
+            break_glass_reason: None,
+            today: Utc::now().date_naive(),
+        });
+        if let Decision::Deny(reason) = decision {
+            crate::audit_denial(self, actor, "user.manage", &subject, &decision).await?;
+            return Err(AppError::Denied(reason));
+        }
         let now = Utc::now().timestamp_millis();
         let short = millis(self.cfg.throttle_window);
         let long = millis(self.cfg.account_lock_window);
@@ -430,6 +446,27 @@ impl App {
             } else {
                 continue;
             };
+            if !wide {
+                // Only rows about one of this organisation's staff; never a whole address.
+                let username = key.strip_prefix("account:").or_else(|| {
+                    key.strip_prefix("account-address:")
+                        .map(|r| r.split_once('|').map_or(r, |(a, _)| a))
+                });
+                let user_id = match (username, key.strip_prefix("mfa:")) {
+                    (Some(name), _) => tx.user_credentials(name).await?.map(|c| c.user.id),
+                    (None, Some(id)) => id.parse::<i64>().ok().map(UserId),
+                    (None, None) => None,
+                };
+                let Some(user_id) = user_id else { continue };
+                let ours = tx
+                    .memberships_for_user(user_id)
+                    .await?
+                    .iter()
+                    .any(|m| Some(m.org_id) == own_org);
+                if !ours {
+                    continue;
+                }
+            }
             if n >= limit && start + window > now {
                 out.push(SignInLock {
                     what,
