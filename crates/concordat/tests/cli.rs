@@ -655,8 +655,11 @@ fn backup_of_postgres_names_pg_dump() {
 /// Starts `concordat serve` on a free port with `envs`, returns the child and its address.
 fn start_server(url: &str, envs: &[(&str, &str)]) -> (std::process::Child, String) {
     use std::io::BufRead;
+    let key = key_file("serve", &[9u8; 32], 0o600);
     let mut child = bin()
         .args(["serve", "--database-url", url, "--listen", "127.0.0.1:0"])
+        .arg("--secret-key-file")
+        .arg(&key)
         .envs(envs.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -181,6 +181,12 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     let m = matches as f64;
     let jaro =
         (m / x.len() as f64 + m / y.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0;
+    // Winkler's boost for a common prefix applies only above the boost threshold of 0.7, as in strsim
+    // and the original definition; below it two short strings sharing a first letter would be lifted
+    // towards the agreement levels.
+    if jaro <= 0.7 {
+        return jaro;
+    }
     let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count() as f64;
     jaro + prefix * 0.1 * (1.0 - jaro)
 }
