@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod limits;
 pub mod operations;
 pub mod people;
 pub mod plans;

@@ -649,6 +649,7 @@ impl App {
         id: PersonId,
         break_glass_reason: Option<&str>,
     ) -> Result<PersonLookup, AppError> {
+        crate::limits::check_break_glass_reason(break_glass_reason)?;
         // The hot path at 2am: one statement for person, plan, consent and care team, one for the
         // agreements, then the audit event (see docs/benchmarks-plans.md).
         let mut tx = self.store.begin().await?;

@@ -30,6 +30,9 @@ impl VerifyReport {
     }
 }
 
+/// The most events one audit search returns.
+pub const MAX_AUDIT_SEARCH: i64 = 1000;
+
 /// Outcomes a privacy officer can record for a break-glass access.
 pub const REVIEW_OUTCOMES: &[(&str, &str)] = &[
     ("appropriate", "Appropriate: a real emergency"),
@@ -56,6 +59,12 @@ impl App {
             resource_id: None,
         };
         require(self, actor, Action::ViewAudit, &subject).await?;
+        if !(1..=MAX_AUDIT_SEARCH).contains(&filter.limit) {
+            return Err(AppError::invalid(
+                "limit",
+                format!("ask for between 1 and {MAX_AUDIT_SEARCH} events"),
+            ));
+        }
         let mut tx = self.store.begin().await?;
         let events = tx.audit_search(filter).await?;
         let decision = decide_org_wide(actor, Action::ViewAudit);

@@ -1,16 +1,15 @@
 //! The JSON API under /api/v1. Same app functions as the pages: same policy, same audit.
 //! The OpenAPI document at /api/v1/openapi.json is generated from these handlers' annotations.
 
-use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{ApiUser, ClientAddr};
 use crate::security::RequestId;
+use crate::{AppState, Route};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use concordat_app::AppError;
 use concordat_app::auth::SessionKind;
 use concordat_app::people::{PersonInput, SearchInput};
@@ -21,19 +20,27 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 type St = State<Arc<AppState>>;
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/sessions", post(create_session))
-        .route("/sessions/current", axum::routing::delete(delete_session))
-        .route("/me", get(me))
-        .route("/people", get(search_people).post(create_person))
-        .route("/people/{id}", get(get_person))
-        .route("/organisations", get(organisations))
-        .route("/audit", get(audit))
-        .route("/openapi.json", get(openapi))
-        .merge(crate::api_plans::router())
-        .merge(crate::api_ops::router())
-        .fallback(|| async { WebError::Json(AppError::NotFound) })
+/// The API's routes, relative to /api/v1 (part of the main router's table).
+pub fn routes() -> Vec<Route> {
+    let mut r = vec![
+        Route::post("/sessions", create_session),
+        Route::delete("/sessions/current", delete_session),
+        Route::get("/me", me),
+        Route::get("/people", search_people),
+        Route::post("/people", create_person),
+        Route::get("/people/{id}", get_person),
+        Route::get("/organisations", organisations),
+        Route::get("/audit", audit),
+        Route::get("/openapi.json", openapi),
+    ];
+    r.extend(crate::api_plans::routes());
+    r.extend(crate::api_ops::routes());
+    r
+}
+
+/// Unknown paths under /api/v1 get a JSON 404.
+pub async fn not_found() -> WebError {
+    WebError::Json(AppError::NotFound)
 }
 
 /// Turns axum's body and query rejections into our JSON errors (always 4xx, never a panic).
@@ -54,6 +61,23 @@ fn bad_query(e: QueryRejection) -> WebError {
     ))
 }
 
+/// Every error answer: a sentence for people, and for invalid input one entry per field.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDto {
+    error: String,
+    /// Present only for 422 answers.
+    fields: Option<Vec<FieldErrorDto>>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct FieldErrorDto {
+    /// The field's name as sent (body field or query parameter).
+    field: String,
+    message: String,
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct SessionRequest {
     username: String,
@@ -72,7 +96,7 @@ pub struct SessionResponse {
 
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = SessionRequest,
-    responses((status = 201, body = SessionResponse), (status = 401, description = "Wrong credentials"), (status = 429, description = "Too many failed attempts")))]
+    responses((status = 201, body = SessionResponse), (status = 401, description = "Wrong credentials", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto), (status = 429, description = "Too many failed attempts", body = ErrorDto)))]
 async fn create_session(
     State(state): St,
     ClientAddr(addr): ClientAddr,
@@ -110,7 +134,7 @@ async fn create_session(
 }
 
 /// Revokes the token used for this request.
-#[utoipa::path(delete, path = "/api/v1/sessions/current", responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/sessions/current", responses((status = 204, description = "Token revoked"), (status = 401, description = "No valid bearer token", body = ErrorDto)), security(("bearer" = [])))]
 async fn delete_session(State(state): St, u: ApiUser) -> Result<StatusCode, WebError> {
     state
         .app
@@ -130,7 +154,7 @@ pub struct Me {
 }
 
 /// Who the token belongs to.
-#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401, description = "No valid bearer token", body = ErrorDto)), security(("bearer" = [])))]
 async fn me(u: ApiUser) -> Json<Me> {
     Json(Me {
         username: u.ctx.user.username.clone(),
@@ -141,7 +165,9 @@ async fn me(u: ApiUser) -> Json<Me> {
     })
 }
 
+/// One of: an NHS number; a family name with a date of birth; a postcode. Anything else is refused with 422.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct SearchParams {
     nhs_number: Option<String>,
@@ -161,7 +187,7 @@ pub struct PersonSummaryDto {
 
 /// Finds people by NHS number, by family name and date of birth, or by postcode. Each result is audited.
 #[utoipa::path(get, path = "/api/v1/people", params(SearchParams),
-    responses((status = 200, body = [PersonSummaryDto]), (status = 422, description = "Invalid search")), security(("bearer" = [])))]
+    responses((status = 200, body = [PersonSummaryDto]), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 async fn search_people(
     State(state): St,
     u: ApiUser,
@@ -206,8 +232,8 @@ pub struct PersonDto {
 }
 
 /// Reads a person's identity (policy-checked and audited).
-#[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = i64, Path)),
-    responses((status = 200, body = PersonDto), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = i64, Path, description = "The person's record number")),
+    responses((status = 200, body = PersonDto), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 404, description = "No such record", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 async fn get_person(
     State(state): St,
     u: ApiUser,
@@ -259,7 +285,7 @@ pub struct Created {
 
 /// Creates a person owned by the caller's organisation.
 #[utoipa::path(post, path = "/api/v1/people", request_body = PersonInputDto,
-    responses((status = 201, body = Created), (status = 422, description = "Field errors")), security(("bearer" = [])))]
+    responses((status = 201, body = Created), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 async fn create_person(
     State(state): St,
     u: ApiUser,
@@ -285,7 +311,7 @@ pub struct OrganisationDto {
 }
 
 /// The partnership's member organisations.
-#[utoipa::path(get, path = "/api/v1/organisations", responses((status = 200, body = [OrganisationDto])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/organisations", responses((status = 200, body = [OrganisationDto]), (status = 401, description = "No valid bearer token", body = ErrorDto)), security(("bearer" = [])))]
 async fn organisations(
     State(state): St,
     _u: ApiUser,
@@ -305,6 +331,7 @@ async fn organisations(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     person_id: Option<i64>,
     user_id: Option<i64>,
@@ -313,8 +340,10 @@ pub struct AuditParams {
     from_ms: Option<i64>,
     /// Milliseconds since the epoch, exclusive.
     to_ms: Option<i64>,
-    #[serde(default)]
-    break_glass_only: bool,
+    /// Only break-glass accesses (default false).
+    break_glass_only: Option<bool>,
+    /// How many events at most, newest first: 1 to 1000 (default 100). Anything else is refused with 422.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -339,7 +368,7 @@ pub struct AuditEventDto {
 
 /// Searches the audit log (privacy officers only).
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditParams),
-    responses((status = 200, body = [AuditEventDto]), (status = 403)), security(("bearer" = [])))]
+    responses((status = 200, body = [AuditEventDto]), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 async fn audit(
     State(state): St,
     u: ApiUser,
@@ -353,7 +382,7 @@ async fn audit(
         org_id: p.org_id,
         from_ms: p.from_ms,
         to_ms: p.to_ms,
-        break_glass_only: p.break_glass_only,
+        break_glass_only: p.break_glass_only.unwrap_or(false),
         limit: p.limit.unwrap_or(100),
     };
     let events = state
@@ -402,7 +431,7 @@ impl utoipa::Modify for BearerAuth {
 #[openapi(
     info(title = "Concordat API", description = "JSON API for Concordat. Every call is checked by the same access policy and audited like the web pages."),
     paths(create_session, delete_session, me, search_people, get_person, create_person, organisations, audit, crate::api_plans::get_plan, crate::api_plans::get_fhir, crate::api_ops::board, crate::api_ops::places),
-    components(schemas(SessionRequest, SessionResponse, Me, PersonSummaryDto, PersonDto, PersonInputDto, Created, OrganisationDto, AuditEventDto, crate::api_plans::PlanLookupDto, crate::api_plans::PlanDto, crate::api_plans::PlanSectionDto, crate::api_ops::BoardRowDto, crate::api_ops::PlaceDto)),
+    components(schemas(ErrorDto, FieldErrorDto, SessionRequest, SessionResponse, Me, PersonSummaryDto, PersonDto, PersonInputDto, Created, OrganisationDto, AuditEventDto, crate::api_plans::PlanLookupDto, crate::api_plans::PlanDto, crate::api_plans::PlanSectionDto, crate::api_ops::BoardRowDto, crate::api_ops::PlaceDto)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -410,4 +439,9 @@ pub struct ApiDoc;
 /// The OpenAPI 3 document.
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// The OpenAPI document as JSON text (served at /api/v1/openapi.json; tests validate it).
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
 }

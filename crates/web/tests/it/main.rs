@@ -4,5 +4,7 @@
 
 mod harness;
 mod http;
+mod limits;
+mod openapi;
 mod operations;
 mod plans;
