@@ -5,6 +5,7 @@
 mod harness;
 mod http;
 mod limits;
+mod matrix;
 mod openapi;
 mod operations;
 mod plans;
