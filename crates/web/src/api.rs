@@ -264,18 +264,36 @@ async fn get_person(
     }))
 }
 
+/// The server reads every field as text (`PersonInput`): optional fields may be left out or empty,
+/// but not null.
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct PersonInputDto {
+    #[schema(pattern = r"\S", max_length = 100)]
     given_name: String,
+    #[schema(pattern = r"\S", max_length = 100)]
     family_name: String,
-    date_of_birth: Option<String>,
-    nhs_number: Option<String>,
-    sex: Option<String>,
-    postcode: Option<String>,
-    address_line: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
+    /// 2024-03-01 or 01/03/2024, between 1900 and today.
+    #[serde(default)]
+    date_of_birth: String,
+    /// Ten digits with a valid check digit.
+    #[serde(default)]
+    nhs_number: String,
+    #[serde(default)]
+    #[schema(max_length = 30)]
+    sex: String,
+    /// A full UK postcode.
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    address_line: String,
+    #[serde(default)]
+    #[schema(max_length = 30)]
+    phone: String,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    email: String,
 }
 
 #[derive(Serialize, ToSchema)]
