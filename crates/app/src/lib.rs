@@ -8,6 +8,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod housekeeping;
+pub mod limits;
 pub mod members;
 pub mod operations;
 pub mod people;

@@ -122,6 +122,10 @@ pub(crate) fn parse_local(field: &str, s: &str) -> Result<Option<DateTime<Utc>>,
                 "Enter a date and time like 2025-03-30 14:05 (UK time)",
             )
         })?;
+    // Far-off years are typing mistakes, and would overflow the clock arithmetic.
+    if !crate::limits::year_ok(naive) {
+        return Err(AppError::invalid(field, crate::limits::year_message()));
+    }
     match from_london_local(naive) {
         Ok(t) => Ok(Some(t)),
         Err(LocalTimeError::DoesNotExist) => Err(AppError::invalid(

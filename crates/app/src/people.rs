@@ -69,9 +69,14 @@ pub struct PersonView {
 /// Parses a date as people type it: 2024-03-01 or 01/03/2024.
 pub fn parse_date_input(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
     let s = s.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
-        .map_err(|_| FieldError::new(field, "enter a real date, like 31/01/1990"))
+        .map_err(|_| FieldError::new(field, "enter a real date, like 31/01/1990"))?;
+    if crate::limits::year_ok(d) {
+        Ok(d)
+    } else {
+        Err(FieldError::new(field, crate::limits::year_message()))
+    }
 }
 
 impl SearchInput {
@@ -107,6 +112,11 @@ impl SearchInput {
             if name.is_empty() {
                 errs.push(FieldError::new("family_name", "enter the family name"));
             }
+            errs.extend(crate::limits::too_long(
+                "family_name",
+                name,
+                crate::limits::MAX_SEARCH_NAME,
+            ));
             let date = if dob.is_empty() {
                 errs.push(FieldError::new("date_of_birth", "enter the date of birth"));
                 None
@@ -310,6 +320,7 @@ impl App {
         id: PersonId,
         break_glass_reason: Option<&str>,
     ) -> Result<PersonView, AppError> {
+        crate::limits::check_break_glass_reason(break_glass_reason)?;
         let mut tx = self.store.begin().await?;
         let action = Action::ViewPerson(DataCategory::Identity);
         // Authorise before looking the number up: a role that may not see even its own organisation's

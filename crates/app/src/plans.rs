@@ -778,6 +778,7 @@ impl App {
         id: PersonId,
         break_glass_reason: Option<&str>,
     ) -> Result<(Tx, Looked), AppError> {
+        crate::limits::check_break_glass_reason(break_glass_reason)?;
         // The hot path at 2am: one statement for person, plan, consent and care team, one for the
         // agreements, then the audit event (see docs/benchmarks-plans.md).
         let mut tx = self.store.begin().await?;

@@ -2,7 +2,7 @@
 //! and verification of the hash chain.
 
 use crate::{App, AppError, Subject, audit_allowed, decide_org_wide, require};
-use concordat_domain::audit::{AuditEvent, ChainError, ChainVerifier};
+use concordat_domain::audit::{Anchor, AnchorError, AuditEvent, ChainError, ChainVerifier};
 use concordat_domain::model::PersonId;
 use concordat_domain::policy::{Action, Actor};
 use concordat_store::{AuditFilter, BreakGlassItem};
@@ -15,7 +15,23 @@ pub struct VerifyReport {
     pub error: Option<ChainError>,
     /// True when the stored head matches the last event.
     pub head_matches: bool,
+    /// The last verified event: what `concordat audit anchor` writes down.
+    pub head: Anchor,
+    /// How many anchors kept outside the database were checked.
+    pub anchors_checked: usize,
+    /// The first anchor the chain no longer reaches, if any.
+    pub anchor_error: Option<AnchorError>,
 }
+
+impl VerifyReport {
+    /// True when the chain, the stored head and every anchor agree.
+    pub fn intact(&self) -> bool {
+        self.error.is_none() && self.head_matches && self.anchor_error.is_none()
+    }
+}
+
+/// The most events one audit search returns.
+pub const MAX_AUDIT_SEARCH: i64 = 1000;
 
 /// Events per page of a person's access history.
 pub const HISTORY_PAGE: i64 = 200;
@@ -59,6 +75,12 @@ impl App {
             resource_id: None,
         };
         require(self, actor, Action::ViewAudit, &subject).await?;
+        if !(1..=MAX_AUDIT_SEARCH).contains(&filter.limit) {
+            return Err(AppError::invalid(
+                "limit",
+                format!("ask for between 1 and {MAX_AUDIT_SEARCH} events"),
+            ));
+        }
         let mut tx = self.store.begin().await?;
         let events = tx.audit_search(filter).await?;
         let decision = decide_org_wide(actor, Action::ViewAudit);
@@ -185,8 +207,25 @@ impl App {
 
     /// Walks the whole audit chain in pages and reports the first broken link.
     pub async fn verify_audit(&self) -> Result<VerifyReport, AppError> {
+        self.verify_audit_with(&[]).await
+    }
+
+    /// Walks the whole audit chain and also checks that it still reaches every anchor kept outside
+    /// the database with the same hash: this catches the newest events deleted and the head moved
+    /// back, which leaves a chain that is valid on its own.
+    pub async fn verify_audit_with(&self, anchors: &[Anchor]) -> Result<VerifyReport, AppError> {
         let mut v = ChainVerifier::default();
         let mut after = 0;
+        let mut anchor_error = None;
+        let anchored: std::collections::HashMap<i64, &str> =
+            anchors.iter().map(|a| (a.seq, a.hash.as_str())).collect();
+        let check = |seq: i64, hash: &str, err: &mut Option<AnchorError>| {
+            if err.is_none() && anchored.get(&seq).is_some_and(|h| *h != hash) {
+                *err = Some(AnchorError::Differs { seq });
+            }
+        };
+        // Seq 0 is the genesis: an anchor taken of an empty chain.
+        check(0, concordat_domain::audit::GENESIS_HASH, &mut anchor_error);
         // A snapshot: verification must not hold the write lock while it walks the chain.
         let mut tx = self.store.begin_read().await?;
         loop {
@@ -196,21 +235,47 @@ impl App {
             }
             for e in &page {
                 if let Err(err) = v.push(e) {
+                    let (seq, hash) = v.head();
                     return Ok(VerifyReport {
                         events_checked: v.checked(),
                         error: Some(err),
                         head_matches: false,
+                        head: Anchor {
+                            seq,
+                            hash: hash.to_string(),
+                        },
+                        anchors_checked: anchors.len(),
+                        anchor_error,
                     });
                 }
+                check(e.seq, &e.hash, &mut anchor_error);
                 after = e.seq;
             }
         }
         let (seq, hash) = tx.audit_head().await?;
         let head_matches = v.head() == (seq, hash.as_str());
+        let (last, last_hash) = v.head();
+        if anchor_error.is_none()
+            && let Some(a) = anchors
+                .iter()
+                .filter(|a| a.seq > last)
+                .max_by_key(|a| a.seq)
+        {
+            anchor_error = Some(AnchorError::Missing {
+                seq: a.seq,
+                chain_ends: last,
+            });
+        }
         Ok(VerifyReport {
             events_checked: v.checked(),
             error: None,
             head_matches,
+            head: Anchor {
+                seq: last,
+                hash: last_hash.to_string(),
+            },
+            anchors_checked: anchors.len(),
+            anchor_error,
         })
     }
 }

@@ -249,6 +249,19 @@ enum AuditCommand {
     Verify {
         #[arg(long, env = "CONCORDAT_DATABASE_URL")]
         database_url: String,
+        /// An anchor file written by `audit anchor`: also check that the chain still reaches every
+        /// anchored event with the same hash (catches the newest events deleted and the head moved back).
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+    },
+    /// Verify the chain, then append its head (event number and hash) to an anchor file that the
+    /// operator keeps outside the database, for `audit verify --anchor` to check later.
+    Anchor {
+        #[arg(long, env = "CONCORDAT_DATABASE_URL")]
+        database_url: String,
+        /// The anchor file to append to (created if missing); `-` prints the line instead.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -489,36 +502,98 @@ async fn run(cmd: Command) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify { database_url }) => {
-            let store = connect(&database_url, false).await?;
-            let app = App::new(store, AppConfig::default());
-            let report = app.verify_audit().await.map_err(app_error)?;
-            match (&report.error, report.head_matches) {
-                (None, true) => {
-                    println!(
-                        "Audit chain intact: {} events verified.",
-                        report.events_checked
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                (Some(e), _) => {
-                    println!(
-                        "Audit chain BROKEN after {} good events: {e}",
-                        report.events_checked
-                    );
-                    Ok(ExitCode::from(1))
-                }
-                (None, false) => {
-                    println!(
-                        "Audit chain BROKEN: {} events verified, but the stored chain head does not match the last event (events were removed from the end).",
-                        report.events_checked
-                    );
-                    Ok(ExitCode::from(1))
-                }
-            }
+        Command::Audit(AuditCommand::Verify {
+            database_url,
+            anchor,
+        }) => audit_verify(&database_url, anchor.as_deref()).await,
+        Command::Audit(AuditCommand::Anchor { database_url, out }) => {
+            audit_anchor(&database_url, &out).await
         }
         Command::Link(_) | Command::Insight(_) => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `audit verify`: the chain, the stored head and, with `--anchor`, every anchor in the file.
+async fn audit_verify(database_url: &str, anchor: Option<&Path>) -> Result<ExitCode, String> {
+    use concordat_domain::audit::Anchor;
+    let anchors = match anchor {
+        None => Vec::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the anchor file {}: {e}", path.display()))?;
+            Anchor::parse_all(&text)
+                .map_err(|e| format!("the anchor file {} is not valid: {e}", path.display()))?
+        }
+    };
+    let store = connect(database_url, false).await?;
+    let app = App::new(store, AppConfig::default());
+    let report = app.verify_audit_with(&anchors).await.map_err(app_error)?;
+    if let Some(e) = &report.error {
+        println!(
+            "Audit chain BROKEN after {} good events: {e}",
+            report.events_checked
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if !report.head_matches {
+        println!(
+            "Audit chain BROKEN: {} events verified, but the stored chain head does not match the last event (events were removed from the end).",
+            report.events_checked
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(e) = &report.anchor_error {
+        println!(
+            "Audit chain BROKEN: {} events verified, but {e}.",
+            report.events_checked
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if anchors.is_empty() {
+        println!(
+            "Audit chain intact: {} events verified.",
+            report.events_checked
+        );
+    } else {
+        println!(
+            "Audit chain intact: {} events verified, and it reaches all {} anchors.",
+            report.events_checked, report.anchors_checked
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `audit anchor`: verify, then append the head to the anchor file (never anchors a broken chain).
+async fn audit_anchor(database_url: &str, out: &Path) -> Result<ExitCode, String> {
+    let store = connect(database_url, false).await?;
+    let app = App::new(store, AppConfig::default());
+    let report = app.verify_audit().await.map_err(app_error)?;
+    if !report.intact() {
+        println!(
+            "Not anchoring: the audit chain does not verify (run `concordat audit verify` for the first broken link)."
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let line = report.head.to_line(&at);
+    if out == Path::new("-") {
+        println!("{line}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out)
+        .map_err(|e| format!("cannot open the anchor file {}: {e}", out.display()))?;
+    writeln!(f, "{line}")
+        .and_then(|()| f.sync_all())
+        .map_err(|e| format!("cannot write the anchor file {}: {e}", out.display()))?;
+    println!(
+        "Anchored the audit chain at event {} in {}. Keep this file away from the database server.",
+        report.head.seq,
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Reads a password without putting it on the command line: a prompt on a terminal (typed twice), else one line of stdin.

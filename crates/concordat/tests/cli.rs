@@ -358,6 +358,131 @@ fn migrate_add_a_user_and_verify_then_catch_tampering() {
 }
 
 #[test]
+fn an_anchor_catches_the_newest_events_deleted_and_the_head_moved_back() {
+    let db = temp_db("anchor");
+    let url = format!("sqlite:{}", db.display());
+    let anchor =
+        std::env::temp_dir().join(format!("concordat_cli_{}_anchor.txt", std::process::id()));
+    let _ = std::fs::remove_file(&anchor);
+    let anchor_s = anchor.to_str().unwrap();
+    let (code, _, err) = run(&["migrate", "--create", "--database-url", &url], None);
+    assert_eq!(code, 0, "{err}");
+    let org = |name: &str| {
+        run(
+            &[
+                "org",
+                "add",
+                "--database-url",
+                &url,
+                "--name",
+                name,
+                "--kind",
+                "police_force",
+            ],
+            None,
+        )
+    };
+    for name in ["North Police", "South Police"] {
+        let (code, _, err) = org(name);
+        assert_eq!(code, 0, "{err}");
+    }
+    // Anchor after two events, then after four: the file keeps both lines.
+    let (code, out, err) = run(
+        &["audit", "anchor", "--database-url", &url, "--out", anchor_s],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("at event 2"), "{out}");
+    for name in ["East Police", "West Police"] {
+        let (code, _, err) = org(name);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, _, err) = run(
+        &["audit", "anchor", "--database-url", &url, "--out", anchor_s],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&anchor).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines()
+            .all(|l| l.starts_with("concordat-audit-anchor seq=")),
+        "{text}"
+    );
+    let (code, out, err) = run(
+        &[
+            "audit",
+            "verify",
+            "--database-url",
+            &url,
+            "--anchor",
+            anchor_s,
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("reaches all 2 anchors"), "{out}");
+    // Delete the two newest events and move the stored head back: the chain alone still verifies.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = concordat_store::Store::connect(&url, Default::default())
+            .await
+            .unwrap();
+        let mut tx = store.begin().await.unwrap();
+        tx.testing_drop_audit_triggers().await.unwrap();
+        tx.testing_execute("DELETE FROM audit_events WHERE seq > 2")
+            .await
+            .unwrap();
+        tx.testing_execute(
+            "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2) WHERE id = 1",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+    let (code, out, _) = run(&["audit", "verify", "--database-url", &url], None);
+    assert_eq!(
+        code, 0,
+        "without the anchor the truncation is invisible: {out}"
+    );
+    let (code, out, _) = run(
+        &[
+            "audit",
+            "verify",
+            "--database-url",
+            &url,
+            "--anchor",
+            anchor_s,
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("BROKEN")
+            && out.contains("records audit event 4")
+            && out.contains("ends at event 2"),
+        "{out}"
+    );
+    // A damaged anchor file is refused with the line number, not taken as "no anchors".
+    std::fs::write(&anchor, "concordat-audit-anchor seq=x\n").unwrap();
+    let (code, _, err) = run(
+        &[
+            "audit",
+            "verify",
+            "--database-url",
+            &url,
+            "--anchor",
+            anchor_s,
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("line 1"), "{err}");
+    let _ = std::fs::remove_file(&anchor);
+}
+
+#[test]
 fn demo_loads_writes_logins_and_verify_passes() {
     let dir = std::env::temp_dir().join(format!("concordat_cli_demo_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

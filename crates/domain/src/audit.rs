@@ -168,6 +168,95 @@ impl ChainVerifier {
     }
 }
 
+/// A copy of the chain head kept outside the database (`concordat audit anchor`).
+///
+/// The chain alone cannot show that its newest events were deleted and the stored head moved back:
+/// what is left is still a valid chain. An anchor the operator keeps elsewhere (another machine,
+/// write-once storage, a ticket) records that event `seq` existed with hash `hash`; `audit verify
+/// --anchor` then checks the chain still reaches it with the same hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// The first word of every anchor line, so a stray file is not mistaken for anchors.
+pub const ANCHOR_TAG: &str = "concordat-audit-anchor";
+
+/// Why an anchor line could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct AnchorParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl Anchor {
+    /// One line for the anchor file: `concordat-audit-anchor seq=N hash=HEX at=WHEN`.
+    pub fn to_line(&self, at: &str) -> String {
+        format!("{ANCHOR_TAG} seq={} hash={} at={at}", self.seq, self.hash)
+    }
+
+    /// Reads every anchor in a file's text; blank lines and lines starting with `#` are skipped.
+    pub fn parse_all(text: &str) -> Result<Vec<Anchor>, AnchorParseError> {
+        let mut out = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let err = |message: &str| AnchorParseError {
+                line: i + 1,
+                message: message.to_string(),
+            };
+            let mut words = line.split_whitespace();
+            if words.next() != Some(ANCHOR_TAG) {
+                return Err(err(&format!("expected a line starting with {ANCHOR_TAG}")));
+            }
+            let (mut seq, mut hash) = (None, None);
+            for w in words {
+                match w.split_once('=') {
+                    Some(("seq", v)) => seq = v.parse::<i64>().ok().filter(|n| *n >= 0),
+                    Some(("hash", v))
+                        if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                    {
+                        hash = Some(v.to_ascii_lowercase());
+                    }
+                    _ => {}
+                }
+            }
+            match (seq, hash) {
+                (Some(seq), Some(hash)) => out.push(Anchor { seq, hash }),
+                _ => {
+                    return Err(err(
+                        "expected seq=<number> and hash=<64 hexadecimal digits>",
+                    ));
+                }
+            }
+        }
+        if out.is_empty() {
+            return Err(AnchorParseError {
+                line: 0,
+                message: "the file holds no anchors".into(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// An anchor the chain no longer reaches.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnchorError {
+    #[error(
+        "the anchor records audit event {seq}, but the chain ends at event {chain_ends} (events were removed from the end)"
+    )]
+    Missing { seq: i64, chain_ends: i64 },
+    #[error(
+        "audit event {seq} no longer has the hash the anchor recorded (the chain was rewritten)"
+    )]
+    Differs { seq: i64 },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,5 +354,22 @@ mod tests {
         b.reason = Some("a".into());
         b.legal_basis = Some("b".into());
         assert_ne!(a.canonical(1), b.canonical(1));
+    }
+
+    #[test]
+    fn anchor_lines_round_trip_and_bad_lines_name_the_line() {
+        let a = Anchor {
+            seq: 42,
+            hash: "ab".repeat(32),
+        };
+        let text = format!(
+            "# kept by the operator\n\n{}\n",
+            a.to_line("2026-12-07T17:00:00Z")
+        );
+        assert_eq!(Anchor::parse_all(&text), Ok(vec![a]));
+        let e = Anchor::parse_all("concordat-audit-anchor seq=1 hash=zz").unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(Anchor::parse_all("hello").is_err());
+        assert!(Anchor::parse_all("# nothing\n").is_err());
     }
 }

@@ -1092,6 +1092,8 @@ impl Tx {
     }
 
     /// For tests only: removes the append-only triggers so a test can prove `verify` catches tampering.
+    /// Compiled only with the `testing` feature, which only dev-dependencies enable.
+    #[cfg(feature = "testing")]
     #[doc(hidden)]
     pub async fn testing_drop_audit_triggers(&mut self) -> Result<()> {
         let sql = match self.backend {
@@ -1109,6 +1111,8 @@ impl Tx {
     }
 
     /// For tests only: runs raw SQL (to tamper with rows in tests).
+    /// Compiled only with the `testing` feature, which only dev-dependencies enable.
+    #[cfg(feature = "testing")]
     #[doc(hidden)]
     pub async fn testing_execute(&mut self, sql: &str) -> Result<u64> {
         Ok(sqlx::raw_sql(AssertSqlSafe(sql.to_string()))

@@ -4,6 +4,7 @@
 //! `concordat_domain::policy::may` and never grant anything.
 
 use crate::AppState;
+use crate::Route;
 use crate::error::{WebError, status_of};
 use crate::extract::{AnySession, CSRF_COOKIE, ClientAddr, Signed, cookie, csrf_ok};
 use crate::pages::{Card, Layout, St, check_csrf, fmt_ms, render};
@@ -11,8 +12,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use concordat_app::auth::{NextStep, SessionKind};
 use concordat_app::members::{
     AcceptInput, InvitationInput, InvitationView, OrgInput, OrgView, UserView,
@@ -27,21 +27,26 @@ use std::sync::Arc;
 use crate::security::RequestId;
 
 /// Routes for these pages (merged into the main router).
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/admin", get(|| async { Redirect::to("/admin/users") }))
-        .route("/admin/users", get(users))
-        .route("/admin/users/{id}", get(user))
-        .route("/admin/users/{id}/{op}", post(user_op))
-        .route("/admin/invitations/new", get(invite_form))
-        .route("/admin/invitations", post(invite_create))
-        .route("/admin/invitations/{id}/cancel", post(invite_cancel))
-        .route("/admin/organisations", get(orgs).post(org_create))
-        .route("/admin/organisations/new", get(org_new))
-        .route("/admin/organisations/{id}", get(org_edit).post(org_update))
-        .route("/admin/organisations/{id}/{op}", post(org_op))
-        .route("/invite", get(accept_form).post(accept))
-        .route("/account/role", get(roles).post(choose_role))
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/admin", || async { Redirect::to("/admin/users") }),
+        Route::get("/admin/users", users),
+        Route::get("/admin/users/{id}", user),
+        Route::post("/admin/users/{id}/{op}", user_op),
+        Route::get("/admin/invitations/new", invite_form),
+        Route::post("/admin/invitations", invite_create),
+        Route::post("/admin/invitations/{id}/cancel", invite_cancel),
+        Route::get("/admin/organisations", orgs),
+        Route::post("/admin/organisations", org_create),
+        Route::get("/admin/organisations/new", org_new),
+        Route::get("/admin/organisations/{id}", org_edit),
+        Route::post("/admin/organisations/{id}", org_update),
+        Route::post("/admin/organisations/{id}/{op}", org_op),
+        Route::get("/invite", accept_form),
+        Route::post("/invite", accept),
+        Route::get("/account/role", roles),
+        Route::post("/account/role", choose_role),
+    ]
 }
 
 /// Navigation links for a role (they hide links; the policy decides access).

@@ -1,16 +1,15 @@
 //! The JSON API under /api/v1. Same app functions as the pages: same policy, same audit.
 //! The OpenAPI document at /api/v1/openapi.json is generated from these handlers' annotations.
 
-use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{ApiUser, ClientAddr};
 use crate::security::RequestId;
+use crate::{AppState, Route};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use concordat_app::AppError;
 use concordat_app::auth::SessionKind;
 use concordat_app::people::{PersonInput, SearchInput};
@@ -21,20 +20,28 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 type St = State<Arc<AppState>>;
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/sessions", post(create_session))
-        .route("/sessions/current", axum::routing::delete(delete_session))
-        .route("/me", get(me))
-        .route("/people", get(search_people).post(create_person))
-        .route("/people/{id}", get(get_person))
-        .route("/organisations", get(organisations))
-        .route("/audit", get(audit))
-        .route("/openapi.json", get(openapi))
-        .merge(crate::api_plans::router())
-        .merge(crate::api_ops::router())
-        .merge(crate::api_admin::router())
-        .fallback(|| async { WebError::Json(AppError::NotFound) })
+/// The API's routes, relative to /api/v1 (part of the main router's table).
+pub fn routes() -> Vec<Route> {
+    let mut r = vec![
+        Route::post("/sessions", create_session),
+        Route::delete("/sessions/current", delete_session),
+        Route::get("/me", me),
+        Route::get("/people", search_people),
+        Route::post("/people", create_person),
+        Route::get("/people/{id}", get_person),
+        Route::get("/organisations", organisations),
+        Route::get("/audit", audit),
+        Route::get("/openapi.json", openapi),
+    ];
+    r.extend(crate::api_plans::routes());
+    r.extend(crate::api_ops::routes());
+    r.extend(crate::api_admin::routes());
+    r
+}
+
+/// Unknown paths under /api/v1 get a JSON 404.
+pub async fn not_found() -> WebError {
+    WebError::Json(AppError::NotFound)
 }
 
 /// Turns axum's body and query rejections into our JSON errors (always 4xx, never a panic).
@@ -55,6 +62,23 @@ fn bad_query(e: QueryRejection) -> WebError {
     ))
 }
 
+/// Every error answer: a sentence for people, and for invalid input one entry per field.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDto {
+    error: String,
+    /// Present only for 422 answers.
+    fields: Option<Vec<FieldErrorDto>>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct FieldErrorDto {
+    /// The field's name as sent (body field or query parameter).
+    field: String,
+    message: String,
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct SessionRequest {
     username: String,
@@ -73,7 +97,7 @@ pub struct SessionResponse {
 
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = SessionRequest,
-    responses((status = 201, body = SessionResponse), (status = 401, description = "Wrong credentials"), (status = 429, description = "Too many failed attempts")))]
+    responses((status = 201, body = SessionResponse), (status = 401, description = "Wrong credentials", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto), (status = 429, description = "Too many failed attempts", body = ErrorDto)))]
 async fn create_session(
     State(state): St,
     ClientAddr(addr): ClientAddr,
@@ -111,7 +135,7 @@ async fn create_session(
 }
 
 /// Revokes the token used for this request.
-#[utoipa::path(delete, path = "/api/v1/sessions/current", responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/sessions/current", responses((status = 204, description = "Token revoked"), (status = 401, description = "No valid bearer token", body = ErrorDto)), security(("bearer" = [])))]
 async fn delete_session(State(state): St, u: ApiUser) -> Result<StatusCode, WebError> {
     state
         .app
@@ -131,7 +155,7 @@ pub struct Me {
 }
 
 /// Who the token belongs to.
-#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401, description = "No valid bearer token", body = ErrorDto)), security(("bearer" = [])))]
 async fn me(u: ApiUser) -> Json<Me> {
     Json(Me {
         username: u.ctx.user.username.clone(),
@@ -142,7 +166,9 @@ async fn me(u: ApiUser) -> Json<Me> {
     })
 }
 
+/// One of: an NHS number; a family name with a date of birth; a postcode. Anything else is refused with 422.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct SearchParams {
     nhs_number: Option<String>,
@@ -168,7 +194,7 @@ pub const RESULTS_TRUNCATED: &str = "x-results-truncated";
 #[utoipa::path(get, path = "/api/v1/people", params(SearchParams),
     responses((status = 200, body = [PersonSummaryDto],
         headers(("x-results-truncated" = String, description = "true when more people the caller may see matched than the 25 returned; narrow the search"))),
-        (status = 422, description = "Invalid search")), security(("bearer" = [])))]
+        (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 async fn search_people(
     State(state): St,
     u: ApiUser,
@@ -224,8 +250,8 @@ pub struct PersonDto {
 }
 
 /// Reads a person's identity (policy-checked and audited).
-#[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = i64, Path)),
-    responses((status = 200, body = PersonDto), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = i64, Path, description = "The person's record number")),
+    responses((status = 200, body = PersonDto), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 404, description = "No such record", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 async fn get_person(
     State(state): St,
     u: ApiUser,
@@ -256,18 +282,36 @@ async fn get_person(
     }))
 }
 
+/// The server reads every field as text (`PersonInput`): optional fields may be left out or empty,
+/// but not null.
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct PersonInputDto {
+    #[schema(pattern = r"\S", max_length = 100)]
     given_name: String,
+    #[schema(pattern = r"\S", max_length = 100)]
     family_name: String,
-    date_of_birth: Option<String>,
-    nhs_number: Option<String>,
-    sex: Option<String>,
-    postcode: Option<String>,
-    address_line: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
+    /// 2024-03-01 or 01/03/2024, between 1900 and today.
+    #[serde(default)]
+    date_of_birth: String,
+    /// Ten digits with a valid check digit.
+    #[serde(default)]
+    nhs_number: String,
+    #[serde(default)]
+    #[schema(max_length = 30)]
+    sex: String,
+    /// A full UK postcode.
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    address_line: String,
+    #[serde(default)]
+    #[schema(max_length = 30)]
+    phone: String,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    email: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -277,7 +321,7 @@ pub struct Created {
 
 /// Creates a person owned by the caller's organisation.
 #[utoipa::path(post, path = "/api/v1/people", request_body = PersonInputDto,
-    responses((status = 201, body = Created), (status = 422, description = "Field errors")), security(("bearer" = [])))]
+    responses((status = 201, body = Created), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 async fn create_person(
     State(state): St,
     u: ApiUser,
@@ -303,7 +347,7 @@ pub struct OrganisationDto {
 }
 
 /// The partnership's member organisations.
-#[utoipa::path(get, path = "/api/v1/organisations", responses((status = 200, body = [OrganisationDto])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/organisations", responses((status = 200, body = [OrganisationDto]), (status = 401, description = "No valid bearer token", body = ErrorDto)), security(("bearer" = [])))]
 async fn organisations(
     State(state): St,
     _u: ApiUser,
@@ -323,6 +367,7 @@ async fn organisations(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     person_id: Option<i64>,
     user_id: Option<i64>,
@@ -331,8 +376,10 @@ pub struct AuditParams {
     from_ms: Option<i64>,
     /// Milliseconds since the epoch, exclusive.
     to_ms: Option<i64>,
-    #[serde(default)]
-    break_glass_only: bool,
+    /// Only break-glass accesses (default false).
+    break_glass_only: Option<bool>,
+    /// How many events at most, newest first: 1 to 1000 (default 100). Anything else is refused with 422.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -357,7 +404,7 @@ pub struct AuditEventDto {
 
 /// Searches the audit log (privacy officers only).
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditParams),
-    responses((status = 200, body = [AuditEventDto]), (status = 403)), security(("bearer" = [])))]
+    responses((status = 200, body = [AuditEventDto]), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 async fn audit(
     State(state): St,
     u: ApiUser,
@@ -371,7 +418,7 @@ async fn audit(
         org_id: p.org_id,
         from_ms: p.from_ms,
         to_ms: p.to_ms,
-        break_glass_only: p.break_glass_only,
+        break_glass_only: p.break_glass_only.unwrap_or(false),
         limit: p.limit.unwrap_or(100),
     };
     let events = state
@@ -420,14 +467,24 @@ impl utoipa::Modify for BearerAuth {
 #[openapi(
     info(title = "Concordat API", description = "JSON API for Concordat. Every call is checked by the same access policy and audited like the web pages."),
     paths(create_session, delete_session, me, search_people, get_person, create_person, organisations, audit, crate::api_plans::get_plan, crate::api_plans::get_fhir, crate::api_ops::board, crate::api_ops::places),
-    components(schemas(SessionRequest, SessionResponse, Me, PersonSummaryDto, PersonDto, PersonInputDto, Created, OrganisationDto, AuditEventDto, crate::api_plans::PlanLookupDto, crate::api_plans::PlanDto, crate::api_plans::PlanSectionDto, crate::api_ops::BoardRowDto, crate::api_ops::PlaceDto)),
+    components(schemas(ErrorDto, FieldErrorDto, SessionRequest, SessionResponse, Me, PersonSummaryDto, PersonDto, PersonInputDto, Created, OrganisationDto, AuditEventDto, crate::api_plans::PlanLookupDto, crate::api_plans::PlanDto, crate::api_plans::PlanSectionDto, crate::api_ops::BoardRowDto, crate::api_ops::PlaceDto)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
 
 /// The OpenAPI 3 document.
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(full_openapi())
+}
+
+/// The whole document: the core API and the administration API.
+fn full_openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_admin::AdminApiDoc::openapi());
-    Json(doc)
+    doc
+}
+
+/// The OpenAPI document as JSON text (served at /api/v1/openapi.json; tests validate it).
+pub fn openapi_json() -> String {
+    full_openapi().to_pretty_json().unwrap_or_default()
 }

@@ -2,14 +2,14 @@
 //! so the same policy decisions and audit events.
 
 use crate::AppState;
+use crate::Route;
 use crate::error::WebError;
 use crate::extract::ApiUser;
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use concordat_app::AppError;
 use concordat_app::members::{InvitationInput, OrgInput, OrgView, UserView};
 use concordat_domain::model::{OrgId, UserId};
@@ -19,18 +19,21 @@ use utoipa::{OpenApi, ToSchema};
 
 type St = State<Arc<AppState>>;
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/admin/users", get(users))
-        .route("/admin/users/{id}/disable", post(disable))
-        .route("/admin/users/{id}/enable", post(enable))
-        .route("/admin/users/{id}/mfa-reset", post(mfa_reset))
-        .route("/admin/users/{id}/sessions/revoke", post(revoke))
-        .route("/admin/invitations", post(invite))
-        .route("/admin/organisations", get(orgs).post(org_create))
-        .route("/admin/organisations/{id}", put(org_update))
-        .route("/admin/organisations/{id}/deactivate", post(org_deactivate))
-        .route("/admin/organisations/{id}/reactivate", post(org_reactivate))
+/// The administration API's routes, relative to /api/v1.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/admin/users", users),
+        Route::post("/admin/users/{id}/disable", disable),
+        Route::post("/admin/users/{id}/enable", enable),
+        Route::post("/admin/users/{id}/mfa-reset", mfa_reset),
+        Route::post("/admin/users/{id}/sessions/revoke", revoke),
+        Route::post("/admin/invitations", invite),
+        Route::get("/admin/organisations", orgs),
+        Route::post("/admin/organisations", org_create),
+        Route::put("/admin/organisations/{id}", org_update),
+        Route::post("/admin/organisations/{id}/deactivate", org_deactivate),
+        Route::post("/admin/organisations/{id}/reactivate", org_reactivate),
+    ]
 }
 
 fn bad_json(e: JsonRejection) -> WebError {

@@ -1,12 +1,12 @@
 //! JSON API for crisis operations: the detentions board and the places-of-safety availability board.
 //! Same app functions as the pages, so the same policy and the same audit events.
 
-use crate::AppState;
+use crate::api::ErrorDto;
 use crate::error::WebError;
 use crate::extract::ApiUser;
+use crate::{AppState, Route};
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::Utc;
 use serde::Serialize;
 use std::sync::Arc;
@@ -14,10 +14,8 @@ use utoipa::ToSchema;
 
 type St = State<Arc<AppState>>;
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/board", get(board))
-        .route("/places", get(places))
+pub fn routes() -> Vec<Route> {
+    vec![Route::get("/board", board), Route::get("/places", places)]
 }
 
 #[derive(Serialize, ToSchema)]
@@ -45,7 +43,7 @@ pub struct BoardRowDto {
 }
 
 /// Open s136/s135 detentions the caller may see, with the statutory clock computed now. One audit event per row.
-#[utoipa::path(get, path = "/api/v1/board", responses((status = 200, body = [BoardRowDto]), (status = 403, description = "Role may not see detention records")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/board", responses((status = 200, body = [BoardRowDto]), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "Role may not see detention records", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 async fn board(State(state): St, u: ApiUser) -> Result<Json<Vec<BoardRowDto>>, WebError> {
     let actor = u.actor()?;
     let rows = state
@@ -90,7 +88,7 @@ pub struct PlaceDto {
 }
 
 /// Places of safety, crisis houses and safe havens with occupancy now. Names nobody.
-#[utoipa::path(get, path = "/api/v1/places", responses((status = 200, body = [PlaceDto])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/places", responses((status = 200, body = [PlaceDto]), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 async fn places(State(state): St, u: ApiUser) -> Result<Json<Vec<PlaceDto>>, WebError> {
     let actor = u.actor()?;
     let rows = state

@@ -1,15 +1,15 @@
 //! JSON API for crisis plans: the responder's lookup and the FHIR R4 export. Same app functions as the
 //! pages, so the same policy and the same audit events.
 
-use crate::AppState;
+use crate::api::ErrorDto;
 use crate::error::WebError;
 use crate::extract::ApiUser;
+use crate::{AppState, Route};
+use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use concordat_app::AppError;
 use concordat_domain::model::PersonId;
 use serde::Serialize;
@@ -18,10 +18,11 @@ use utoipa::ToSchema;
 
 type St = State<Arc<AppState>>;
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/people/{id}/plan", get(get_plan))
-        .route("/people/{id}/fhir", get(get_fhir))
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/people/{id}/plan", get_plan),
+        Route::get("/people/{id}/fhir", get_fhir),
+    ]
 }
 
 fn person_id(id: Result<Path<i64>, PathRejection>) -> Result<PersonId, WebError> {
@@ -75,8 +76,8 @@ pub struct PlanLookupDto {
 }
 
 /// The responder's lookup: identity and the crisis plan sections the caller may see (one audit event).
-#[utoipa::path(get, path = "/api/v1/people/{id}/plan", params(("id" = i64, Path)),
-    responses((status = 200, body = PlanLookupDto), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/people/{id}/plan", params(("id" = i64, Path, description = "The person's record number")),
+    responses((status = 200, body = PlanLookupDto), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 404, description = "No such record", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 pub(crate) async fn get_plan(
     State(state): St,
     u: ApiUser,
@@ -128,8 +129,8 @@ pub(crate) async fn get_plan(
 }
 
 /// FHIR R4 Bundle (collection) of UK Core Patient, CarePlan and Consent with only what the caller may see.
-#[utoipa::path(get, path = "/api/v1/people/{id}/fhir", params(("id" = i64, Path)),
-    responses((status = 200, description = "application/fhir+json Bundle"), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/people/{id}/fhir", params(("id" = i64, Path, description = "The person's record number")),
+    responses((status = 200, description = "A FHIR R4 Bundle", content_type = "application/fhir+json", body = Object), (status = 401, description = "No valid bearer token", body = ErrorDto), (status = 403, description = "The access policy refused; the refusal is audited", body = ErrorDto), (status = 404, description = "No such record", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto)), security(("bearer" = [])))]
 pub(crate) async fn get_fhir(
     State(state): St,
     u: ApiUser,

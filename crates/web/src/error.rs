@@ -106,10 +106,23 @@ impl IntoResponse for WebError {
             }
             WebError::Html(e) => {
                 let status = status_of(&e);
+                // A page with no form to mark up still names each field and its problem.
+                let message = match &e {
+                    AppError::Invalid(fields) if !fields.is_empty() => format!(
+                        "{}: {}.",
+                        public_message(&e),
+                        fields
+                            .iter()
+                            .map(|f| format!("{} ({})", f.message, f.field))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    _ => public_message(&e),
+                };
                 let page = ErrorPage {
                     layout: crate::pages::Layout::bare("There is a problem"),
                     status: status.as_u16(),
-                    message: public_message(&e),
+                    message,
                 };
                 match page.render() {
                     Ok(body) => (status, Html(body)).into_response(),

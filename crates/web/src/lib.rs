@@ -15,10 +15,14 @@ mod plans_pages;
 mod security;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::MethodRouter;
 use concordat_app::App;
 use std::sync::Arc;
 
+pub use api::openapi_json;
 pub use error::WebError;
 pub use extract::{Cidr, client_address};
 
@@ -40,49 +44,145 @@ pub struct AppState {
     pub demo: bool,
 }
 
+/// The largest request body accepted, JSON or form, in bytes. The biggest legitimate body is a
+/// crisis plan form: six sections and the person's own words of at most 4,000 characters each,
+/// percent-encoded (up to 9 bytes a character), about 250 KB. Larger bodies get 413 before any
+/// handler runs; each text field then has its own limit in the app layer, refused with a message.
+pub const BODY_LIMIT_BYTES: usize = 512 * 1024;
+
+/// One route: a method, a path and its handler. The router is built from a table of these, and
+/// [`routes`] lists the same table, so the list the tests walk cannot drift from what is served.
+pub struct Route {
+    method: Method,
+    path: &'static str,
+    handler: MethodRouter<Arc<AppState>>,
+}
+
+impl Route {
+    pub(crate) fn get<H, T>(path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, Arc<AppState>>,
+        T: 'static,
+    {
+        Route {
+            method: Method::GET,
+            path,
+            handler: axum::routing::get(h),
+        }
+    }
+    pub(crate) fn post<H, T>(path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, Arc<AppState>>,
+        T: 'static,
+    {
+        Route {
+            method: Method::POST,
+            path,
+            handler: axum::routing::post(h),
+        }
+    }
+    pub(crate) fn put<H, T>(path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, Arc<AppState>>,
+        T: 'static,
+    {
+        Route {
+            method: Method::PUT,
+            path,
+            handler: axum::routing::put(h),
+        }
+    }
+    pub(crate) fn delete<H, T>(path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, Arc<AppState>>,
+        T: 'static,
+    {
+        Route {
+            method: Method::DELETE,
+            path,
+            handler: axum::routing::delete(h),
+        }
+    }
+}
+
+/// The API's prefix; `api::routes` paths are relative to it.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// The pages, health endpoints and static files (everything outside the API).
+fn page_routes() -> Vec<Route> {
+    let mut r = vec![
+        Route::get("/", pages::root),
+        Route::get("/sign-in", pages::sign_in_form),
+        Route::post("/sign-in", pages::sign_in),
+        Route::get("/sign-in/mfa", pages::mfa_form),
+        Route::post("/sign-in/mfa", pages::mfa_verify),
+        Route::get("/mfa/enrol", pages::enrol_form),
+        Route::post("/mfa/enrol", pages::enrol_confirm),
+        Route::post("/sign-out", pages::sign_out),
+        Route::get("/home", pages::home),
+        Route::get("/people", pages::search),
+        Route::get("/people/{id}", pages::person),
+        Route::post("/people/{id}", pages::person_break_glass),
+        Route::get("/dashboard", pages::dashboard),
+        Route::get("/organisations", pages::organisations),
+        Route::get("/admin/sign-in-locks", pages::sign_in_locks),
+        Route::get("/privacy/audit", pages::audit),
+        Route::get("/privacy/break-glass", pages::break_glass_queue),
+        Route::post("/privacy/break-glass/{seq}", pages::break_glass_review),
+        Route::get("/privacy/people/{id}/access-history", pages::access_history),
+        Route::get("/static/style.css", pages::stylesheet),
+        Route::get("/static/app.js", pages::script),
+        Route::get("/healthz", || async { "ok" }),
+        Route::get("/readyz", pages::readyz),
+    ];
+    r.extend(plans_pages::routes());
+    r.extend(ops_pages::routes());
+    r.extend(admin::routes());
+    r
+}
+
+/// Every route the server answers, as (method, full path), in the order they are registered.
+/// The router is built from the same table; the role-by-route access test walks this list.
+pub fn routes() -> Vec<(Method, String)> {
+    let pages = page_routes()
+        .into_iter()
+        .map(|r| (r.method, r.path.to_string()));
+    let api = api::routes()
+        .into_iter()
+        .map(|r| (r.method, format!("{API_PREFIX}{}", r.path)));
+    pages.chain(api).collect()
+}
+
+fn build(table: Vec<Route>) -> Router<Arc<AppState>> {
+    // Routing the same path twice merges the method routers (GET and POST on one path).
+    table
+        .into_iter()
+        .fold(Router::new(), |r, route| r.route(route.path, route.handler))
+}
+
 /// Builds the router: HTML pages, the JSON API under /api/v1, health endpoints and static files.
 pub fn router(state: AppState) -> Router {
     let state = Arc::new(state);
-    Router::new()
-        .route("/", get(pages::root))
-        .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
-        .route("/sign-in/mfa", get(pages::mfa_form).post(pages::mfa_verify))
-        .route(
-            "/mfa/enrol",
-            get(pages::enrol_form).post(pages::enrol_confirm),
-        )
-        .route("/sign-out", post(pages::sign_out))
-        .route("/home", get(pages::home))
-        .route("/people", get(pages::search))
-        .route(
-            "/people/{id}",
-            get(pages::person).post(pages::person_break_glass),
-        )
-        .route("/dashboard", get(pages::dashboard))
-        .route("/organisations", get(pages::organisations))
-        .route("/admin/sign-in-locks", get(pages::sign_in_locks))
-        .route("/privacy/audit", get(pages::audit))
-        .route("/privacy/break-glass", get(pages::break_glass_queue))
-        .route(
-            "/privacy/break-glass/{seq}",
-            post(pages::break_glass_review),
-        )
-        .route(
-            "/privacy/people/{id}/access-history",
-            get(pages::access_history),
-        )
-        .route("/static/style.css", get(pages::stylesheet))
-        .route("/static/app.js", get(pages::script))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(pages::readyz))
-        .merge(plans_pages::router())
-        .merge(ops_pages::router())
-        .merge(admin::router())
-        .nest("/api/v1", api::router())
-        .fallback(pages::not_found)
+    let api = build(api::routes()).fallback(api::not_found);
+    with_cross_cutting_layers(
+        build(page_routes())
+            .nest(API_PREFIX, api)
+            .fallback(pages::not_found)
+            .with_state(state),
+    )
+}
+
+/// The layers every response passes through, innermost first: the body size limit; panic catching
+/// (a panic anywhere becomes a 500 that still gets the security headers and is logged by the
+/// request-id layer with its request id); the security headers; the request id and its log line.
+/// Public so that a test can wrap a handler that panics.
+pub fn with_cross_cutting_layers(r: Router) -> Router {
+    r.layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            security::panic_response,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn(security::request_id))
-        .with_state(state)
 }
 
 /// Adds Prometheus metrics to a router built by [`router`]: every route is counted and timed under its

@@ -1,17 +1,15 @@
 //! Crisis operations: crisis contacts, the live s136/s135 board, episodes, places of safety, exports.
 //! Thin handlers: parse, one app call, render. Work without JavaScript; warnings are words, never colour alone.
 
-use crate::AppState;
 use crate::error::WebError;
 use crate::extract::Signed;
 use crate::pages::{Card, Layout, St, check_csrf, render};
+use crate::{AppState, Route};
 use askama::Template;
 use axum::Form;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
 use concordat_app::operations::{
     BoardRow, ContactForm, ContactView, EpisodeView, ExportKind, Options, PlaceAvailability,
@@ -21,22 +19,25 @@ use concordat_app::{AppError, FieldError};
 use concordat_domain::Role;
 use concordat_domain::mha::{self, london_local};
 use serde::Deserialize;
-use std::sync::Arc;
 
-/// Routes for these pages (merged into the main router).
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/board", get(board))
-        .route("/episodes/new", get(episode_new_form))
-        .route("/episodes", axum::routing::post(episode_create))
-        .route("/episodes/{id}", get(episode).post(episode_record))
-        .route("/contacts", get(contacts).post(contact_create))
-        .route("/contacts/new", get(contact_new_form))
-        .route("/contacts/{id}", get(contact).post(contact_update))
-        .route("/places", get(places))
-        .route("/exports", get(exports))
-        .route("/exports/home-office.csv", get(export_home_office))
-        .route("/exports/outcomes.csv", get(export_outcomes))
+/// Routes for these pages (part of the main router's table).
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/board", board),
+        Route::get("/episodes/new", episode_new_form),
+        Route::post("/episodes", episode_create),
+        Route::get("/episodes/{id}", episode),
+        Route::post("/episodes/{id}", episode_record),
+        Route::get("/contacts", contacts),
+        Route::post("/contacts", contact_create),
+        Route::get("/contacts/new", contact_new_form),
+        Route::get("/contacts/{id}", contact),
+        Route::post("/contacts/{id}", contact_update),
+        Route::get("/places", places),
+        Route::get("/exports", exports),
+        Route::get("/exports/home-office.csv", export_home_office),
+        Route::get("/exports/outcomes.csv", export_outcomes),
+    ]
 }
 
 fn records_contacts(role: Role) -> bool {
@@ -846,6 +847,16 @@ struct PeriodQuery {
 fn parse_day(field: &str, s: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::invalid(field, "Enter a date like 2025-04-01"))
+        .and_then(|d| {
+            if concordat_app::limits::year_ok(d) {
+                Ok(d)
+            } else {
+                Err(AppError::invalid(
+                    field,
+                    concordat_app::limits::year_message(),
+                ))
+            }
+        })
 }
 
 async fn export(state: &AppState, s: &Signed, q: &PeriodQuery, kind: ExportKind) -> Response {

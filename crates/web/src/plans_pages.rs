@@ -1,16 +1,14 @@
 //! Crisis plans: writing them with the person, consent, and finding them fast at 2am.
 
-use crate::AppState;
+use crate::Route;
 use crate::error::WebError;
 use crate::extract::Signed;
 use crate::pages::{Card, Layout, St, check_csrf, fmt_ms, render};
 use askama::Template;
 use axum::Form;
-use axum::Router;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use concordat_app::plans::{
     ConsentInput, PlanInput, PlanView, ReviewRow, SaveOutcome, SupportList, VersionRow,
 };
@@ -21,18 +19,19 @@ use concordat_domain::consent::{
 use concordat_domain::model::PersonId;
 use concordat_domain::{LegalBasis, OrgKind, Role};
 use serde::Deserialize;
-use std::sync::Arc;
 
-/// Routes for these pages (merged into the main router).
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/people/{id}/plan/edit", get(plan_edit))
-        .route("/people/{id}/plan", axum::routing::post(plan_save))
-        .route("/people/{id}/plan/history", get(plan_history))
-        .route("/people/{id}/plan/versions/{v}", get(plan_version))
-        .route("/people/{id}/consent", get(consent_form).post(consent_save))
-        .route("/plans/reviews", get(reviews))
-        .route("/support/repeat-contact", get(support_list))
+/// Routes for these pages (part of the main router's table).
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/people/{id}/plan/edit", plan_edit),
+        Route::post("/people/{id}/plan", plan_save),
+        Route::get("/people/{id}/plan/history", plan_history),
+        Route::get("/people/{id}/plan/versions/{v}", plan_version),
+        Route::get("/people/{id}/consent", consent_form),
+        Route::post("/people/{id}/consent", consent_save),
+        Route::get("/plans/reviews", reviews),
+        Route::get("/support/repeat-contact", support_list),
+    ]
 }
 
 /// Navigation links for a role.

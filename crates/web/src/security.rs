@@ -44,6 +44,26 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     res
 }
 
+/// What a panic in a handler becomes: a 500 with a generic message, logged (inside the request's
+/// span, so with its request id) instead of dropping the connection.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = detail, "a handler panicked");
+    let mut res = Response::new(axum::body::Body::from(
+        "Sorry, something went wrong on our side. Try again; if it keeps happening, tell your administrator and give them the x-request-id of this response.",
+    ));
+    *res.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}
+
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub async fn headers(req: Request, next: Next) -> Response {

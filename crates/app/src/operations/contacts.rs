@@ -384,9 +384,16 @@ fn parse_form(f: &ContactForm, neighbourhoods: &[Neighbourhood]) -> Result<Conta
             }
         }
     };
+    // Free text is refused when too long, never cut short.
+    for (field, v) in [
+        ("person_description", &f.person_description),
+        ("conveyance_reason", &f.conveyance_reason),
+    ] {
+        errs.extend(crate::limits::too_long(field, v, crate::limits::MAX_NOTE));
+    }
     let text = |s: &str| {
         let s = s.trim();
-        (!s.is_empty()).then(|| s.chars().take(2000).collect::<String>())
+        (!s.is_empty()).then(|| s.to_string())
     };
     if !draft {
         if postcode.is_none() && !errs.iter().any(|e| e.field == "postcode") {

@@ -88,6 +88,24 @@ impl<'a> Pairs<'a> {
     pub(crate) fn get(&self, k: &str) -> &str {
         self.0.get(k).map_or("", |v| v.trim())
     }
+    /// Every submitted value within its length: reasons and details up to a note, the rest short.
+    fn too_long(&self) -> Vec<FieldError> {
+        use crate::limits::{MAX_NOTE, MAX_SHORT, too_long};
+        let mut out: Vec<FieldError> = self
+            .0
+            .iter()
+            .filter_map(|(k, v)| {
+                let max = if k.ends_with("reason") || k.ends_with("reason_detail") {
+                    MAX_NOTE
+                } else {
+                    MAX_SHORT
+                };
+                too_long(k, v, max)
+            })
+            .collect();
+        out.sort_by(|a, b| a.field.cmp(&b.field));
+        out
+    }
     fn flag(&self, k: &str) -> bool {
         matches!(self.get(k), "yes" | "on" | "true")
     }
@@ -346,6 +364,10 @@ impl EpisodeStep {
         places: &[(i64, String, String)],
     ) -> Result<(EpisodeStep, Option<i64>), AppError> {
         let p = Pairs::new(pairs);
+        let long = p.too_long();
+        if !long.is_empty() {
+            return Err(AppError::Invalid(long));
+        }
         let mut e = Errs(Vec::new());
         match p.get("step") {
             "stay" => {
@@ -706,7 +728,12 @@ impl App {
         }
         let org = actor_org(actor).ok_or(AppError::Unauthenticated)?;
         let places = place_list(&mut tx).await?;
-        let mut new = new_episode_from(&Pairs::new(pairs), &places)?;
+        let p = Pairs::new(pairs);
+        let long = p.too_long();
+        if !long.is_empty() {
+            return Err(AppError::Invalid(long));
+        }
+        let mut new = new_episode_from(&p, &places)?;
         new.owner_org_id = org.0;
         if let Some(pid) = new.person_id
             && let Some(refused) =
