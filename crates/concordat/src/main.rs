@@ -6,7 +6,7 @@ use concordat_app::{App, AppConfig, AppError};
 use concordat_domain::Role;
 use concordat_domain::policy::Actor;
 use concordat_store::{ConnectOptionsCfg, Store};
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

@@ -22,7 +22,6 @@ use concordat_domain::model::{MembershipId, OrgId, UserId};
 use concordat_domain::policy::{self, Action, Actor};
 use concordat_domain::{OrgKind, Role};
 use serde::Deserialize;
-use std::sync::Arc;
 
 use crate::security::RequestId;
 

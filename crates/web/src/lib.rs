@@ -196,7 +196,7 @@ pub fn with_metrics(router: Router, state: &AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(m, metrics::track))
         .route(
             "/metrics",
-            get(move || {
+            axum::routing::get(move || {
                 let (m, store) = (shown.clone(), store.clone());
                 async move { metrics::exposition(&m, &store) }
             }),
