@@ -347,6 +347,11 @@ async fn invite_form(State(state): St, s: Signed) -> Response {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
+    // The form is shown only to roles that may invite; the app layer decides each invitation itself.
+    if !may_show(&actor, Action::ManageUsers) {
+        return WebError::Html(AppError::Denied(policy::DenyReason::RoleNotPermitted))
+            .into_response();
+    }
     let input = InvitationInput {
         org_id: actor
             .as_user()
@@ -703,7 +708,20 @@ fn org_form(
 }
 
 async fn org_new(State(state): St, s: Signed) -> Response {
+    match s.actor() {
+        Ok(actor) if may_show(&actor, Action::ManageOrganisations) => {}
+        Ok(_) => {
+            return WebError::Html(AppError::Denied(policy::DenyReason::RoleNotPermitted))
+                .into_response();
+        }
+        Err(e) => return e.into_response(),
+    }
     org_form(&state, &s, None, OrgInput::default(), true, Vec::new())
+}
+
+/// Whether to show a form for `action` to this actor: hides forms only, grants nothing.
+fn may_show(actor: &Actor, action: Action) -> bool {
+    actor.as_user().is_none_or(|u| policy::may(u.role, action))
 }
 
 #[derive(Deserialize)]

@@ -90,7 +90,7 @@ impl From<UserView> for UserDto {
 }
 
 /// The users the caller administers: their organisation's, or everyone's for a partnership-wide administrator.
-#[utoipa::path(get, path = "/api/v1/admin/users", responses((status = 200, body = [UserDto]), (status = 403, description = "Not an administrator")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/users", responses((status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 200, body = [UserDto]), (status = 403, description = "Not an administrator")), security(("bearer" = [])))]
 async fn users(State(state): St, u: ApiUser) -> Result<Json<Vec<UserDto>>, WebError> {
     let actor = u.actor()?;
     let users = state
@@ -102,7 +102,7 @@ async fn users(State(state): St, u: ApiUser) -> Result<Json<Vec<UserDto>>, WebEr
 }
 
 /// Disables a user and revokes all their sessions and API tokens. Refused for the last administrator of an organisation.
-#[utoipa::path(post, path = "/api/v1/admin/users/{id}/disable", params(("id" = i64, Path)), responses((status = 204), (status = 403), (status = 404), (status = 409, description = "Already disabled, or the last administrator")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/disable", params(("id" = i64, Path)), responses((status = 422, description = "Invalid input: `fields` names each field and its problem", body = crate::api::ErrorDto), (status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 204), (status = 403), (status = 404), (status = 409, description = "Already disabled, or the last administrator")), security(("bearer" = [])))]
 async fn disable(
     State(state): St,
     u: ApiUser,
@@ -118,7 +118,7 @@ async fn disable(
 }
 
 /// Re-enables a disabled user.
-#[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", params(("id" = i64, Path)), responses((status = 204), (status = 403), (status = 404), (status = 409)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", params(("id" = i64, Path)), responses((status = 422, description = "Invalid input: `fields` names each field and its problem", body = crate::api::ErrorDto), (status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 204), (status = 403), (status = 404), (status = 409)), security(("bearer" = [])))]
 async fn enable(State(state): St, u: ApiUser, Path(id): Path<i64>) -> Result<StatusCode, WebError> {
     let actor = u.actor()?;
     state
@@ -130,7 +130,7 @@ async fn enable(State(state): St, u: ApiUser, Path(id): Path<i64>) -> Result<Sta
 }
 
 /// Resets a user's multi-factor authentication (they enrol again); the privacy officer is notified.
-#[utoipa::path(post, path = "/api/v1/admin/users/{id}/mfa-reset", params(("id" = i64, Path)), responses((status = 204), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/mfa-reset", params(("id" = i64, Path)), responses((status = 422, description = "Invalid input: `fields` names each field and its problem", body = crate::api::ErrorDto), (status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 204), (status = 403), (status = 404)), security(("bearer" = [])))]
 async fn mfa_reset(
     State(state): St,
     u: ApiUser,
@@ -151,7 +151,7 @@ pub struct Revoked {
 }
 
 /// Revokes every session and API token of a user.
-#[utoipa::path(post, path = "/api/v1/admin/users/{id}/sessions/revoke", params(("id" = i64, Path)), responses((status = 200, body = Revoked), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/sessions/revoke", params(("id" = i64, Path)), responses((status = 422, description = "Invalid input: `fields` names each field and its problem", body = crate::api::ErrorDto), (status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 200, body = Revoked), (status = 403), (status = 404)), security(("bearer" = [])))]
 async fn revoke(
     State(state): St,
     u: ApiUser,
@@ -187,7 +187,7 @@ pub struct InvitationCreated {
 }
 
 /// Creates a single-use, expiring invitation link.
-#[utoipa::path(post, path = "/api/v1/admin/invitations", request_body = InvitationRequest, responses((status = 201, body = InvitationCreated), (status = 403), (status = 422, description = "Invalid fields")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/admin/invitations", request_body = InvitationRequest, responses((status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 201, body = InvitationCreated), (status = 403), (status = 422, description = "Invalid fields")), security(("bearer" = [])))]
 async fn invite(
     State(state): St,
     u: ApiUser,
@@ -275,7 +275,7 @@ impl From<OrgRequest> for OrgInput {
 }
 
 /// Organisations with their administrative details and whether each is active.
-#[utoipa::path(get, path = "/api/v1/admin/organisations", responses((status = 200, body = [OrgDetailsDto])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/organisations", responses((status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 200, body = [OrgDetailsDto])), security(("bearer" = [])))]
 async fn orgs(State(state): St, u: ApiUser) -> Result<Json<Vec<OrgDetailsDto>>, WebError> {
     let _ = u.actor()?;
     let orgs = state
@@ -287,7 +287,7 @@ async fn orgs(State(state): St, u: ApiUser) -> Result<Json<Vec<OrgDetailsDto>>, 
 }
 
 /// Adds an organisation (partnership-wide administrators only).
-#[utoipa::path(post, path = "/api/v1/admin/organisations", request_body = OrgRequest, responses((status = 201, body = OrgDetailsDto), (status = 403), (status = 422, description = "Invalid fields")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/admin/organisations", request_body = OrgRequest, responses((status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 201, body = OrgDetailsDto), (status = 403), (status = 422, description = "Invalid fields")), security(("bearer" = [])))]
 async fn org_create(
     State(state): St,
     u: ApiUser,
@@ -304,7 +304,7 @@ async fn org_create(
 }
 
 /// Changes an organisation's details.
-#[utoipa::path(put, path = "/api/v1/admin/organisations/{id}", params(("id" = i64, Path)), request_body = OrgRequest, responses((status = 200, body = OrgDetailsDto), (status = 403), (status = 404), (status = 422, description = "Invalid fields")), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/admin/organisations/{id}", params(("id" = i64, Path)), request_body = OrgRequest, responses((status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 200, body = OrgDetailsDto), (status = 403), (status = 404), (status = 422, description = "Invalid fields")), security(("bearer" = [])))]
 async fn org_update(
     State(state): St,
     u: ApiUser,
@@ -322,7 +322,7 @@ async fn org_update(
 }
 
 /// Deactivates an organisation; refused while it has open s136/s135 detentions. Nothing is deleted.
-#[utoipa::path(post, path = "/api/v1/admin/organisations/{id}/deactivate", params(("id" = i64, Path)), responses((status = 204), (status = 403), (status = 404), (status = 409, description = "Open detentions, or already deactivated")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/admin/organisations/{id}/deactivate", params(("id" = i64, Path)), responses((status = 422, description = "Invalid input: `fields` names each field and its problem", body = crate::api::ErrorDto), (status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 204), (status = 403), (status = 404), (status = 409, description = "Open detentions, or already deactivated")), security(("bearer" = [])))]
 async fn org_deactivate(
     State(state): St,
     u: ApiUser,
@@ -338,7 +338,7 @@ async fn org_deactivate(
 }
 
 /// Reactivates an organisation.
-#[utoipa::path(post, path = "/api/v1/admin/organisations/{id}/reactivate", params(("id" = i64, Path)), responses((status = 204), (status = 403), (status = 404), (status = 409)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/admin/organisations/{id}/reactivate", params(("id" = i64, Path)), responses((status = 422, description = "Invalid input: `fields` names each field and its problem", body = crate::api::ErrorDto), (status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 204), (status = 403), (status = 404), (status = 409)), security(("bearer" = [])))]
 async fn org_reactivate(
     State(state): St,
     u: ApiUser,
