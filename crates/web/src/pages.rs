@@ -543,6 +543,23 @@ struct SearchPage {
     results: Vec<PersonSummary>,
     /// More people matched than are shown.
     more: bool,
+    /// What was searched for, in words ("NHS number 943 476 5919"), for "No one matches …".
+    described: String,
+}
+
+/// The search's filled-in fields in words, as typed (the template escapes them).
+fn describe_search(input: &SearchInput) -> String {
+    let parts: Vec<String> = [
+        ("NHS number", &input.nhs_number),
+        ("family name", &input.family_name),
+        ("date of birth", &input.date_of_birth),
+        ("postcode", &input.postcode),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(label, v)| format!("{label} {}", v.trim()))
+    .collect();
+    parts.join(" and ")
 }
 
 #[derive(Default)]
@@ -582,10 +599,18 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 searched: false,
                 results: vec![],
                 more: false,
+                described: String::new(),
             },
         );
     }
     match state.app.search_people(&actor, &input).await {
+        // An NHS number names one person: when the app found exactly one the user may see (decided and
+        // audited per person there), go straight to that person's page instead of a one-row list.
+        Ok(found)
+            if !input.nhs_number.trim().is_empty() && found.people.len() == 1 && !found.more =>
+        {
+            Redirect::to(&format!("/people/{}", found.people[0].id)).into_response()
+        }
         Ok(found) => render(
             StatusCode::OK,
             &SearchPage {
@@ -594,6 +619,7 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 searched: true,
                 results: found.people,
                 more: found.more,
+                described: describe_search(&input),
             },
         ),
         Err(AppError::Invalid(errors)) => render(
@@ -604,6 +630,7 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 searched: false,
                 results: vec![],
                 more: false,
+                described: String::new(),
             },
         ),
         Err(e) => WebError::html(e).into_response(),

@@ -12,3 +12,4 @@ mod http;
 mod metrics;
 mod operations;
 mod plans;
+mod ux;
