@@ -28,6 +28,8 @@ pub struct Layout {
     pub title: String,
     pub user: Option<String>,
     pub role: Option<String>,
+    /// The role as a short label for the compact header ("Responder", without the explanation).
+    pub role_short: Option<String>,
     pub org: Option<String>,
     pub demo: bool,
     pub mfa_exempt: bool,
@@ -52,6 +54,7 @@ impl Layout {
             title: title.into(),
             user: Some(ctx.user.display_name.clone()),
             role: role.map(|r| r.label().to_string()),
+            role_short: role.map(|r| short_label(r.label()).to_string()),
             org: ctx.membership.as_ref().map(|m| m.org_name.clone()),
             demo: state.demo,
             mfa_exempt: ctx.user.mfa_demo_exempt && !ctx.mfa_passed,
@@ -74,6 +77,11 @@ impl Layout {
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
     }
+}
+
+/// A role's label without its explanation in brackets: "Responder (police, …)" becomes "Responder".
+fn short_label(label: &str) -> &str {
+    label.split(" (").next().unwrap_or(label).trim()
 }
 
 fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
