@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(pages::current_page))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn(security::request_id))
         .with_state(state)

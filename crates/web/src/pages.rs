@@ -38,6 +38,8 @@ pub struct Layout {
     pub errors: Vec<FieldError>,
     /// The user has more than one membership: the header links to `/account/role`.
     pub roles_link: bool,
+    /// The path of the page being answered, so the navigation can mark it with `aria-current`.
+    pub current: String,
 }
 
 impl Layout {
@@ -62,7 +64,13 @@ impl Layout {
             nav: role.map(nav_for).unwrap_or_default(),
             errors: Vec::new(),
             roles_link: ctx.memberships.len() > 1,
+            current: CURRENT_PATH.try_with(|p| p.clone()).unwrap_or_default(),
         }
+    }
+
+    /// Whether a navigation link points at the page being shown.
+    pub fn is_current(&self, href: &str) -> bool {
+        !self.current.is_empty() && self.current == href
     }
 
     pub(crate) fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
@@ -77,6 +85,20 @@ impl Layout {
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
     }
+}
+
+tokio::task_local! {
+    /// The request's path while its handler runs (set by [`current_page`]), read by [`Layout::for_session`].
+    static CURRENT_PATH: String;
+}
+
+/// Middleware: makes the request's path known to the page layout, for `aria-current` in the navigation.
+pub(crate) async fn current_page(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    CURRENT_PATH.scope(path, next.run(req)).await
 }
 
 /// A role's label without its explanation in brackets: "Responder (police, …)" becomes "Responder".

@@ -109,3 +109,31 @@ async fn an_nhs_number_that_finds_one_visible_person_goes_straight_to_their_page
         assert!(res.body.contains(&format!("href=\"/people/{}\"", mine.0)));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_navigation_marks_the_current_page_and_only_that_page() {
+    for t in spawn_apps().await {
+        let (s, _) = sign_in(&t.router, "demo.privacy").await;
+        for (path, href) in [
+            ("/home", "/home"),
+            ("/privacy/break-glass", "/privacy/break-glass"),
+            ("/privacy/audit", "/privacy/audit"),
+        ] {
+            let res = send(&t.router, get(path, &[&s])).await;
+            assert_eq!(res.status, StatusCode::OK, "{path}");
+            assert_eq!(
+                res.body.matches("aria-current=\"page\"").count(),
+                1,
+                "{path}: exactly one link is marked"
+            );
+            assert!(
+                res.body
+                    .contains(&format!("<a href=\"{href}\" aria-current=\"page\">")),
+                "{path}: its own link is marked"
+            );
+        }
+        // A page that is not in the navigation marks nothing.
+        let res = send(&t.router, get("/privacy/people/1/access-history", &[&s])).await;
+        assert!(!res.body.contains("aria-current"), "{}", res.status);
+    }
+}
