@@ -73,8 +73,15 @@ impl Layout {
         !self.current.is_empty() && self.current == href
     }
 
+    /// The form's errors; each message starts with a capital letter (GOV.UK and NHS.UK error style).
     pub(crate) fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
-        self.errors = errors;
+        self.errors = errors
+            .into_iter()
+            .map(|mut e| {
+                e.message = capitalise(&e.message);
+                e
+            })
+            .collect();
         self
     }
 
@@ -99,6 +106,15 @@ pub(crate) async fn current_page(
 ) -> Response {
     let path = req.uri().path().to_string();
     CURRENT_PATH.scope(path, next.run(req)).await
+}
+
+/// The message with its first letter in capitals ("choose an outcome" becomes "Choose an outcome").
+fn capitalise(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// A role's label without its explanation in brackets: "Responder (police, …)" becomes "Responder".
@@ -1273,6 +1289,23 @@ struct QueuePage {
     layout: Layout,
     items: Vec<QueueItem>,
     outcomes: &'static [(&'static str, &'static str)],
+    /// The access whose review form the errors belong to.
+    error_seq: Option<i64>,
+}
+
+impl QueuePage {
+    /// The error for `field` on access `seq`'s form, if that form was the one refused.
+    fn error_on(&self, seq: &i64, field: &str) -> Option<&str> {
+        if self.error_seq != Some(*seq) {
+            return None;
+        }
+        let id = format!("{field}-{seq}");
+        self.layout
+            .errors
+            .iter()
+            .find(|e| e.field == id || e.field.starts_with(&format!("{id}-")))
+            .map(|e| e.message.as_str())
+    }
 }
 
 pub async fn break_glass_queue(State(state): St, s: Signed) -> Response {
@@ -1280,7 +1313,18 @@ pub async fn break_glass_queue(State(state): St, s: Signed) -> Response {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    match state.app.break_glass_queue(&actor).await {
+    queue_page(&state, &s, &actor, None, vec![]).await
+}
+
+/// The queue, with `errors` shown on the review form of access `error_seq` when a review was refused.
+async fn queue_page(
+    state: &AppState,
+    s: &Signed,
+    actor: &concordat_domain::policy::Actor,
+    error_seq: Option<i64>,
+    errors: Vec<FieldError>,
+) -> Response {
+    match state.app.break_glass_queue(actor).await {
         Ok(items) => {
             let items = items
                 .into_iter()
@@ -1296,11 +1340,17 @@ pub async fn break_glass_queue(State(state): St, s: Signed) -> Response {
                 })
                 .collect();
             render(
-                StatusCode::OK,
+                if errors.is_empty() {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                },
                 &QueuePage {
-                    layout: Layout::for_session("Break-glass reviews", &state, &s.ctx),
+                    layout: Layout::for_session("Break-glass reviews", state, &s.ctx)
+                        .with_errors(errors),
                     items,
                     outcomes: concordat_app::privacy::REVIEW_OUTCOMES,
+                    error_seq,
                 },
             )
         }
@@ -1337,6 +1387,28 @@ pub async fn break_glass_review(
         .await
     {
         Ok(()) => Redirect::to("/privacy/break-glass").into_response(),
+        // Sent back on the same form: the summary links to this access's fields (their ids carry the
+        // access number; the outcome links to its first radio button).
+        Err(AppError::Invalid(errors)) => {
+            let errors = errors
+                .into_iter()
+                .map(|e| {
+                    let field = match e.field.as_str() {
+                        "outcome" => format!(
+                            "outcome-{seq}-{}",
+                            concordat_app::privacy::REVIEW_OUTCOMES
+                                .first()
+                                .map(|(code, _)| *code)
+                                .unwrap_or_default()
+                        ),
+                        "notes" => format!("notes-{seq}"),
+                        other => other.to_string(),
+                    };
+                    FieldError::new(&field, e.message)
+                })
+                .collect();
+            queue_page(&state, &s, &actor, Some(seq), errors).await
+        }
         Err(e) => WebError::html(e).into_response(),
     }
 }

@@ -137,3 +137,109 @@ async fn the_navigation_marks_the_current_page_and_only_that_page() {
         assert!(!res.body.contains("aria-current"), "{}", res.status);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_break_glass_review_without_an_outcome_is_sent_back_on_the_same_form_with_the_error() {
+    for t in spawn_apps().await {
+        // A responder breaks the glass on a person of another organisation.
+        let pid = {
+            let mut tx = t.store.begin().await.unwrap();
+            let far = tx
+                .org_insert("Far Away NHS Trust", OrgKind::MentalHealthTrust, None, None)
+                .await
+                .unwrap();
+            let pid = tx
+                .person_insert(&numbered(far, "Unshared", other_number()))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            pid
+        };
+        let (r, csrf) = sign_in(&t.router, "demo.responder").await;
+        let res = send(
+            &t.router,
+            post_form(
+                &format!("/people/{}", pid.0),
+                &[&r],
+                &[
+                    ("reason", "Person on a bridge parapet, threatening to jump"),
+                    ("csrf", &csrf),
+                ],
+            ),
+        )
+        .await;
+        assert!(
+            res.status.is_success() || res.status.is_redirection(),
+            "{}",
+            res.status
+        );
+        let seq = {
+            let mut tx = t.store.begin().await.unwrap();
+            let (head, _) = tx.audit_head().await.unwrap();
+            let mut found = None;
+            for seq in (1..=head).rev() {
+                if let Some(ev) = tx.audit_event(seq).await.unwrap()
+                    && ev.draft.break_glass
+                {
+                    found = Some(seq);
+                    break;
+                }
+            }
+            found.expect("a break-glass event")
+        };
+
+        // The privacy officer sends the review without an outcome.
+        let (p, csrf) = sign_in(&t.router, "demo.privacy").await;
+        let before = audit_count(&t.store).await;
+        let res = send(
+            &t.router,
+            post_form(
+                &format!("/privacy/break-glass/{seq}"),
+                &[&p],
+                &[("notes", "Checked with the officer"), ("csrf", &csrf)],
+            ),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = &res.body;
+        assert!(
+            body.contains("<title>Error: Break-glass reviews"),
+            "the title starts with Error: {body}"
+        );
+        assert!(
+            body.contains("There is a problem"),
+            "the error summary is shown"
+        );
+        assert!(body.contains("Sign out"), "the normal header is shown");
+        assert!(
+            body.contains(&format!("<a href=\"#outcome-{seq}-")),
+            "the summary links to the outcome of this access's form"
+        );
+        assert!(
+            body.contains(&format!("id=\"outcome-{seq}-error\""))
+                && body.contains("Choose an outcome"),
+            "the field message is on the form, capitalised: {body}"
+        );
+        assert!(
+            !body.contains(">choose an outcome"),
+            "no lower-case message"
+        );
+        assert!(
+            body.contains(&format!("action=\"/privacy/break-glass/{seq}\"")),
+            "the same form is shown again"
+        );
+        assert_eq!(
+            audit_count(&t.store).await,
+            before + 1,
+            "nothing recorded but the queue's own view"
+        );
+        // Other failed forms are titled the same way, with capitalised messages.
+        let res = send(&t.router, get("/people?nhs_number=123", &[&r])).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            res.body.contains("<title>Error: Find a person"),
+            "{}",
+            res.body
+        );
+    }
+}
