@@ -56,8 +56,8 @@ describe('administration', () => {
       await adminPage.getByRole('button', { name: 'Create the invitation' }).click();
       const summary = adminPage.locator('.error-summary');
       await summary.waitFor();
-      assert.match(await summary.innerText(), /enter the person's name/);
-      assert.match(await summary.innerText(), /choose the role/);
+      assert.match(await summary.innerText(), /Enter the person's name/);
+      assert.match(await summary.innerText(), /Choose the role/);
       await assertNoSeriousAxeViolations(adminPage, 'the invitation form with errors');
 
       await adminPage.getByLabel('Their name').fill(name);

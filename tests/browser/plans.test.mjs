@@ -42,6 +42,8 @@ async function findSharedPlan(page) {
     const expected = [];
     for (const sec of await page.locator('section.plan-section').all()) {
       const id = await sec.locator('h2').getAttribute('id');
+      // "In my own words" has no sharing hint: only the plan's own sections are compared.
+      if (!id || !id.startsWith('sec-')) continue;
       const title = (await sec.locator('h2').innerText()).trim();
       const hint = await sec.locator('.hint').innerText();
       if (id && id.startsWith('sec-') && hint.includes('All responders') && consented.includes(title)) expected.push(id);
@@ -85,10 +87,38 @@ describe('crisis plans', () => {
       if (shown.includes('sec-what_helps')) {
         assert.equal(await page.locator('section.plan-section h2').first().getAttribute('id'), 'sec-what_helps');
       }
+      // A compact header: the plan starts on the first screen of a 390x844 phone (issue 12).
+      const headerHeight = await page.locator('header.header').evaluate((h) => h.getBoundingClientRect().height);
+      const firstSectionY = await page.locator('section.plan-section').first().evaluate((s) => s.getBoundingClientRect().top + window.scrollY);
+      console.log(`responder on a phone: header ${Math.round(headerHeight)} px tall, first plan section at y = ${Math.round(firstSectionY)} of 844`);
+      assert.ok(headerHeight <= 120, `the header is compact on a phone (${headerHeight} px tall)`);
+      assert.ok(firstSectionY < 844, `the first plan section starts within the first screen (y = ${firstSectionY})`);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 390, `no horizontal scrolling on a phone (scrollWidth ${width})`);
       await assertNoSeriousAxeViolations(page, 'the person page on a phone');
       assert.deepEqual(consoleErrors, [], 'no browser console errors');
+    });
+  });
+
+  test('on a phone the header folds its navigation behind a Menu that works without JavaScript', async () => {
+    await withPage('header-menu-phone', { ...PHONE, javaScriptEnabled: false }, async (page) => {
+      await signIn(page, loginFor('responder'));
+      const header = page.locator('header.header');
+      const height = await header.evaluate((h) => h.getBoundingClientRect().height);
+      assert.ok(height <= 120, `the header is compact on a phone (${height} px tall)`);
+      assert.match(await header.locator('.role-short').innerText(), /^Responder$/, 'the role is a short label');
+      const find = header.locator('nav a[href="/people"]');
+      assert.equal(await find.isVisible(), false, 'the navigation starts folded away');
+      await header.locator('summary', { hasText: 'Menu' }).click();
+      assert.equal(await find.isVisible(), true, 'opening the menu shows the navigation');
+      assert.equal(await header.getByRole('button', { name: 'Sign out' }).isVisible(), true, 'and the sign-out button');
+      await Promise.all([page.waitForURL((url) => url.pathname === '/people'), find.click()]);
+    });
+    await withPage('header-menu-desktop', { viewport: { width: 1280, height: 800 } }, async (page) => {
+      await signIn(page, loginFor('responder'));
+      const header = page.locator('header.header');
+      assert.equal(await header.locator('summary').isVisible(), false, 'no Menu button on a wide screen');
+      assert.equal(await header.locator('nav a[href="/people"]').isVisible(), true, 'the navigation is laid open on a wide screen');
     });
   });
 });

@@ -120,7 +120,12 @@ impl IntoResponse for WebError {
                     _ => public_message(&e),
                 };
                 let page = ErrorPage {
-                    layout: crate::pages::Layout::bare("There is a problem"),
+                    // Refused input names the page an error page ("Error: …"), as every failed form does.
+                    layout: crate::pages::Layout::bare(if matches!(e, AppError::Invalid(_)) {
+                        "Error: There is a problem"
+                    } else {
+                        "There is a problem"
+                    }),
                     status: status.as_u16(),
                     message,
                 };

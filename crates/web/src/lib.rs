@@ -168,6 +168,7 @@ pub fn router(state: AppState) -> Router {
         build(page_routes())
             .nest(API_PREFIX, api)
             .fallback(pages::not_found)
+            .layer(axum::middleware::from_fn(pages::current_page))
             .with_state(state),
     )
 }

@@ -28,6 +28,8 @@ pub struct Layout {
     pub title: String,
     pub user: Option<String>,
     pub role: Option<String>,
+    /// The role as a short label for the compact header ("Responder", without the explanation).
+    pub role_short: Option<String>,
     pub org: Option<String>,
     pub demo: bool,
     pub mfa_exempt: bool,
@@ -36,6 +38,8 @@ pub struct Layout {
     pub errors: Vec<FieldError>,
     /// The user has more than one membership: the header links to `/account/role`.
     pub roles_link: bool,
+    /// The path of the page being answered, so the navigation can mark it with `aria-current`.
+    pub current: String,
 }
 
 impl Layout {
@@ -52,6 +56,7 @@ impl Layout {
             title: title.into(),
             user: Some(ctx.user.display_name.clone()),
             role: role.map(|r| r.label().to_string()),
+            role_short: role.map(|r| short_label(r.label()).to_string()),
             org: ctx.membership.as_ref().map(|m| m.org_name.clone()),
             demo: state.demo,
             mfa_exempt: ctx.user.mfa_demo_exempt && !ctx.mfa_passed,
@@ -59,11 +64,24 @@ impl Layout {
             nav: role.map(nav_for).unwrap_or_default(),
             errors: Vec::new(),
             roles_link: ctx.memberships.len() > 1,
+            current: CURRENT_PATH.try_with(|p| p.clone()).unwrap_or_default(),
         }
     }
 
+    /// Whether a navigation link points at the page being shown.
+    pub fn is_current(&self, href: &str) -> bool {
+        !self.current.is_empty() && self.current == href
+    }
+
+    /// The form's errors; each message starts with a capital letter (GOV.UK and NHS.UK error style).
     pub(crate) fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
-        self.errors = errors;
+        self.errors = errors
+            .into_iter()
+            .map(|mut e| {
+                e.message = capitalise(&e.message);
+                e
+            })
+            .collect();
         self
     }
 
@@ -74,6 +92,34 @@ impl Layout {
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
     }
+}
+
+tokio::task_local! {
+    /// The request's path while its handler runs (set by [`current_page`]), read by [`Layout::for_session`].
+    static CURRENT_PATH: String;
+}
+
+/// Middleware: makes the request's path known to the page layout, for `aria-current` in the navigation.
+pub(crate) async fn current_page(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    CURRENT_PATH.scope(path, next.run(req)).await
+}
+
+/// The message with its first letter in capitals ("choose an outcome" becomes "Choose an outcome").
+fn capitalise(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A role's label without its explanation in brackets: "Responder (police, …)" becomes "Responder".
+fn short_label(label: &str) -> &str {
+    label.split(" (").next().unwrap_or(label).trim()
 }
 
 fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
@@ -543,6 +589,23 @@ struct SearchPage {
     results: Vec<PersonSummary>,
     /// More people matched than are shown.
     more: bool,
+    /// What was searched for, in words ("NHS number 943 476 5919"), for "No one matches …".
+    described: String,
+}
+
+/// The search's filled-in fields in words, as typed (the template escapes them).
+fn describe_search(input: &SearchInput) -> String {
+    let parts: Vec<String> = [
+        ("NHS number", &input.nhs_number),
+        ("family name", &input.family_name),
+        ("date of birth", &input.date_of_birth),
+        ("postcode", &input.postcode),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(label, v)| format!("{label} {}", v.trim()))
+    .collect();
+    parts.join(" and ")
 }
 
 #[derive(Default)]
@@ -582,10 +645,18 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 searched: false,
                 results: vec![],
                 more: false,
+                described: String::new(),
             },
         );
     }
     match state.app.search_people(&actor, &input).await {
+        // An NHS number names one person: when the app found exactly one the user may see (decided and
+        // audited per person there), go straight to that person's page instead of a one-row list.
+        Ok(found)
+            if !input.nhs_number.trim().is_empty() && found.people.len() == 1 && !found.more =>
+        {
+            Redirect::to(&format!("/people/{}", found.people[0].id)).into_response()
+        }
         Ok(found) => render(
             StatusCode::OK,
             &SearchPage {
@@ -594,6 +665,7 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 searched: true,
                 results: found.people,
                 more: found.more,
+                described: describe_search(&input),
             },
         ),
         Err(AppError::Invalid(errors)) => render(
@@ -604,6 +676,7 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 searched: false,
                 results: vec![],
                 more: false,
+                described: String::new(),
             },
         ),
         Err(e) => WebError::html(e).into_response(),
@@ -1216,6 +1289,23 @@ struct QueuePage {
     layout: Layout,
     items: Vec<QueueItem>,
     outcomes: &'static [(&'static str, &'static str)],
+    /// The access whose review form the errors belong to.
+    error_seq: Option<i64>,
+}
+
+impl QueuePage {
+    /// The error for `field` on access `seq`'s form, if that form was the one refused.
+    fn error_on(&self, seq: &i64, field: &str) -> Option<&str> {
+        if self.error_seq != Some(*seq) {
+            return None;
+        }
+        let id = format!("{field}-{seq}");
+        self.layout
+            .errors
+            .iter()
+            .find(|e| e.field == id || e.field.starts_with(&format!("{id}-")))
+            .map(|e| e.message.as_str())
+    }
 }
 
 pub async fn break_glass_queue(State(state): St, s: Signed) -> Response {
@@ -1223,7 +1313,18 @@ pub async fn break_glass_queue(State(state): St, s: Signed) -> Response {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    match state.app.break_glass_queue(&actor).await {
+    queue_page(&state, &s, &actor, None, vec![]).await
+}
+
+/// The queue, with `errors` shown on the review form of access `error_seq` when a review was refused.
+async fn queue_page(
+    state: &AppState,
+    s: &Signed,
+    actor: &concordat_domain::policy::Actor,
+    error_seq: Option<i64>,
+    errors: Vec<FieldError>,
+) -> Response {
+    match state.app.break_glass_queue(actor).await {
         Ok(items) => {
             let items = items
                 .into_iter()
@@ -1239,11 +1340,17 @@ pub async fn break_glass_queue(State(state): St, s: Signed) -> Response {
                 })
                 .collect();
             render(
-                StatusCode::OK,
+                if errors.is_empty() {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                },
                 &QueuePage {
-                    layout: Layout::for_session("Break-glass reviews", &state, &s.ctx),
+                    layout: Layout::for_session("Break-glass reviews", state, &s.ctx)
+                        .with_errors(errors),
                     items,
                     outcomes: concordat_app::privacy::REVIEW_OUTCOMES,
+                    error_seq,
                 },
             )
         }
@@ -1280,6 +1387,28 @@ pub async fn break_glass_review(
         .await
     {
         Ok(()) => Redirect::to("/privacy/break-glass").into_response(),
+        // Sent back on the same form: the summary links to this access's fields (their ids carry the
+        // access number; the outcome links to its first radio button).
+        Err(AppError::Invalid(errors)) => {
+            let errors = errors
+                .into_iter()
+                .map(|e| {
+                    let field = match e.field.as_str() {
+                        "outcome" => format!(
+                            "outcome-{seq}-{}",
+                            concordat_app::privacy::REVIEW_OUTCOMES
+                                .first()
+                                .map(|(code, _)| *code)
+                                .unwrap_or_default()
+                        ),
+                        "notes" => format!("notes-{seq}"),
+                        other => other.to_string(),
+                    };
+                    FieldError::new(&field, e.message)
+                })
+                .collect();
+            queue_page(&state, &s, &actor, Some(seq), errors).await
+        }
         Err(e) => WebError::html(e).into_response(),
     }
 }

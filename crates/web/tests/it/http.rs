@@ -395,7 +395,10 @@ async fn another_organisations_person_is_denied_break_glass_is_audited_and_revie
             ),
         )
         .await;
-        assert!(res.body.contains("No one found"));
+        assert!(
+            res.body
+                .contains("No one matches family name Unshared and date of birth 05/05/1980")
+        );
         // A too-short reason is refused with a field error.
         let res = send(
             &t.router,

@@ -15,3 +15,4 @@ mod metrics;
 mod openapi;
 mod operations;
 mod plans;
+mod ux;

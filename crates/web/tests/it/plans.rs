@@ -403,7 +403,7 @@ async fn malformed_input_gets_field_messages_and_only_clinicians_write_plans() {
         let res = send(&t.router, post_form(&format!("{page}/plan"), &[&c], &form)).await;
         assert!(
             res.body
-                .contains("the next review must be after the last review")
+                .contains("The next review must be after the last review")
         );
         let res = send(
             &t.router,
