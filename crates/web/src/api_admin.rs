@@ -6,7 +6,7 @@ use crate::Route;
 use crate::error::WebError;
 use crate::extract::ApiUser;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -34,6 +34,12 @@ pub fn routes() -> Vec<Route> {
         Route::post("/admin/organisations/{id}/deactivate", org_deactivate),
         Route::post("/admin/organisations/{id}/reactivate", org_reactivate),
     ]
+}
+
+/// A record number from the path, or 422 naming `id` (never axum's bare 400).
+fn path_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, WebError> {
+    id.map(|Path(id)| id)
+        .map_err(|_| WebError::Json(AppError::invalid("id", "a record number is a whole number")))
 }
 
 fn bad_json(e: JsonRejection) -> WebError {
@@ -106,8 +112,9 @@ async fn users(State(state): St, u: ApiUser) -> Result<Json<Vec<UserDto>>, WebEr
 async fn disable(
     State(state): St,
     u: ApiUser,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
 ) -> Result<StatusCode, WebError> {
+    let id = path_id(id)?;
     let actor = u.actor()?;
     state
         .app
@@ -119,7 +126,12 @@ async fn disable(
 
 /// Re-enables a disabled user.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", params(("id" = i64, Path)), responses((status = 422, description = "Invalid input: `fields` names each field and its problem", body = crate::api::ErrorDto), (status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 204), (status = 403), (status = 404), (status = 409)), security(("bearer" = [])))]
-async fn enable(State(state): St, u: ApiUser, Path(id): Path<i64>) -> Result<StatusCode, WebError> {
+async fn enable(
+    State(state): St,
+    u: ApiUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<StatusCode, WebError> {
+    let id = path_id(id)?;
     let actor = u.actor()?;
     state
         .app
@@ -134,8 +146,9 @@ async fn enable(State(state): St, u: ApiUser, Path(id): Path<i64>) -> Result<Sta
 async fn mfa_reset(
     State(state): St,
     u: ApiUser,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
 ) -> Result<StatusCode, WebError> {
+    let id = path_id(id)?;
     let actor = u.actor()?;
     state
         .app
@@ -155,8 +168,9 @@ pub struct Revoked {
 async fn revoke(
     State(state): St,
     u: ApiUser,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<Revoked>, WebError> {
+    let id = path_id(id)?;
     let actor = u.actor()?;
     let n = state
         .app
@@ -308,9 +322,10 @@ async fn org_create(
 async fn org_update(
     State(state): St,
     u: ApiUser,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
     body: Result<Json<OrgRequest>, JsonRejection>,
 ) -> Result<Json<OrgDetailsDto>, WebError> {
+    let id = path_id(id)?;
     let Json(req) = body.map_err(bad_json)?;
     let actor = u.actor()?;
     let o = state
@@ -326,8 +341,9 @@ async fn org_update(
 async fn org_deactivate(
     State(state): St,
     u: ApiUser,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
 ) -> Result<StatusCode, WebError> {
+    let id = path_id(id)?;
     let actor = u.actor()?;
     state
         .app
@@ -342,8 +358,9 @@ async fn org_deactivate(
 async fn org_reactivate(
     State(state): St,
     u: ApiUser,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
 ) -> Result<StatusCode, WebError> {
+    let id = path_id(id)?;
     let actor = u.actor()?;
     state
         .app

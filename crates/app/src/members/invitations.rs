@@ -148,6 +148,25 @@ impl App {
         actor: &Actor,
         input: &InvitationInput,
     ) -> Result<CreatedInvitation, AppError> {
+        // Authorise the role first (a role that may never invite is refused and audited whatever it
+        // sent); the organisation invited to is decided again below, once the input is parsed.
+        if let Some(u) = actor.as_user()
+            && !concordat_domain::policy::may(u.role, Action::ManageUsers)
+        {
+            let subject = Subject {
+                resource_kind: "invitation",
+                ..Default::default()
+            };
+            require_for(
+                self,
+                actor,
+                Action::ManageUsers,
+                &[u.org_id],
+                "invitation.create",
+                &subject,
+            )
+            .await?;
+        }
         let mut errs = Vec::new();
         let display_name = input.display_name.trim();
         if display_name.is_empty() || display_name.chars().count() > 200 {

@@ -213,7 +213,7 @@ impl App {
         actor: &Actor,
         input: &OrgInput,
     ) -> Result<OrgView, AppError> {
-        let fields = input.parse()?;
+        // Authorise first: a role that may not add organisations is refused (and audited) whatever it sent.
         let decision = require_for(
             self,
             actor,
@@ -223,6 +223,7 @@ impl App {
             &org_subject(None),
         )
         .await?;
+        let fields = input.parse()?;
         let mut tx = self.store.begin().await?;
         let id = tx.org_insert_details(&fields).await.map_err(name_taken)?;
         tx.audit_append(&audit_draft(
@@ -245,7 +246,6 @@ impl App {
         id: OrgId,
         input: &OrgInput,
     ) -> Result<OrgView, AppError> {
-        let fields = input.parse()?;
         let decision = require_for(
             self,
             actor,
@@ -255,6 +255,7 @@ impl App {
             &org_subject(Some(id)),
         )
         .await?;
+        let fields = input.parse()?;
         let mut tx = self.store.begin().await?;
         if !tx.org_update(id, &fields).await.map_err(name_taken)? {
             return Err(AppError::NotFound);
