@@ -92,15 +92,20 @@ impl PolicyCtx {
             Some(org) => tx.agreements(Some(org)).await?,
             None => Vec::new(),
         };
+        Ok(Self::with_agreements(agreements, actor, in_team))
+    }
+
+    /// With the agreements and care-team membership already loaded.
+    fn with_agreements(agreements: Vec<SharingAgreement>, actor: &Actor, in_team: bool) -> Self {
         let relationship = if in_team && actor.as_user().is_some() {
             Relationship::CareTeam
         } else {
             Relationship::None
         };
-        Ok(Self {
+        Self {
             agreements,
             relationship,
-        })
+        }
     }
 
     fn decide(
@@ -780,7 +785,17 @@ impl App {
     ) -> Result<(Tx, Looked), AppError> {
         crate::limits::check_break_glass_reason(break_glass_reason)?;
         // The hot path at 2am: one statement for person, plan, consent and care team, one for the
-        // agreements, then the audit event (see docs/benchmarks-plans.md).
+        // sharing agreements, then the audit event (see docs/benchmarks-plans.md). On SQLite, where a
+        // write transaction holds the database's one write lock from its start, the agreements (no
+        // personal data) are read first in a read-only transaction that runs beside other writers;
+        // on PostgreSQL only the audit head is locked, late, so they are read in the write transaction.
+        let early = match (self.store.backend(), actor_org(actor)) {
+            (concordat_store::Backend::Sqlite, Some(org)) => {
+                let mut read = self.store.begin_read().await?;
+                Some(read.agreements(Some(org)).await?)
+            }
+            _ => None,
+        };
         let mut tx = self.store.begin().await?;
         let Some(bundle) = tx
             .person_lookup_bundle(id, actor.as_user().map(|u| u.user_id))
@@ -788,7 +803,10 @@ impl App {
         else {
             return Err(AppError::NotFound);
         };
-        let ctx = PolicyCtx::with_care_team(&mut tx, actor, bundle.in_care_team).await?;
+        let ctx = match early {
+            Some(agreements) => PolicyCtx::with_agreements(agreements, actor, bundle.in_care_team),
+            None => PolicyCtx::with_care_team(&mut tx, actor, bundle.in_care_team).await?,
+        };
         let (plan, consent, owner) = (bundle.plan, bundle.consent, bundle.owner_name);
         let identity_consent = identity_consent(consent.as_ref(), plan.as_ref());
         let (tx, person, ctx, id_decision) = self

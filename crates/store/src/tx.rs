@@ -902,8 +902,18 @@ impl Tx {
         let prev_hash: String = head.try_get("hash")?;
         let seq = prev_seq + 1;
         let hash = draft.chain_hash(seq, &prev_hash);
+        // On PostgreSQL the head row stays locked until commit, so the insert and the head update go
+        // in one statement (a data-modifying CTE): one round trip fewer while the lock is held.
+        let insert = match self.backend {
+            Backend::Postgres => format!(
+                "WITH head AS (UPDATE audit_head SET seq = $1, hash = $17 WHERE id = 1) INSERT INTO audit_events ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+            ),
+            Backend::Sqlite => format!(
+                "INSERT INTO audit_events ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+            ),
+        };
         let q = self
-            .q(&format!("INSERT INTO audit_events ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"))
+            .q(&insert)
             .bind(seq)
             .bind(draft.at)
             .bind(draft.user_id)
@@ -922,11 +932,13 @@ impl Tx {
             .bind(prev_hash.clone())
             .bind(hash.clone());
         self.exec(q).await?;
-        let q = self
-            .q("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(seq)
-            .bind(hash.clone());
-        self.exec(q).await?;
+        if self.backend == Backend::Sqlite {
+            let q = self
+                .q("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(seq)
+                .bind(hash.clone());
+            self.exec(q).await?;
+        }
         crate::metrics::record_audit_append(started.elapsed());
         Ok(AuditEvent {
             seq,
