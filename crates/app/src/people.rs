@@ -258,17 +258,23 @@ impl App {
                 .people_search_in(&query, Some(&owner_ids), PAGE, offset)
                 .await?;
             let n = page.len() as i64;
-            for p in page {
-                let needs_consent = owners
+            // The consents this page needs (people whose owner shares only with consent), in one query.
+            let needs_consent = |p: &Person| {
+                owners
                     .iter()
-                    .any(|(o, needs)| *o == p.owner_org_id && *needs);
-                let consent = if needs_consent {
-                    tx.consent_get(p.id)
-                        .await?
-                        .map_or(Consent::NotRecorded, |c| c.policy_consent(None))
-                } else {
-                    Consent::NotRecorded
-                };
+                    .any(|(o, needs)| *o == p.owner_org_id && *needs)
+            };
+            let wanted: Vec<PersonId> = page
+                .iter()
+                .filter(|p| needs_consent(p))
+                .map(|p| p.id)
+                .collect();
+            let consents = tx.consents_for(&wanted).await?;
+            for p in page {
+                let consent = consents
+                    .iter()
+                    .find(|c| c.person_id == p.id)
+                    .map_or(Consent::NotRecorded, |c| c.policy_consent(None));
                 let d = identity_decision(actor, p.owner_org_id, &agreements, &consent);
                 if d.is_allowed() {
                     visible.push((p, d));
