@@ -7,6 +7,7 @@ mod auth;
 mod demo_dates;
 mod disclosure;
 mod disclosures;
+mod governance;
 mod harness;
 mod http;
 mod limits;
