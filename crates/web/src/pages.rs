@@ -295,15 +295,7 @@ pub async fn sign_in(
             | AppError::Denied(DenyReason::OrganisationDeactivated)),
         ) => {
             let status = crate::error::status_of(&e);
-            let message = match &e {
-                // Said on the form as it is, without "You cannot see this".
-                AppError::Denied(r) => {
-                    let r = r.to_string();
-                    r[..1].to_uppercase() + &r[1..]
-                }
-                _ => public_message(&e),
-            };
-            let errors = vec![FieldError::new("username", message)];
+            let errors = vec![FieldError::new("username", public_message(&e))];
             render(
                 status,
                 &SignInPage {
