@@ -895,6 +895,10 @@ async fn export(state: &AppState, s: &Signed, q: &PeriodQuery, kind: ExportKind)
     let (from, to) = match period {
         Ok(p) => p,
         Err(AppError::Invalid(errors)) => {
+            // Authorised before the dates are judged: a role that may not export is refused, not corrected.
+            if let Err(e) = state.app.exports_form(&actor).await {
+                return WebError::html(e).into_response();
+            }
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &ExportsPage {

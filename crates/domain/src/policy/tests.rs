@@ -452,6 +452,7 @@ fn mfa_is_required_for_personal_data() {
             Action::RecordContact,
             Action::RecordDetention,
             Action::ExportReturns,
+            Action::ViewOrganisationContacts,
         ] {
             let d = decide(&Request {
                 actor: &actor(role, false),
