@@ -238,8 +238,13 @@ impl Store {
     pub async fn session_resolve(
         &self,
         token_hash: &str,
-    ) -> Result<Option<(crate::SessionRow, concordat_domain::model::User, Vec<concordat_domain::model::Membership>)>>
-    {
+    ) -> Result<
+        Option<(
+            crate::SessionRow,
+            concordat_domain::model::User,
+            Vec<concordat_domain::model::Membership>,
+        )>,
+    > {
         let q = crate::tx::session_resolve_query(self.backend, token_hash);
         let mut conn = self.pool.acquire().await?;
         let rows = q.fetch_all(&mut *conn).await?;

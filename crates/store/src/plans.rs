@@ -163,14 +163,19 @@ pub struct LookupBundle {
 }
 
 /// Agreements from the `id|from|to|categories|basis|review` list of [`Tx::person_lookup_bundle`], sorted by id.
-fn agreements_from_list(list: Option<&str>) -> Result<Vec<concordat_domain::model::SharingAgreement>> {
+fn agreements_from_list(
+    list: Option<&str>,
+) -> Result<Vec<concordat_domain::model::SharingAgreement>> {
     let mut out = Vec::new();
     for item in list.unwrap_or("").split(';').filter(|s| !s.is_empty()) {
         let f: Vec<&str> = item.split('|').collect();
         let [id, from, to, cats, basis, review] = f.as_slice() else {
             return Err(corrupt("sharing agreement", item));
         };
-        let num = |s: &str| s.parse::<i64>().map_err(|_| corrupt("sharing agreement", item));
+        let num = |s: &str| {
+            s.parse::<i64>()
+                .map_err(|_| corrupt("sharing agreement", item))
+        };
         out.push(crate::tx::agreement_from(
             num(id)?,
             num(from)?,

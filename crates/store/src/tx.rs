@@ -987,7 +987,9 @@ impl Tx {
                 "INSERT INTO audit_events ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
             ))
             .bind(seq);
-        let q = bind_draft(q, draft).bind(prev_hash.clone()).bind(hash.clone());
+        let q = bind_draft(q, draft)
+            .bind(prev_hash.clone())
+            .bind(hash.clone());
         self.exec(q).await?;
         let q = self
             .q("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
@@ -1033,7 +1035,10 @@ impl Tx {
         let hash: String = row.try_get("hash")?;
         // Never commit a link this code would not verify (the caller drops the transaction on error).
         if hash != draft.chain_hash(seq, &prev_hash) {
-            return Err(corrupt("audit hash computed by the database for event", &seq.to_string()));
+            return Err(corrupt(
+                "audit hash computed by the database for event",
+                &seq.to_string(),
+            ));
         }
         Ok(AuditEvent {
             seq,

@@ -814,17 +814,19 @@ async fn org_op(
         .await
     {
         Ok(()) => Redirect::to(&format!("/admin/organisations?done={op}")).into_response(),
-        Err(AppError::Conflict(m)) => match state.app.organisation_detail(&actor, OrgId(id)).await {
-            Ok(o) => org_form(
-                &state,
-                &s,
-                Some(id),
-                input_of(&o),
-                o.active,
-                vec![FieldError::new("action", m)],
-            ),
-            Err(e) => WebError::html(e).into_response(),
-        },
+        Err(AppError::Conflict(m)) => {
+            match state.app.organisation_detail(&actor, OrgId(id)).await {
+                Ok(o) => org_form(
+                    &state,
+                    &s,
+                    Some(id),
+                    input_of(&o),
+                    o.active,
+                    vec![FieldError::new("action", m)],
+                ),
+                Err(e) => WebError::html(e).into_response(),
+            }
+        }
         Err(e) => WebError::html(e).into_response(),
     }
 }

@@ -17,8 +17,8 @@ use concordat_app::operations::{
 };
 use concordat_app::{AppError, FieldError};
 use concordat_domain::Role;
-use concordat_domain::policy::{Action, may};
 use concordat_domain::mha::{self, london_local};
+use concordat_domain::policy::{Action, may};
 use serde::Deserialize;
 
 /// Routes for these pages (part of the main router's table).

@@ -302,7 +302,10 @@ fn organisation_contacts_need_mfa_and_a_role_that_runs_the_partnership() {
     );
     assert!(may(Role::PrivacyOfficer, Action::ViewOrganisationContacts));
     assert!(!may(Role::AllianceMember, Action::ViewOrganisationContacts));
-    assert!(!may(Role::ExpertByExperience, Action::ViewOrganisationContacts));
+    assert!(!may(
+        Role::ExpertByExperience,
+        Action::ViewOrganisationContacts
+    ));
 }
 
 #[test]

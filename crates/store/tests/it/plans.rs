@@ -215,7 +215,11 @@ async fn run(store: Store) {
     assert_eq!(bundle.plan.as_ref().unwrap().sections.len(), 2);
     assert_eq!(bundle.consent, tx.consent_get(a).await.unwrap());
     assert!(bundle.consent.is_some());
-    let other = tx.person_lookup_bundle(a, None, None).await.unwrap().unwrap();
+    let other = tx
+        .person_lookup_bundle(a, None, None)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!other.in_care_team);
     // With the asking organisation, the sharing agreements to it come in the same statement, as
     // `agreements` reads them: none, then two (in id order).

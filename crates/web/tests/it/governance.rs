@@ -87,7 +87,11 @@ async fn organisation_contacts_are_shown_only_to_roles_that_run_the_partnership(
         .await;
         assert_eq!(res.status, StatusCode::FORBIDDEN);
         assert!(!res.body.contains(CONTACT));
-        assert!(res.body.contains("your role cannot do this"), "{}", res.body);
+        assert!(
+            res.body.contains("your role cannot do this"),
+            "{}",
+            res.body
+        );
         let (admin, _) = sign_in(&t.router, "demo.admin").await;
         let res = send(
             &t.router,
@@ -243,7 +247,10 @@ async fn crisis_operations_forms_and_links_follow_the_policy() {
                     assert_eq!(res.status, StatusCode::OK, "{user} {form}");
                 } else {
                     assert_eq!(res.status, StatusCode::FORBIDDEN, "{user} {form}");
-                    assert!(res.body.contains("your role cannot do this"), "{user} {form}");
+                    assert!(
+                        res.body.contains("your role cannot do this"),
+                        "{user} {form}"
+                    );
                 }
             }
             if may(role, Action::RecordContact) {
