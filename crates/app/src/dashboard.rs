@@ -128,7 +128,7 @@ pub fn month_figures(
     s136: &[HourCount],
     today: NaiveDate,
 ) -> (Vec<MonthFigures>, i64) {
-    let current = today.with_day(1).expect("day 1 exists");
+    let current = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
     let (c, c_later) = per_month(contacts, current);
     let (d, d_later) = per_month(s136, current);
     let first = match (c.keys().next(), d.keys().next()) {
@@ -274,7 +274,9 @@ fn variation_words(r: &concordat_insight::spc::SpcResult) -> String {
         PointType::CommonCause => {
             "This is within the usual month-to-month variation: nothing unusual is happening."
         }
-        _ => "This month is unusual compared with the months before it (a special cause): it is worth asking why.",
+        _ => {
+            "This month is unusual compared with the months before it (a special cause): it is worth asking why."
+        }
     };
     format!(
         "{plain} (Making Data Count: {}.)",

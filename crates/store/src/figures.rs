@@ -30,10 +30,7 @@ impl Tx {
         self.hour_counts(q).await
     }
 
-    async fn hour_counts(
-        &mut self,
-        q: crate::tx::Query,
-    ) -> Result<Vec<HourCount>> {
+    async fn hour_counts(&mut self, q: crate::tx::Query) -> Result<Vec<HourCount>> {
         self.all(q)
             .await?
             .iter()

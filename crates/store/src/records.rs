@@ -91,4 +91,3 @@ pub struct NewContact {
     pub police_minutes: Option<i64>,
     pub synthetic: bool,
 }
-

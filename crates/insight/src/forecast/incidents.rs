@@ -120,7 +120,10 @@ pub enum Written {
 pub fn parse_time_zoned(s: &str) -> Option<(NaiveDateTime, Written)> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some((t.naive_local(), Written::Offset(t.offset().local_minus_utc())));
+        return Some((
+            t.naive_local(),
+            Written::Offset(t.offset().local_minus_utc()),
+        ));
     }
     let (s, written) = match s.strip_suffix('Z') {
         Some(rest) => (rest, Written::Offset(0)),

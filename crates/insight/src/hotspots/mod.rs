@@ -428,7 +428,10 @@ impl Args {
         positive("--area-share", self.area_share, 1.0)?;
         positive("--window-days", self.window_days, 366.0)?;
         if !(1..=520).contains(&self.windows) {
-            return Err(format!("--windows must be from 1 to 520, got {}", self.windows));
+            return Err(format!(
+                "--windows must be from 1 to 520, got {}",
+                self.windows
+            ));
         }
         if let Some(b) = self.bandwidth
             && !(b.is_finite() && b > 0.0)

@@ -328,7 +328,10 @@ fn a_grid_too_fine_for_memory_is_refused_with_what_to_change() {
     let e = check_table_size(&incidents, std::path::Path::new("big.csv"))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("2000 areas") && e.contains("--grid-areas"), "{e}");
+    assert!(
+        e.contains("2000 areas") && e.contains("--grid-areas"),
+        "{e}"
+    );
     assert!(e.contains(&MAX_TABLE_CELLS.to_string()), "{e}");
     assert!(check_table_size(&incidents[..10], std::path::Path::new("small.csv")).is_ok());
 }
@@ -352,11 +355,23 @@ fn mixed_offsets_and_clock_change_times_are_warned_about() {
     // A summer time written in UTC, beside bare clock times.
     let w = read("time\n2025-03-01 10:00\n2025-07-01T09:00:00Z\n");
     assert_eq!(w.len(), 2, "{w:?}");
-    assert!(w[0].contains("1 times have a UTC offset and 1 do not"), "{w:?}");
-    assert!(w[1].contains("not UK time") && w[1].contains("line 3"), "{w:?}");
+    assert!(
+        w[0].contains("1 times have a UTC offset and 1 do not"),
+        "{w:?}"
+    );
+    assert!(
+        w[1].contains("not UK time") && w[1].contains("line 3"),
+        "{w:?}"
+    );
     // 01:30 on 30 March 2025 never happened in the UK; 01:30 on 26 October 2025 happened twice.
     let w = read("time\n2025-03-30 01:30\n2025-10-26 01:30\n2025-10-26 01:45\n");
     assert_eq!(w.len(), 2, "{w:?}");
-    assert!(w[0].contains("1 times fall in the hour skipped") && w[0].contains("line 2"), "{w:?}");
-    assert!(w[1].contains("2 times fall in the hour repeated") && w[1].contains("line 3"), "{w:?}");
+    assert!(
+        w[0].contains("1 times fall in the hour skipped") && w[0].contains("line 2"),
+        "{w:?}"
+    );
+    assert!(
+        w[1].contains("2 times fall in the hour repeated") && w[1].contains("line 3"),
+        "{w:?}"
+    );
 }

@@ -110,7 +110,7 @@ async fn the_dashboard_counts_what_a_person_would_count_by_hand() {
         for (at, power) in &episodes {
             tx.testing_execute(&format!(
                 "INSERT INTO mha_episodes (owner_org_id, power, detained_at, is_open, record, created_at, updated_at) \
-                 SELECT id, '{power}', {at}, 0, '{{}}', {at}, {at} FROM organisations WHERE name = 'Hand Count Trust'"
+                 SELECT id, '{power}', {at}, FALSE, '{{}}', {at}, {at} FROM organisations WHERE name = 'Hand Count Trust'"
             ))
             .await
             .unwrap();
@@ -170,9 +170,15 @@ async fn a_month_is_a_uk_month() {
     // 23:30 UTC on 31 March 2025 is 00:30 BST on 1 April; 23:30 UTC on 31 January 2025 is still January.
     for store in concordat_store::testing::all_backends().await.unwrap() {
         let app = App::new(store.clone(), AppConfig::default());
-        app.add_organisation(&system(), "Clock Trust", OrgKind::MentalHealthTrust, None, None)
-            .await
-            .unwrap();
+        app.add_organisation(
+            &system(),
+            "Clock Trust",
+            OrgKind::MentalHealthTrust,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
         let mut tx = store.begin().await.unwrap();
         for at in [ms(2025, 1, 31, 23, 30), ms(2025, 3, 31, 23, 30)] {
             tx.testing_execute(&format!(

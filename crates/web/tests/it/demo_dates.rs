@@ -53,7 +53,11 @@ async fn the_demo_is_current_on_any_day_it_is_generated() {
             assert_eq!(live.month, day.with_day(1).unwrap(), "{day}");
             let complete: Vec<_> = d.complete().collect();
             let last = complete.last().expect("complete months");
-            assert_eq!(last.month, day.with_day(1).unwrap() - Months::new(1), "{day}");
+            assert_eq!(
+                last.month,
+                day.with_day(1).unwrap() - Months::new(1),
+                "{day}"
+            );
             let mut full: Vec<i64> = complete.iter().map(|m| m.contacts).collect();
             assert_eq!(full.len(), 24, "{day}: two whole years");
             full.sort_unstable();
@@ -73,7 +77,11 @@ async fn the_demo_is_current_on_any_day_it_is_generated() {
 
             // The forecast works from a year of recent weeks and expects contacts next week.
             let rota = d.rota.as_ref().expect("a rota");
-            assert!(rota.weeks >= 52, "{day}: forecast from {} weeks", rota.weeks);
+            assert!(
+                rota.weeks >= 52,
+                "{day}: forecast from {} weeks",
+                rota.weeks
+            );
             let expected: f64 = rota
                 .covered
                 .split(" of ")
