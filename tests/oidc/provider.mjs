@@ -30,6 +30,7 @@ let tamper = null;
 let lastIdToken = null;
 
 const server = http.createServer();
+server.keepAliveTimeout = 60_000;
 await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
@@ -50,7 +51,10 @@ const provider = new Provider(issuer, {
   ],
   jwks: { keys: [jwk] },
   cookies: { keys: ['test-only-cookie-key-0123456789abcdef'] },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+  claims: {
+    // acr, amr and auth_time go with the openid scope, so every ID token says how the person signed in.
+    sid: null, openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'],
+  },
   conformIdTokenClaims: false,
   async findAccount(_ctx, id) {
     return {

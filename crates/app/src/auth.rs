@@ -204,8 +204,7 @@ fn totp_step(
 /// Compares two strings in time that depends on their length only (for hashes of secrets).
 pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

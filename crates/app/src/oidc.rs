@@ -26,8 +26,8 @@ use concordat_store::{ExternalIdentity, OidcFlowRow};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
     AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
-    Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RequestTokenError, Scope, TokenResponse,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope,
+    TokenResponse,
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -210,6 +210,9 @@ impl OidcProviders {
                     // Never follow redirects from a provider (SSRF), as the crate advises.
                     .redirect(openidconnect::reqwest::redirect::Policy::none())
                     .timeout(HTTP_TIMEOUT)
+                    // A fresh connection per call: sign-ins are rare, and a pooled connection the
+                    // provider closed while idle would fail the POST of a code (which is not retried).
+                    .pool_max_idle_per_host(0)
                     .build()
                     .map_err(|e| format!("cannot set up the HTTP client for OIDC: {e}"))?,
             )
@@ -368,7 +371,8 @@ fn refused(message: impl Into<String>) -> AppError {
     AppError::SignInRefused(message.into())
 }
 
-const START_AGAIN: &str = "This sign-in has been used already or has expired: start again from the sign-in page";
+const START_AGAIN: &str =
+    "This sign-in has been used already or has expired: start again from the sign-in page";
 
 impl App {
     /// The configured identity providers, for the sign-in page's buttons.
@@ -394,10 +398,8 @@ impl App {
         let state = random_token(32);
         let nonce = random_token(32);
         let browser_secret = random_token(32);
-        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&pkce_verifier(
-            &browser_secret,
-            &state,
-        ));
+        let challenge =
+            PkceCodeChallenge::from_code_verifier_sha256(&pkce_verifier(&browser_secret, &state));
         let (st, no) = (state.clone(), nonce.clone());
         let mut req = client
             .authorize_url(
@@ -452,7 +454,11 @@ impl App {
                 return Err(crate::auth::throttled(now, until));
             }
         }
-        let Some(state) = cb.state.as_deref().filter(|s| !s.is_empty() && s.len() <= 512) else {
+        let Some(state) = cb
+            .state
+            .as_deref()
+            .filter(|s| !s.is_empty() && s.len() <= 512)
+        else {
             return Err(self
                 .oidc_fail(address, None, "", "no state", START_AGAIN, request_id)
                 .await);
@@ -513,7 +519,11 @@ impl App {
             };
             return Err(fail("the provider answered with an error", message).await);
         }
-        let Some(code) = cb.code.as_deref().filter(|c| !c.is_empty() && c.len() <= 4096) else {
+        let Some(code) = cb
+            .code
+            .as_deref()
+            .filter(|c| !c.is_empty() && c.len() <= 4096)
+        else {
             return Err(fail("no code", START_AGAIN.into()).await);
         };
         let metadata = self.cfg.oidc.metadata(p).await?;
@@ -551,18 +561,30 @@ impl App {
                 .await);
             }
             Err(e) => {
-                let kind = match e {
-                    RequestTokenError::Request(_) => "request failed",
-                    RequestTokenError::Parse(..) => "unreadable answer",
-                    _ => "other",
+                // Never the body: it may hold a token. Where in the answer parsing failed, at most.
+                let detail = match &e {
+                    RequestTokenError::Request(r) => {
+                        // The transport's own causes (connection refused, reset, TLS): no tokens.
+                        let mut d = format!("request failed: {r}");
+                        let mut src = std::error::Error::source(r);
+                        while let Some(x) = src {
+                            d.push_str(&format!(": {x}"));
+                            src = x.source();
+                        }
+                        d
+                    }
+                    RequestTokenError::Parse(err, _) => {
+                        format!("unreadable answer at {}", err.path())
+                    }
+                    RequestTokenError::Other(m) => format!("other: {m}"),
+                    RequestTokenError::ServerResponse(_) => "server response".to_string(),
                 };
-                tracing::warn!(provider = %p.cfg.id, error = kind, "OIDC token exchange failed");
+                tracing::warn!(provider = %p.cfg.id, error = %detail, "OIDC token exchange failed");
                 return Err(AppError::Unavailable(format!(
                     "{name} is not answering properly at the moment: try again later, or sign in with your username and password"
                 )));
             }
         };
-        let _ = tokens.access_token();
         let Some(id_token) = tokens.id_token() else {
             return Err(fail(
                 "no ID token",
@@ -936,7 +958,10 @@ impl App {
         user: UserId,
     ) -> Result<(), AppError> {
         if self.cfg.oidc.get(provider).is_none() {
-            return Err(AppError::invalid("provider", "no such identity provider is set up"));
+            return Err(AppError::invalid(
+                "provider",
+                "no such identity provider is set up",
+            ));
         }
         let mut tx = self.store.begin().await?;
         let u = tx.user_get(user).await?.ok_or(AppError::NotFound)?;
@@ -979,9 +1004,15 @@ mod tests {
     fn settings_are_validated_with_the_provider_named() {
         assert!(OidcProviders::from_configs(vec![cfg("nhs-cis2")]).is_ok());
         let e = OidcProviders::from_configs(vec![cfg("NHS CIS2")]).unwrap_err();
-        assert!(e.contains("OIDC provider 1") && e.contains("id must be"), "{e}");
+        assert!(
+            e.contains("OIDC provider 1") && e.contains("id must be"),
+            "{e}"
+        );
         let e = OidcProviders::from_configs(vec![cfg("a"), cfg("a")]).unwrap_err();
-        assert!(e.contains("provider 2") && e.contains("used by another"), "{e}");
+        assert!(
+            e.contains("provider 2") && e.contains("used by another"),
+            "{e}"
+        );
         let mut bad = cfg("b");
         bad.redirect_url = "https://x.test/elsewhere".into();
         let e = OidcProviders::from_configs(vec![bad]).unwrap_err();

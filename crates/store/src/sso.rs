@@ -167,12 +167,14 @@ impl Tx {
         subject: &str,
         at: i64,
     ) -> Result<()> {
-        self.q("UPDATE external_identities SET last_used_at = $1 WHERE provider = $2 AND subject = $3")
-            .bind(at)
-            .bind(provider.to_string())
-            .bind(subject.to_string())
-            .execute(&mut *self.tx)
-            .await?;
+        self.q(
+            "UPDATE external_identities SET last_used_at = $1 WHERE provider = $2 AND subject = $3",
+        )
+        .bind(at)
+        .bind(provider.to_string())
+        .bind(subject.to_string())
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 }

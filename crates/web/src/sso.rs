@@ -48,8 +48,14 @@ fn to_provider(url: &str, secret: &str, secure: bool) -> Response {
 /// `GET /sign-in/with/{provider}`: off to the provider.
 pub async fn start(State(state): St, headers: HeaderMap, Path(provider): Path<String>) -> Response {
     match state.app.oidc_begin(&provider, None).await {
-        Ok(s) => to_provider(&s.authorize_url, &s.browser_secret, state.cfg.secure_cookies),
-        Err(e @ (AppError::Unavailable(_) | AppError::SignInRefused(_))) => refused(&state, &headers, &e),
+        Ok(s) => to_provider(
+            &s.authorize_url,
+            &s.browser_secret,
+            state.cfg.secure_cookies,
+        ),
+        Err(e @ (AppError::Unavailable(_) | AppError::SignInRefused(_))) => {
+            refused(&state, &headers, &e)
+        }
         Err(e) => WebError::html(e).into_response(),
     }
 }
@@ -101,9 +107,12 @@ pub async fn callback(
             };
             with_session(Redirect::to(to), &session, state.cfg.secure_cookies)
         }
-        Ok(OidcDone::Linked { .. }) => Redirect::to("/account/single-sign-on?linked=1").into_response(),
+        Ok(OidcDone::Linked { .. }) => {
+            Redirect::to("/account/single-sign-on?linked=1").into_response()
+        }
         Err(
-            e @ (AppError::SignInRefused(_) | AppError::Unavailable(_) | AppError::Throttled { .. }),
+            e
+            @ (AppError::SignInRefused(_) | AppError::Unavailable(_) | AppError::Throttled { .. }),
         ) => refused(&state, &headers, &e),
         Err(e) => WebError::html(e).into_response(),
     };
@@ -199,8 +208,9 @@ pub async fn account_op(
                 AppError::Invalid(f) => f.first().map_or("op", |f| f.field.as_str()).to_string(),
                 _ => "op".into(),
             };
-            let layout = Layout::for_session("Single sign-on", &state, &s.ctx)
-                .with_errors(vec![FieldError::new(&field, crate::error::public_message(&e))]);
+            let layout = Layout::for_session("Single sign-on", &state, &s.ctx).with_errors(vec![
+                FieldError::new(&field, crate::error::public_message(&e)),
+            ]);
             render(
                 crate::error::status_of(&e),
                 &AccountPage {

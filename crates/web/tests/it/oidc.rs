@@ -68,13 +68,14 @@ fn start_idp(secret: &str) -> Option<Idp> {
         .env("REDIRECT_URI", REDIRECT)
         .env("CLIENT_SECRET", secret)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("node starts");
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    reader.read_line(&mut line).unwrap();
+    // Keep reading what the provider prints, so that it never writes to a closed pipe.
+    std::thread::spawn(move || for _ in reader.lines() {});
     let issuer = line
         .trim()
         .strip_prefix("listening ")
@@ -128,9 +129,15 @@ impl Idp {
                 }
             }
             let status = res.status();
-            let Some(loc) = res.headers().get("location").map(|l| l.to_str().unwrap().to_string())
+            let Some(loc) = res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string())
             else {
-                panic!("the provider answered {status} without a redirect: {}", res.text().await.unwrap());
+                panic!(
+                    "the provider answered {status} without a redirect: {}",
+                    res.text().await.unwrap()
+                );
             };
             url = if loc.starts_with('/') {
                 format!("{}{loc}", self.issuer)
@@ -202,8 +209,11 @@ async fn through_provider(
     amr: &[&str],
     tamper: Option<&str>,
 ) -> (String, String) {
-    idp.control("/test/next-login", serde_json::json!({ "sub": sub, "amr": amr }))
-        .await;
+    idp.control(
+        "/test/next-login",
+        serde_json::json!({ "sub": sub, "amr": amr }),
+    )
+    .await;
     if let Some(mode) = tamper {
         idp.control("/test/tamper", serde_json::json!({ "mode": mode }))
             .await;
@@ -213,7 +223,12 @@ async fn through_provider(
     let flow = start.set_cookie("concordat_oidc").expect("a flow cookie");
     let authorize = start.location().unwrap().to_string();
     assert!(authorize.starts_with(&idp.issuer), "{authorize}");
-    for needed in ["code_challenge_method=S256", "state=", "nonce=", "scope=openid"] {
+    for needed in [
+        "code_challenge_method=S256",
+        "state=",
+        "nonce=",
+        "scope=openid",
+    ] {
         assert!(authorize.contains(needed), "{needed} in {authorize}");
     }
     (idp.authorise(&authorize).await, flow)
@@ -221,7 +236,10 @@ async fn through_provider(
 
 async fn audit_actions(store: &Store, user: UserId) -> Vec<(String, String, Option<String>)> {
     let mut tx = store.begin().await.unwrap();
-    let mut events = tx.audit_by_action("user.sign_in.oidc", 0, 100).await.unwrap();
+    let mut events = tx
+        .audit_by_action("user.sign_in.oidc", 0, 100)
+        .await
+        .unwrap();
     events.extend(tx.audit_by_action("user.sso_link", 0, 100).await.unwrap());
     events
         .into_iter()
@@ -238,7 +256,12 @@ async fn audit_actions(store: &Store, user: UserId) -> Vec<(String, String, Opti
 
 async fn user_id(store: &Store, username: &str) -> UserId {
     let mut tx = store.begin_read().await.unwrap();
-    tx.user_credentials(username).await.unwrap().unwrap().user.id
+    tx.user_credentials(username)
+        .await
+        .unwrap()
+        .unwrap()
+        .user
+        .id
 }
 
 fn token_of(cookie: &str) -> &str {
@@ -259,16 +282,25 @@ async fn single_sign_on_against_a_real_provider() {
         let backend = t.store.backend();
         // ---- the sign-in page offers the provider
         let page = send(&t.router, get("/sign-in", &[])).await;
-        assert!(page.body.contains("Sign in with Test NHS Login"), "{backend:?}");
+        assert!(
+            page.body.contains("Sign in with Test NHS Login"),
+            "{backend:?}"
+        );
 
         // ---- an identity nobody linked is refused, with a plain message, and no account is made
         let (cb, flow) = through_provider(&t, &idp, "stranger-1", &["pwd", "mfa"], None).await;
         let res = send(&t.router, get(&cb, &[&flow])).await;
-        assert_eq!(res.status, StatusCode::FORBIDDEN, "{backend:?}: {}", res.body);
+        assert_eq!(
+            res.status,
+            StatusCode::FORBIDDEN,
+            "{backend:?}: {}",
+            res.body
+        );
         assert!(res.body.contains("<title>Error: Sign in"), "{}", res.body);
         assert!(
-            res.body
-                .contains("is not linked to a Concordat account. Sign in with your username and password"),
+            res.body.contains(
+                "is not linked to a Concordat account. Sign in with your username and password"
+            ),
             "{}",
             res.body
         );
@@ -300,14 +332,27 @@ async fn single_sign_on_against_a_real_provider() {
         let linked = send(&t.router, get(&cb, &[&flow, &session])).await;
         assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.body);
         assert_eq!(linked.location(), Some("/account/single-sign-on?linked=1"));
-        let shown = send(&t.router, get("/account/single-sign-on?linked=1", &[&session])).await;
-        assert!(shown.body.contains("Your account is linked"), "{}", shown.body);
+        let shown = send(
+            &t.router,
+            get("/account/single-sign-on?linked=1", &[&session]),
+        )
+        .await;
+        assert!(
+            shown.body.contains("Your account is linked"),
+            "{}",
+            shown.body
+        );
         assert!(shown.body.contains("Unlink Test NHS Login"));
 
         // ---- sign-in: session made, MFA satisfied by the provider's amr
         let (cb, flow) = through_provider(&t, &idp, "cis2-555000111", &["pwd", "mfa"], None).await;
         let res = send(&t.router, get(&cb, &[&flow])).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "{backend:?}: {}", res.body);
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "{backend:?}: {}",
+            res.body
+        );
         assert_eq!(res.location(), Some("/home"));
         let cookie = res.set_cookie("concordat_session").expect("a session");
         let ctx = t
@@ -324,22 +369,35 @@ async fn single_sign_on_against_a_real_provider() {
         assert!(
             events.iter().any(|(a, o, r)| a == "user.sign_in.oidc"
                 && o == "allowed"
-                && r.as_deref().is_some_and(|r| r.contains("MFA asserted by the provider (amr pwd mfa"))),
+                && r.as_deref()
+                    .is_some_and(|r| r.contains("MFA asserted by the provider (amr pwd mfa"))),
             "{events:?}"
         );
-        assert!(events.iter().any(|(a, o, _)| a == "user.sso_link" && o == "allowed"));
+        assert!(
+            events
+                .iter()
+                .any(|(a, o, _)| a == "user.sso_link" && o == "allowed")
+        );
 
         // ---- a replayed state (the same callback again) is refused
         let again = send(&t.router, get(&cb, &[&flow])).await;
         assert_eq!(again.status, StatusCode::FORBIDDEN, "{}", again.body);
-        assert!(again.body.contains("used already or has expired"), "{}", again.body);
+        assert!(
+            again.body.contains("used already or has expired"),
+            "{}",
+            again.body
+        );
         assert!(again.set_cookie("concordat_session").is_none());
 
         // ---- the callback without the browser's flow cookie is refused
         let (cb, _) = through_provider(&t, &idp, "cis2-555000111", &["pwd", "mfa"], None).await;
         let res = send(&t.router, get(&cb, &[])).await;
         assert_eq!(res.status, StatusCode::FORBIDDEN);
-        assert!(res.body.contains("started in another browser"), "{}", res.body);
+        assert!(
+            res.body.contains("started in another browser"),
+            "{}",
+            res.body
+        );
 
         // ---- ID tokens with the wrong audience, expired, with another nonce, or replayed from the
         // previous sign-in: refused, and audited against the linked user where known
@@ -349,7 +407,8 @@ async fn single_sign_on_against_a_real_provider() {
             let res = send(&t.router, get(&cb, &[&flow])).await;
             assert_eq!(res.status, StatusCode::FORBIDDEN, "{mode}: {}", res.body);
             assert!(
-                res.body.contains("could not be checked, so you are not signed in"),
+                res.body
+                    .contains("could not be checked, so you are not signed in"),
                 "{mode}: {}",
                 res.body
             );
@@ -359,7 +418,9 @@ async fn single_sign_on_against_a_real_provider() {
         // ---- without MFA asserted by the provider, Concordat's own MFA still applies
         let org = {
             let mut tx = t.store.begin_read().await.unwrap();
-            tx.memberships_for_user(triage).await.unwrap()[0].org_name.clone()
+            tx.memberships_for_user(triage).await.unwrap()[0]
+                .org_name
+                .clone()
         };
         let fresh = t
             .app
@@ -382,7 +443,11 @@ async fn single_sign_on_against_a_real_provider() {
         let (cb, flow) = through_provider(&t, &idp, "cis2-555000222", &["pwd"], None).await;
         let res = send(&t.router, get(&cb, &[&flow])).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-        assert_eq!(res.location(), Some("/mfa/enrol"), "no amr mfa: enrol Concordat's own");
+        assert_eq!(
+            res.location(),
+            Some("/mfa/enrol"),
+            "no amr mfa: enrol Concordat's own"
+        );
         let cookie = res.set_cookie("concordat_session").unwrap();
         let ctx = t
             .app
