@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod dashboard;
 mod demo_dates;
 mod disclosure;
 mod disclosures;
