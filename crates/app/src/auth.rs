@@ -201,6 +201,15 @@ fn totp_step(
     Ok(None)
 }
 
+/// Compares two strings in time that depends on their length only (for hashes of secrets).
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 fn normalise_code(code: &str) -> String {
     code.chars()
         .filter(|c| c.is_ascii_alphanumeric())
@@ -216,7 +225,7 @@ fn system_subject(kind: &'static str, id: Option<String>) -> Subject {
     }
 }
 
-fn user_event(
+pub(crate) fn user_event(
     user: &User,
     action: &str,
     allowed: bool,
@@ -280,7 +289,7 @@ fn local_hhmm(until_ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn throttled(now: i64, until_ms: i64) -> AppError {
+pub(crate) fn throttled(now: i64, until_ms: i64) -> AppError {
     let secs = (until_ms - now + 999) / 1000;
     AppError::Throttled {
         retry_after_secs: u64::try_from(secs.max(1)).unwrap_or(1),
@@ -720,7 +729,7 @@ impl App {
             .await?)
     }
 
-    async fn insert_session(
+    pub(crate) async fn insert_session(
         &self,
         tx: &mut Tx,
         user: UserId,

@@ -44,6 +44,12 @@ pub enum AppError {
     Conflict(String),
     #[error("the system is busy: try again in a moment")]
     Busy,
+    /// A single sign-on that did not sign anyone in, with what to do in plain words.
+    #[error("{0}")]
+    SignInRefused(String),
+    /// Something outside Concordat (an identity provider) is not answering, in plain words.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Store(concordat_store::StoreError),
     #[error("internal error: {0}")]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod housekeeping;
 pub mod limits;
 pub mod members;
+pub mod oidc;
 pub mod operations;
 pub mod people;
 pub mod plans;
@@ -52,6 +53,8 @@ pub struct AppConfig {
     pub account_lock_window: Duration,
     /// The key that encrypts TOTP secrets; without it no one can set up or use a new authenticator.
     pub secret_key: Option<secret::SecretKey>,
+    /// Identity providers for single sign-on (none by default).
+    pub oidc: oidc::OidcProviders,
 }
 
 impl Default for AppConfig {
@@ -67,6 +70,7 @@ impl Default for AppConfig {
             max_failures_per_account: 50,
             account_lock_window: Duration::from_secs(3600),
             secret_key: None,
+            oidc: oidc::OidcProviders::default(),
         }
     }
 }

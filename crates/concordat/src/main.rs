@@ -136,6 +136,10 @@ struct OpsArgs {
     #[arg(long, env = "CONCORDAT_METRICS", value_parser = clap::builder::BoolishValueParser::new(),
           action = clap::ArgAction::SetTrue)]
     metrics: bool,
+    /// A TOML file of OpenID Connect identity providers for single sign-on (`[[providers]]`; see
+    /// docs/sso.md). Also from CONCORDAT_OIDC_CONFIG. None by default.
+    #[arg(long, env = "CONCORDAT_OIDC_CONFIG")]
+    oidc_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -629,10 +633,15 @@ async fn serve(
     key: concordat_app::secret::SecretKey,
     ops: &OpsArgs,
 ) -> Result<ExitCode, String> {
+    let oidc = match &ops.oidc_config {
+        Some(path) => concordat_app::oidc::OidcProviders::load_file(path)?,
+        None => concordat_app::oidc::OidcProviders::default(),
+    };
     let app = App::new(
         store,
         AppConfig {
             secret_key: Some(key),
+            oidc,
             ..AppConfig::default()
         },
     );

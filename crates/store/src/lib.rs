@@ -18,6 +18,7 @@ mod migrate;
 mod operations;
 mod plans;
 mod records;
+mod sso;
 pub mod testing;
 mod tx;
 
@@ -32,6 +33,7 @@ pub use members::{InvitationRow, NewInvitation, OrgDetails, OrgFields, UserAdmin
 pub use operations::*;
 pub use plans::LookupBundle;
 pub use records::*;
+pub use sso::{ExternalIdentity, OidcFlowRow};
 pub use tx::Tx;
 
 /// Errors from the store. Internals are logged by the caller, never shown to users.

@@ -47,6 +47,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_person_search_key.sql"),
     },
     Migration {
+        version: 8,
+        name: "0008_single_sign_on",
+        sqlite: include_str!("../migrations/sqlite/0008_single_sign_on.sql"),
+        postgres: include_str!("../migrations/postgres/0008_single_sign_on.sql"),
+    },
+    Migration {
         version: 10,
         name: "0010_administration",
         sqlite: include_str!("../migrations/sqlite/0010_administration.sql"),

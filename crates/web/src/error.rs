@@ -34,7 +34,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Busy | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::SignInRefused(_) => StatusCode::FORBIDDEN,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

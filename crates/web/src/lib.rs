@@ -13,6 +13,7 @@ mod ops_pages;
 mod pages;
 mod plans_pages;
 mod security;
+mod sso;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -138,6 +139,7 @@ fn page_routes() -> Vec<Route> {
     r.extend(plans_pages::routes());
     r.extend(ops_pages::routes());
     r.extend(admin::routes());
+    r.extend(sso::routes());
     r
 }
 

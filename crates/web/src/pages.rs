@@ -39,6 +39,8 @@ pub struct Layout {
     pub errors: Vec<FieldError>,
     /// The user has more than one membership: the header links to `/account/role`.
     pub roles_link: bool,
+    /// Identity providers are configured: the header links to `/account/single-sign-on`.
+    pub sso_link: bool,
     /// The path of the page being answered, so the navigation can mark it with `aria-current`.
     pub current: String,
 }
@@ -65,6 +67,7 @@ impl Layout {
             nav: role.map(nav_for).unwrap_or_default(),
             errors: Vec::new(),
             roles_link: ctx.memberships.len() > 1,
+            sso_link: !state.app.cfg.oidc.is_empty(),
             current: CURRENT_PATH.try_with(|p| p.clone()).unwrap_or_default(),
         }
     }
@@ -194,11 +197,22 @@ pub async fn root(session: Option<AnySession>) -> Redirect {
 struct SignInPage {
     layout: Layout,
     username: String,
+    providers: Vec<concordat_app::oidc::ProviderInfo>,
 }
 
 pub async fn sign_in_form(State(state): St, headers: HeaderMap) -> Response {
-    // A pre-session CSRF token, double-submitted: in a cookie and in the form.
-    let token = cookie(&headers, CSRF_COOKIE)
+    sign_in_page(&state, &headers, StatusCode::OK, Vec::new())
+}
+
+/// The sign-in page, with a pre-session CSRF token (double-submitted: in a cookie and in the form),
+/// a button for each identity provider, and `errors` in the summary (a refused single sign-on).
+pub(crate) fn sign_in_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    errors: Vec<FieldError>,
+) -> Response {
+    let token = cookie(headers, CSRF_COOKIE)
         .map(str::to_string)
         .filter(|t| t.len() >= 32)
         .unwrap_or_else(|| {
@@ -212,10 +226,11 @@ pub async fn sign_in_form(State(state): St, headers: HeaderMap) -> Response {
     layout.csrf = token.clone();
     layout.demo = state.demo;
     let mut res = render(
-        StatusCode::OK,
+        status,
         &SignInPage {
-            layout,
+            layout: layout.with_errors(errors),
             username: String::new(),
+            providers: state.app.oidc_providers(),
         },
     );
     let secure = if state.cfg.secure_cookies {
@@ -266,6 +281,7 @@ pub async fn sign_in(
         let page = SignInPage {
             layout: layout.with_errors(errors),
             username: form.username,
+            providers: state.app.oidc_providers(),
         };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
@@ -301,6 +317,7 @@ pub async fn sign_in(
                 &SignInPage {
                     layout: layout.with_errors(errors),
                     username: form.username,
+                    providers: state.app.oidc_providers(),
                 },
             )
         }
@@ -309,7 +326,7 @@ pub async fn sign_in(
 }
 
 /// Sets a (new) session cookie: used at sign-in and whenever the session id is rotated.
-fn with_session(r: impl IntoResponse, session: &NewSession, secure: bool) -> Response {
+pub(crate) fn with_session(r: impl IntoResponse, session: &NewSession, secure: bool) -> Response {
     let mut res = r.into_response();
     if let Ok(v) = session_cookie(&session.token, secure).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);

@@ -14,6 +14,7 @@ mod http;
 mod limits;
 mod matrix;
 mod metrics;
+mod oidc;
 mod openapi;
 mod operations;
 mod plans;
