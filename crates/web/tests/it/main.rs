@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod config;
 mod demo_dates;
 mod disclosure;
 mod disclosures;
