@@ -366,7 +366,10 @@ fn init_tracing(format: LogFormat) {
 
 /// The log format of commands other than `serve` and `demo`: the flag, else CONCORDAT_LOG_FORMAT, else text.
 fn plain_log_format(flag: Option<&String>) -> Result<LogFormat, String> {
-    match flag.cloned().or_else(|| process_env("CONCORDAT_LOG_FORMAT")) {
+    match flag
+        .cloned()
+        .or_else(|| process_env("CONCORDAT_LOG_FORMAT"))
+    {
         None => Ok(LogFormat::Text),
         Some(f) => LogFormat::parse(&f).map_err(|e| format!("--log-format: {e}")),
     }

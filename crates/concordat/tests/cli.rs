@@ -897,7 +897,14 @@ fn config_check_accepts_the_example_and_names_every_error() {
     assert!(out.contains("The configuration is valid"), "{out}");
     assert!(out.contains("secure_cookies = true"), "{out}");
     let (code, out, err) = run(
-        &["config", "check", "--config", example, "--listen", "0.0.0.0:9000"],
+        &[
+            "config",
+            "check",
+            "--config",
+            example,
+            "--listen",
+            "0.0.0.0:9000",
+        ],
         None,
     );
     assert_eq!(code, 0, "{err}");
@@ -912,7 +919,10 @@ fn config_check_accepts_the_example_and_names_every_error() {
         "[server]\nlisten = 8080\n[sesions]\nidle_minutes = 5\n[database]\nurl = \"postgres://c:hunter2@db/c\"\npool_size = 0\n",
     )
     .unwrap();
-    let (code, out, err) = run(&["config", "check", "--config", bad.to_str().unwrap()], None);
+    let (code, out, err) = run(
+        &["config", "check", "--config", bad.to_str().unwrap()],
+        None,
+    );
     assert_eq!(code, 1, "{out}");
     for expected in [
         "server.listen",

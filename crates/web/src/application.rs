@@ -52,7 +52,11 @@ impl Application {
             .as_deref()
             .ok_or("server.secret_key_file: required")?;
         let key = SecretKey::load(key_file)?;
-        let url = config.database.url.as_deref().ok_or("database.url: required")?;
+        let url = config
+            .database
+            .url
+            .as_deref()
+            .ok_or("database.url: required")?;
         let store = Store::connect(url, config.connect_options())
             .await
             .map_err(|e| e.to_string())?;

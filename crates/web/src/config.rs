@@ -166,7 +166,9 @@ impl LogFormat {
         match s.trim().to_ascii_lowercase().as_str() {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),
-            _ => Err(format!("{s:?} is not a log format: use \"text\" or \"json\"")),
+            _ => Err(format!(
+                "{s:?} is not a log format: use \"text\" or \"json\""
+            )),
         }
     }
     fn code(self) -> &'static str {
@@ -392,7 +394,10 @@ fn list(v: &toml::Value) -> Result<Vec<String>, String> {
             .iter()
             .map(|i| match i {
                 toml::Value::String(s) => Ok(s.clone()),
-                other => Err(format!("must be a list of strings, not of {}", other.type_str())),
+                other => Err(format!(
+                    "must be a list of strings, not of {}",
+                    other.type_str()
+                )),
             })
             .collect(),
         _ => Err("must be a list of strings, such as [\"127.0.0.1\", \"10.0.0.0/8\"]".into()),
@@ -433,8 +438,7 @@ fn public_url(s: &str) -> Result<String, String> {
 }
 
 fn database_url(s: &str) -> Result<String, String> {
-    if s.starts_with("sqlite:") || s.starts_with("postgres://") || s.starts_with("postgresql://")
-    {
+    if s.starts_with("sqlite:") || s.starts_with("postgres://") || s.starts_with("postgresql://") {
         Ok(s.to_string())
     } else {
         Err(format!(
@@ -557,7 +561,12 @@ pub static SETTINGS: &[Setting] = &[
             c.database.url = Some(database_url(&text(v)?)?);
             Ok(())
         },
-        get: |c| c.database.url.as_deref().and_then(|u| string(&redact_url(u))),
+        get: |c| {
+            c.database
+                .url
+                .as_deref()
+                .and_then(|u| string(&redact_url(u)))
+        },
     },
     Setting {
         key: "database.pool_size",
@@ -1014,7 +1023,8 @@ impl Config {
         if self.database.url.is_none() {
             err(
                 "database.url",
-                "required: give it in the file, or CONCORDAT_DATABASE_URL, or --database-url".into(),
+                "required: give it in the file, or CONCORDAT_DATABASE_URL, or --database-url"
+                    .into(),
             );
         }
         if self.server.secret_key_file.is_none() {

@@ -3,11 +3,11 @@
 
 mod admin;
 mod api;
-pub mod application;
-pub mod config;
 mod api_admin;
 mod api_ops;
 mod api_plans;
+pub mod application;
+pub mod config;
 mod error;
 mod extract;
 pub mod metrics;

@@ -98,7 +98,8 @@ pub async fn headers(req: Request, next: Next) -> Response {
 pub async fn hsts(State(max_age): State<u64>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     if let Ok(v) = HeaderValue::from_str(&format!("max-age={max_age}")) {
-        res.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, v);
+        res.headers_mut()
+            .insert(header::STRICT_TRANSPORT_SECURITY, v);
     }
     res
 }

@@ -133,7 +133,10 @@ fn a_flag_beats_the_environment_which_beats_the_file_which_beats_the_default() {
     )
     .unwrap();
     assert_eq!(with_flag.server.listen, "127.0.0.1:1003");
-    assert_eq!(with_flag.sessions.idle_minutes, 22, "no flag: the environment");
+    assert_eq!(
+        with_flag.sessions.idle_minutes, 22,
+        "no flag: the environment"
+    );
     assert_eq!(with_flag.origin("server.listen"), Origin::Flag("--listen"));
 
     // CONCORDAT_CONFIG names the file when --config is not given.
@@ -207,7 +210,11 @@ fn bad_values_from_the_environment_and_flags_name_the_key_and_where_they_came_fr
         ],
         &[
             ("server.listen", "--listen", "8080"),
-            ("database.url", "--database-url", "postgress://u:hunter2@h/d"),
+            (
+                "database.url",
+                "--database-url",
+                "postgress://u:hunter2@h/d",
+            ),
         ],
     ));
     let find = |key: &str| {
@@ -225,7 +232,10 @@ fn bad_values_from_the_environment_and_flags_name_the_key_and_where_they_came_fr
     assert!(find("server.listen").contains("from --listen"));
     let url = find("database.url");
     assert!(url.contains("not understood"), "{url}");
-    assert!(!url.contains("hunter2"), "the password is never shown: {url}");
+    assert!(
+        !url.contains("hunter2"),
+        "the password is never shown: {url}"
+    );
     assert_eq!(errors.len(), 7, "{errors:?}");
 }
 
@@ -240,9 +250,13 @@ fn unknown_keys_are_refused_with_a_suggestion() {
         .iter()
         .find(|e| e.key.as_deref() == Some("sessions.idel_minutes"))
         .unwrap_or_else(|| panic!("{errors:?}"));
-    assert!(matches!(typo.origin, Origin::File { line: 6, .. }), "{typo}");
     assert!(
-        typo.message.contains("did you mean `sessions.idle_minutes`"),
+        matches!(typo.origin, Origin::File { line: 6, .. }),
+        "{typo}"
+    );
+    assert!(
+        typo.message
+            .contains("did you mean `sessions.idle_minutes`"),
         "{typo}"
     );
     assert!(has(&errors, "colour.scheme"), "{errors:?}");
@@ -252,7 +266,10 @@ fn unknown_keys_are_refused_with_a_suggestion() {
         .find(|e| e.key.as_deref() == Some("smtp"))
         .unwrap_or_else(|| panic!("{errors:?}"));
     assert!(smtp.message.contains("host"), "{smtp}");
-    assert!(matches!(smtp.origin, Origin::File { line: 10, .. }), "{smtp}");
+    assert!(
+        matches!(smtp.origin, Origin::File { line: 10, .. }),
+        "{smtp}"
+    );
 
     let oidc = format!("{REQUIRED}[[oidc.providers]]\nissuer = \"https://idp\"\n");
     let errors = errors_of(Config::from_toml(Path::new("o.toml"), &oidc));
@@ -275,14 +292,22 @@ fn syntax_errors_give_the_line() {
             .all(|e| e.key.is_none() && matches!(e.origin, Origin::File { line: 3, .. })),
         "{errors:?}"
     );
-    assert!(errors[0].to_string().contains("bad.toml, line 3"), "{}", errors[0]);
+    assert!(
+        errors[0].to_string().contains("bad.toml, line 3"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
 fn settings_that_contradict_each_other_or_are_missing_are_named() {
     let errors = errors_of(Config::from_toml(Path::new("e.toml"), ""));
     assert!(has(&errors, "database.url") && has(&errors, "server.secret_key_file"));
-    assert!(errors.iter().any(|e| e.to_string().contains("--secret-key-file")));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.to_string().contains("--secret-key-file"))
+    );
     let text = "[server]\nsecret_key_file = \"/k\"\nhsts_max_age_seconds = 600\npublic_url = \"http://c.example\"\n[database]\nurl = \"sqlite:/x.db\"\n[sessions]\nidle_minutes = 600\nabsolute_hours = 8\n";
     let errors = errors_of(Config::from_toml(Path::new("c.toml"), text));
     assert!(has(&errors, "server.hsts_max_age_seconds"), "{errors:?}");
@@ -299,7 +324,10 @@ fn the_printed_configuration_hides_passwords() {
     let cfg = Config::from_toml(Path::new("p.toml"), text).unwrap();
     let shown = cfg.render();
     assert!(!shown.contains("hunter2"), "{shown}");
-    assert!(shown.contains("postgres://concordat:***@db.example.org/concordat"), "{shown}");
+    assert!(
+        shown.contains("postgres://concordat:***@db.example.org/concordat"),
+        "{shown}"
+    );
     assert!(!format!("{cfg:?}").contains("hunter2"));
     // What is printed is itself a configuration file that loads to the same values.
     let again = Config::from_toml(Path::new("again.toml"), &shown.replace("***", "x")).unwrap();
@@ -376,9 +404,44 @@ async fn secure_cookies_and_hsts_on_and_off() {
                 assert!(!csrf_cookie.contains("Secure"), "{csrf_cookie}");
                 assert!(!session_cookie.contains("Secure"), "{session_cookie}");
             }
-            if signed.status == StatusCode::SEE_OTHER {
-                assert!(location.starts_with('/'), "relative: {location}");
-            }
+            assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+            assert!(location.starts_with('/'), "relative: {location}");
+            // The invitation link: on the public address when configured, else the request's host.
+            let session = session_cookie.split(';').next().unwrap().to_string();
+            let home = send(&t.router, get("/home", &[&session])).await;
+            let csrf = crate::harness::csrf_in(&home.body);
+            let trust = t
+                .app
+                .organisations()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|o| o.kind == concordat_domain::OrgKind::MentalHealthTrust)
+                .unwrap()
+                .id
+                .0
+                .to_string();
+            let mut req = post_form(
+                "/admin/invitations",
+                &[&session],
+                &[
+                    ("csrf", &csrf),
+                    ("display_name", "Sam Okafor"),
+                    ("org_id", &trust),
+                    ("role", "triage_clinician"),
+                    ("days", "7"),
+                ],
+            );
+            req.headers_mut()
+                .insert("host", "concordat.internal:8080".parse().unwrap());
+            let invited = send(&t.router, req).await;
+            assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+            let expected = if on {
+                "https://concordat.example.org/invite?"
+            } else {
+                "http://concordat.internal:8080/invite?"
+            };
+            assert!(invited.body.contains(expected), "{}", invited.body);
         }
     }
 }
