@@ -839,7 +839,8 @@ async fn demo(a: DemoArgs, cfg: Config) -> Result<ExitCode, String> {
     concordat_store::create_private_dir(&a.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", a.data_dir.display()))?;
     let db = a.data_dir.join("concordat.db");
-    let key = concordat_app::secret::SecretKey::load_or_create(&a.data_dir.join("secret.key"))?;
+    // Made here if missing; `Application::build` loads it again, as `serve` does.
+    concordat_app::secret::SecretKey::load_or_create(&a.data_dir.join("secret.key"))?;
     let logins_file = a.data_dir.join("demo-logins.txt");
     if a.reset {
         for suffix in ["", "-wal", "-shm"] {
@@ -903,7 +904,6 @@ async fn demo(a: DemoArgs, cfg: Config) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     println!();
-    drop(key);
     store.close().await;
     serve(&cfg).await
 }

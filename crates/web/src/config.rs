@@ -1000,10 +1000,16 @@ impl Config {
                     .filter(|(l, _)| *l <= line)
                     .max()
                     .map_or(OidcConfig::KEY, |(_, k)| k);
+                let mut message = e.message().trim().to_string();
+                if message.contains("there are no fields") {
+                    message.push_str(&format!(
+                        " (the [{section}] settings are not defined yet, so this section takes none)"
+                    ));
+                }
                 errors.push(ConfigError {
                     key: Some(section.to_string()),
                     origin: at(line),
-                    message: e.message().trim().to_string(),
+                    message,
                 });
             }
         }
