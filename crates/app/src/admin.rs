@@ -265,6 +265,16 @@ impl App {
     /// The service change the dashboard evaluates, if one is recorded.
     pub async fn service_change(&self) -> Result<Option<ServiceChange>, AppError> {
         let mut tx = self.store.begin_read().await?;
+        let change = self.service_change_in(&mut tx).await?;
+        tx.commit().await?;
+        Ok(change)
+    }
+
+    /// [`App::service_change`] inside a transaction the caller holds.
+    pub(crate) async fn service_change_in(
+        &self,
+        tx: &mut concordat_store::Tx,
+    ) -> Result<Option<ServiceChange>, AppError> {
         let Some(v) = tx.setting_get(SERVICE_CHANGE_SETTING).await? else {
             return Ok(None);
         };
@@ -275,41 +285,6 @@ impl App {
                 date,
                 description: description.to_string(),
             }))
-    }
-
-    /// Crisis contacts of the last `weeks` weeks as (local clock time, neighbourhood): aggregate input for the
-    /// demand forecast and rota on the dashboard. Nobody is identified.
-    pub async fn recent_contact_times(
-        &self,
-        actor: &Actor,
-        weeks: i64,
-    ) -> Result<Vec<(chrono::NaiveDateTime, Option<String>)>, AppError> {
-        require(
-            self,
-            actor,
-            Action::ViewAggregates,
-            &Subject {
-                resource_kind: "aggregate",
-                ..Default::default()
-            },
-        )
-        .await?;
-        let mut tx = self.store.begin_read().await?;
-        let Some(latest) = tx.contacts_latest().await? else {
-            return Ok(Vec::new());
-        };
-        let since = latest - weeks * 7 * 86_400_000;
-        let rows = tx.contact_times(since).await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(ms, area)| {
-                let utc = chrono::DateTime::from_timestamp_millis(ms)?;
-                Some((
-                    utc.with_timezone(&chrono_tz::Europe::London).naive_local(),
-                    area,
-                ))
-            })
-            .collect())
     }
 
     /// The id of the user with this username, for audit searches by name (privacy officers only: otherwise
@@ -334,24 +309,5 @@ impl App {
             .user_credentials(username.trim())
             .await?
             .map(|c| c.user.id))
-    }
-
-    /// Monthly contacts and s136 detentions across the partnership: aggregate figures, nobody identified.
-    pub async fn monthly_counts(
-        &self,
-        actor: &Actor,
-    ) -> Result<Vec<concordat_store::MonthlyCount>, AppError> {
-        require(
-            self,
-            actor,
-            Action::ViewAggregates,
-            &Subject {
-                resource_kind: "aggregate",
-                ..Default::default()
-            },
-        )
-        .await?;
-        let mut tx = self.store.begin_read().await?;
-        Ok(tx.contacts_by_month().await?)
     }
 }

@@ -5,6 +5,7 @@
 mod access;
 pub mod admin;
 pub mod auth;
+pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod housekeeping;

@@ -10,6 +10,7 @@
 mod access;
 mod backend;
 mod backup;
+mod figures;
 mod housekeeping;
 mod members;
 pub mod metrics;
@@ -25,6 +26,7 @@ pub use backend::{
     redact_url,
 };
 pub use backup::{BackupError, restore_sqlite};
+pub use figures::HourCount;
 pub use housekeeping::HousekeptTable;
 pub use members::{InvitationRow, NewInvitation, OrgDetails, OrgFields, UserAdminRow};
 pub use operations::*;

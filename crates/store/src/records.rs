@@ -91,12 +91,3 @@ pub struct NewContact {
     pub police_minutes: Option<i64>,
     pub synthetic: bool,
 }
-
-/// A monthly count of contacts and of s136 outcomes, for dashboards.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MonthlyCount {
-    /// "YYYY-MM"
-    pub month: String,
-    pub contacts: i64,
-    pub s136: i64,
-}

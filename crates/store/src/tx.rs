@@ -660,29 +660,6 @@ impl Tx {
         Ok(self.one(q).await?.try_get("id")?)
     }
 
-    /// Contacts and s136 outcomes per calendar month (UTC), oldest first.
-    pub async fn contacts_by_month(&mut self) -> Result<Vec<MonthlyCount>> {
-        let month = match self.backend {
-            Backend::Sqlite => "strftime('%Y-%m', called_at / 1000, 'unixepoch')",
-            Backend::Postgres => {
-                "to_char(to_timestamp(called_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM')"
-            }
-        };
-        let sql = format!(
-            "SELECT {month} AS month, COUNT(*) AS contacts, COUNT(CASE WHEN outcome = 's136' THEN 1 END) AS s136 FROM crisis_contacts GROUP BY 1 ORDER BY 1"
-        );
-        let rows = self.all(self.q(&sql)).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MonthlyCount {
-                    month: r.try_get("month")?,
-                    contacts: r.try_get("contacts")?,
-                    s136: r.try_get("s136")?,
-                })
-            })
-            .collect()
-    }
-
     /// The latest contact's call time (ms), if any.
     pub async fn contacts_latest(&mut self) -> Result<Option<i64>> {
         let r = self

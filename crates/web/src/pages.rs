@@ -812,250 +812,30 @@ pub async fn person_break_glass(
 
 // ---- partnership pages --------------------------------------------------------------------------
 
-struct MonthRow {
-    month: String,
-    /// The month of the newest contact: not yet complete, so not in the charts.
-    in_progress: bool,
-    contacts: i64,
-    s136: i64,
-}
-
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     layout: Layout,
-    rows: Vec<MonthRow>,
-    s136_chart: String,
-    contacts_chart: String,
-    s136_summary: String,
-    its: Option<ItsView>,
-    rota: Option<RotaView>,
+    d: concordat_app::dashboard::Dashboard,
 }
 
-/// Next week's forecast demand and the triage car shifts that cover most of it.
-struct RotaView {
-    weeks: usize,
-    heat_map: String,
-    cars: usize,
-    shifts: Vec<String>,
-    covered: String,
-    greedy: String,
-    table: String,
-}
-
-/// Forecasts next week's contacts by hour of week (the recency-weighted profile model) and plans `cars`
-/// 8-hour shifts exactly (MILP) and greedily.
-fn rota_view(times: Vec<(chrono::NaiveDateTime, Option<String>)>, cars: usize) -> Option<RotaView> {
-    use concordat_insight::forecast::{self, incidents::HourlyCounts, incidents::Incident, models};
-    use concordat_insight::rota::{self, solve};
-    let incidents: Vec<Incident> = times
-        .into_iter()
-        .map(|(time, area)| Incident {
-            time,
-            area,
-            xy: None,
-        })
-        .collect();
-    let counts = HourlyCounts::from_incidents(&incidents)?;
-    let per_area = forecast::next_week(
-        &counts,
-        models::ModelKind::Profile,
-        &models::ModelParams::default(),
-        true,
-    )
-    .ok()?;
-    let demand = forecast::total(&per_area);
-    let total: f64 = demand.iter().sum();
-    let problem = solve::Problem {
-        demand,
-        shifts: cars,
-        length: 8,
-        start_every: 1,
-    };
-    let exact = solve::exact(&problem).ok()?;
-    let greedy = solve::greedy(&problem).ok()?;
-    let pct = |x: f64| if total > 0.0 { 100.0 * x / total } else { 0.0 };
-    Some(RotaView {
-        weeks: counts.hours() / 168,
-        heat_map: forecast::svg::heat_map(
-            "Forecast crisis contacts next week, by hour and day",
-            "Expected crisis contacts in each hour of a typical week, from the recency-weighted hour-of-week profile model.",
-            &demand,
-            1,
-        ),
-        cars,
-        shifts: exact
-            .starts
-            .iter()
-            .map(|s| rota::shift_label(*s, 8))
-            .collect(),
-        covered: format!(
-            "{:.0} of {:.0} expected contacts ({:.1}%)",
-            exact.covered,
-            total,
-            pct(exact.covered)
-        ),
-        greedy: format!("{:.0} ({:.1}%)", greedy.covered, pct(greedy.covered)),
-        table: rota::weekly_table(&problem, &exact),
-    })
-}
-
-/// The before/after evaluation of monthly s136 detentions around a service change.
-struct ItsView {
-    change: String,
-    date: String,
-    chart: String,
-    level: String,
-    averted: String,
-    warnings: Vec<String>,
-}
-
-/// Fits a quasi-Poisson interrupted time series (with 2 harmonics when there are 24+ months) to monthly s136 counts.
-fn its_view(
-    labels: &[String],
-    s136: &[f64],
-    change: &concordat_app::admin::ServiceChange,
-) -> Option<ItsView> {
-    use concordat_insight::its;
-    let month = change.date.format("%Y-%m").to_string();
-    let at = labels.iter().position(|m| *m >= month)?;
-    let season: Vec<f64> = labels
-        .iter()
-        .map(|l| l.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1.0))
-        .collect();
-    let data = its::ItsData {
-        counts: s136.to_vec(),
-        intervention: at,
-        exposure: None,
-        season: Some(season),
-        period: 12.0,
-    };
-    let opts = its::ItsOptions {
-        harmonics: if labels.len() >= 24 { 2 } else { 0 },
-        ..Default::default()
-    };
-    let date = change.date.format("%d/%m/%Y").to_string();
-    match its::fit(&data, &opts) {
-        Ok(r) => Some(ItsView {
-            change: change.description.clone(),
-            date,
-            chart: concordat_insight::chart::its_chart(
-                "Section 136 detentions per month: observed, fitted and without the change",
-                labels,
-                s136,
-                &r.fitted,
-                &r.counterfactual,
-                at,
-            ),
-            level: format!(
-                "{:.2} (95% confidence interval {:.2} to {:.2})",
-                r.level_change.estimate, r.level_change.lower, r.level_change.upper
-            ),
-            averted: format!(
-                "{:.0} (95% confidence interval {:.0} to {:.0}) of {:.0} expected without the change",
-                r.events_averted.estimate,
-                r.events_averted.lower,
-                r.events_averted.upper,
-                r.events_averted.counterfactual_after
-            ),
-            warnings: r.warnings,
-        }),
-        Err(e) => Some(ItsView {
-            change: change.description.clone(),
-            date,
-            chart: String::new(),
-            level: String::new(),
-            averted: String::new(),
-            warnings: vec![e.to_string()],
-        }),
-    }
-}
-
-fn spc_svg(
-    title: &str,
-    labels: &[String],
-    values: &[f64],
-    improvement: concordat_insight::spc::Improvement,
-) -> (String, String) {
-    let opts = concordat_insight::spc::SpcOptions {
-        improvement,
-        ..Default::default()
-    };
-    match concordat_insight::spc::xmr(values, &opts) {
-        Ok(r) => (
-            concordat_insight::chart::spc_chart(title, labels, &r, None),
-            format!("Variation: {}.", r.summary.variation.label()),
-        ),
-        Err(e) => (String::new(), format!("No chart: {e}")),
-    }
-}
-
+/// The partnership dashboard: the app works out every figure; this only renders it.
 pub async fn dashboard(State(state): St, s: Signed) -> Response {
     let actor = match s.actor() {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    let months = match state.app.monthly_counts(&actor).await {
-        Ok(m) => m,
-        Err(e) => return WebError::html(e).into_response(),
-    };
-    let times = match state.app.recent_contact_times(&actor, 60).await {
-        Ok(times) => times,
-        Err(e) => return WebError::html(e).into_response(),
-    };
-    // The month of the newest contact is still in progress: shown in the table, but left out of the charts and the
-    // before/after evaluation, where a part month would look like a fall (a false special cause).
-    let in_progress = times
-        .iter()
-        .map(|(t, _)| t)
-        .max()
-        .map(|t| t.format("%Y-%m").to_string());
-    let complete: Vec<_> = months
-        .iter()
-        .filter(|m| Some(&m.month) != in_progress.as_ref())
-        .collect();
-    let labels: Vec<String> = complete.iter().map(|m| m.month.clone()).collect();
-    let s136: Vec<f64> = complete.iter().map(|m| m.s136 as f64).collect();
-    let contacts: Vec<f64> = complete.iter().map(|m| m.contacts as f64).collect();
-    let (s136_chart, s136_summary) = spc_svg(
-        "Section 136 detentions per month",
-        &labels,
-        &s136,
-        concordat_insight::spc::Improvement::Down,
-    );
-    let (contacts_chart, _) = spc_svg(
-        "Crisis contacts per month",
-        &labels,
-        &contacts,
-        concordat_insight::spc::Improvement::Neutral,
-    );
-    let its = match state.app.service_change().await {
-        Ok(Some(change)) => its_view(&labels, &s136, &change),
-        Ok(None) => None,
-        Err(e) => return WebError::html(e).into_response(),
-    };
-    let rota = rota_view(times, 2);
-    let rows = months
-        .into_iter()
-        .map(|m| MonthRow {
-            in_progress: Some(&m.month) == in_progress.as_ref(),
-            month: m.month,
-            contacts: m.contacts,
-            s136: m.s136,
-        })
-        .collect();
-    render(
-        StatusCode::OK,
-        &DashboardPage {
-            layout: Layout::for_session("Partnership figures", &state, &s.ctx),
-            rows,
-            s136_chart,
-            contacts_chart,
-            s136_summary,
-            its,
-            rota,
-        },
-    )
+    let today = concordat_domain::mha::london_date(chrono::Utc::now());
+    match state.app.dashboard(&actor, today).await {
+        Ok(d) => render(
+            StatusCode::OK,
+            &DashboardPage {
+                layout: Layout::for_session("Partnership figures", &state, &s.ctx),
+                d,
+            },
+        ),
+        Err(e) => WebError::html(e).into_response(),
+    }
 }
 
 #[derive(Template)]

@@ -104,11 +104,31 @@ pub enum InputError {
 /// Parses a local date-time in the formats analysts' exports use; offsets are dropped to local
 /// clock time because demand follows the clock people live by.
 pub fn parse_time(s: &str) -> Option<NaiveDateTime> {
+    parse_time_zoned(s).map(|(t, _)| t)
+}
+
+/// How a time in a file was written: with a UTC offset (seconds east of UTC; `Z` is 0), or as a bare
+/// clock time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Offset(i32),
+    Clock,
+}
+
+/// [`parse_time`], also saying how the time was written, so that a reader can warn about files that mix
+/// offsets or write summer times in UTC.
+pub fn parse_time_zoned(s: &str) -> Option<(NaiveDateTime, Written)> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.naive_local());
+        return Some((
+            t.naive_local(),
+            Written::Offset(t.offset().local_minus_utc()),
+        ));
     }
-    let s = s.strip_suffix('Z').unwrap_or(s);
+    let (s, written) = match s.strip_suffix('Z') {
+        Some(rest) => (rest, Written::Offset(0)),
+        None => (s, Written::Clock),
+    };
     const FORMATS: [&str; 8] = [
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%d %H:%M:%S%.f",
@@ -122,27 +142,120 @@ pub fn parse_time(s: &str) -> Option<NaiveDateTime> {
     FORMATS
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|t| (t, written))
+}
+
+/// What the times in a file say about its clock, gathered while reading it: the readers' warnings.
+#[derive(Debug, Default)]
+struct ClockNotes {
+    /// Times written with an offset that is not UK time at that instant: (count, first line).
+    not_uk: (usize, u64),
+    /// Times written with an offset, and times without one.
+    with_offset: usize,
+    bare: (usize, u64),
+    /// Bare clock times in the hour skipped when the clocks go forward (they never happened in the UK).
+    skipped: (usize, u64),
+    /// Bare clock times in the hour repeated when the clocks go back (either of two instants).
+    repeated: (usize, u64),
+}
+
+impl ClockNotes {
+    fn note(&mut self, time: NaiveDateTime, written: Written, line: u64) {
+        use chrono::offset::LocalResult;
+        use chrono::{Offset, TimeZone};
+        let bump = |slot: &mut (usize, u64)| {
+            if slot.0 == 0 {
+                slot.1 = line;
+            }
+            slot.0 += 1;
+        };
+        match written {
+            Written::Offset(secs) => {
+                self.with_offset += 1;
+                let utc = time - chrono::Duration::seconds(i64::from(secs));
+                let uk = chrono_tz::Europe::London
+                    .from_utc_datetime(&utc)
+                    .offset()
+                    .fix()
+                    .local_minus_utc();
+                if uk != secs {
+                    bump(&mut self.not_uk);
+                }
+            }
+            Written::Clock => {
+                bump(&mut self.bare);
+                match chrono_tz::Europe::London.from_local_datetime(&time) {
+                    LocalResult::None => bump(&mut self.skipped),
+                    LocalResult::Ambiguous(..) => bump(&mut self.repeated),
+                    LocalResult::Single(_) => {}
+                }
+            }
+        }
+    }
+
+    fn warnings(&self, path: &Path) -> Vec<String> {
+        let p = path.display();
+        let mut out = Vec::new();
+        if self.with_offset > 0 && self.bare.0 > 0 {
+            out.push(format!(
+                "{p}: {} times have a UTC offset and {} do not (the first without one on line {}): they are all binned by the clock time written, so check they use the same clock",
+                self.with_offset, self.bare.0, self.bare.1
+            ));
+        }
+        if self.not_uk.0 > 0 {
+            out.push(format!(
+                "{p}: {} times are written with an offset that is not UK time at that moment (first on line {}), e.g. summer times in UTC: they are binned by the clock time written, an hour away from UK clock time; convert them to UK time",
+                self.not_uk.0, self.not_uk.1
+            ));
+        }
+        if self.skipped.0 > 0 {
+            out.push(format!(
+                "{p}: {} times fall in the hour skipped when the clocks go forward (first on line {}): no such UK time exists; they are binned by the clock hour written",
+                self.skipped.0, self.skipped.1
+            ));
+        }
+        if self.repeated.0 > 0 {
+            out.push(format!(
+                "{p}: {} times fall in the hour repeated when the clocks go back (first on line {}): each could be either of two moments; they are binned once, by the clock hour written",
+                self.repeated.0, self.repeated.1
+            ));
+        }
+        out
+    }
 }
 
 fn parse_coordinate(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// Reads incidents from a CSV file with a header row.
-pub fn read_incidents(path: &Path, columns: &Columns) -> Result<Vec<Incident>, InputError> {
+/// Reads incidents from a CSV file with a header row, with warnings about its clock (mixed or non-UK
+/// offsets, times in the hours the clocks skip or repeat) for the command to print.
+pub fn read_incidents(
+    path: &Path,
+    columns: &Columns,
+) -> Result<(Vec<Incident>, Vec<String>), InputError> {
     let file = std::fs::File::open(path).map_err(|source| InputError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    read_incidents_from(file, path, columns)
+    read_incidents_warned(file, path, columns)
 }
 
 /// Reads incidents from any reader; `path` is used only in error messages.
 pub fn read_incidents_from<R: std::io::Read>(
-    mut reader: R,
+    reader: R,
     path: &Path,
     columns: &Columns,
 ) -> Result<Vec<Incident>, InputError> {
+    read_incidents_warned(reader, path, columns).map(|(incidents, _)| incidents)
+}
+
+/// [`read_incidents_from`], with the warnings about the file's clock.
+pub fn read_incidents_warned<R: std::io::Read>(
+    mut reader: R,
+    path: &Path,
+    columns: &Columns,
+) -> Result<(Vec<Incident>, Vec<String>), InputError> {
     let mut bytes = Vec::new();
     reader
         .read_to_end(&mut bytes)
@@ -199,6 +312,7 @@ pub fn read_incidents_from<R: std::io::Read>(
         _ => (None, None),
     };
     let mut out = Vec::new();
+    let mut clock = ClockNotes::default();
     for record in rdr.records() {
         let record = record.map_err(csv_err)?;
         let line = crate::input::line_of(record.position(), fix);
@@ -210,12 +324,13 @@ pub fn read_incidents_from<R: std::io::Read>(
             value: cell(ix).to_string(),
             message: message.to_string(),
         };
-        let time = parse_time(cell(time_ix)).ok_or_else(|| {
+        let (time, written) = parse_time_zoned(cell(time_ix)).ok_or_else(|| {
             bad(
                 time_ix,
                 "not a date and time (expected e.g. 2024-03-01 14:05 or 2024-03-01T14:05:00Z)",
             )
         })?;
+        clock.note(time, written, line);
         let area = match area_ix {
             Some(ix) if cell(ix).is_empty() => return Err(bad(ix, "empty area")),
             Some(ix) => Some(cell(ix).to_string()),
@@ -237,7 +352,7 @@ pub fn read_incidents_from<R: std::io::Read>(
             message: "no incidents (the file has a header but no rows)".to_string(),
         });
     }
-    Ok(out)
+    Ok((out, clock.warnings(path)))
 }
 
 /// Replaces area labels by the cells of a coarse grid over the coordinates (`r02c07`: row 2 from
@@ -274,6 +389,41 @@ pub fn grid_areas(
 /// Longest span binned into hours (20 years): beyond it a mistyped year is far more likely than
 /// real data, and the hourly table would take gigabytes.
 pub const MAX_SPAN_HOURS: i64 = 20 * 8766;
+
+/// Largest area × hour table binned (50 million cells, 400 MB of counts): beyond it the forecast would
+/// exhaust memory long before it finished, typically because `--grid-areas` cut the map very finely.
+pub const MAX_TABLE_CELLS: usize = 50_000_000;
+
+/// Refuses data whose hourly table (areas × hours) would exceed [`MAX_TABLE_CELLS`], saying what to change.
+pub fn check_table_size(incidents: &[Incident], path: &Path) -> Result<(), InputError> {
+    let (Some(first), Some(last)) = (
+        incidents.iter().map(|i| i.time).min(),
+        incidents.iter().map(|i| i.time).max(),
+    ) else {
+        return Ok(());
+    };
+    let hours = usize::try_from((last - first).num_hours().max(0)).unwrap_or(usize::MAX) + 48;
+    let mut areas: Vec<&str> = incidents
+        .iter()
+        .map(|i| i.area.as_deref().unwrap_or("all"))
+        .collect();
+    areas.sort_unstable();
+    areas.dedup();
+    let cells = areas.len().saturating_mul(hours);
+    if cells > MAX_TABLE_CELLS {
+        return Err(InputError::Unusable {
+            path: path.to_path_buf(),
+            message: format!(
+                "{} areas over {} hours is {} hourly counts, more than the {} this command keeps in memory: use fewer areas (a smaller --grid-areas) or a shorter stretch of data",
+                areas.len(),
+                hours,
+                cells,
+                MAX_TABLE_CELLS
+            ),
+        });
+    }
+    Ok(())
+}
 
 /// Refuses files whose incidents span more than [`MAX_SPAN_HOURS`], naming the extremes.
 pub fn check_span(incidents: &[Incident], path: &Path) -> Result<(), InputError> {

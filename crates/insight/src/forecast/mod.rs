@@ -72,7 +72,36 @@ pub struct Args {
     pub forecast_out: Option<PathBuf>,
 }
 
+/// Most rolling origins a backtest takes (ten years of weekly origins).
+pub const MAX_ORIGINS: usize = 520;
+/// Longest step between origins and longest horizon, in hours (a year).
+pub const MAX_STEP_HOURS: usize = 8784;
+/// Longest training history, in weeks (ten years).
+pub const MAX_TRAINING_WEEKS: usize = 520;
+
 impl Args {
+    /// Refuses out-of-range options by name, before any file is read.
+    pub fn check_options(&self) -> Result<(), String> {
+        for (name, value, max) in [
+            ("--origins", self.origins, MAX_ORIGINS),
+            ("--step-hours", self.step_hours, MAX_STEP_HOURS),
+            ("--horizon-hours", self.horizon_hours, MAX_STEP_HOURS),
+        ] {
+            if !(1..=max).contains(&value) {
+                return Err(format!("{name} must be from 1 to {max}, got {value}"));
+            }
+        }
+        if let Some(n) = self.grid_areas
+            && !(1..=crate::hotspots::MAX_CELLS_ACROSS).contains(&n)
+        {
+            return Err(format!(
+                "--grid-areas must be from 1 to {}, got {n}",
+                crate::hotspots::MAX_CELLS_ACROSS
+            ));
+        }
+        self.params().map(|_| ())
+    }
+
     fn params(&self) -> Result<ModelParams, String> {
         if !(self.decay > 0.0 && self.decay <= 1.0) {
             return Err(format!("--decay must be in (0, 1], got {}", self.decay));
@@ -83,8 +112,11 @@ impl Args {
                 self.shrinkage_weeks
             ));
         }
-        if self.training_weeks < 4 {
-            return Err("--training-weeks must be at least 4".to_string());
+        if !(4..=MAX_TRAINING_WEEKS).contains(&self.training_weeks) {
+            return Err(format!(
+                "--training-weeks must be from 4 to {MAX_TRAINING_WEEKS}, got {}",
+                self.training_weeks
+            ));
         }
         if self.smooth_hours > 12 {
             return Err("--smooth-hours must be at most 12".to_string());
@@ -223,11 +255,16 @@ pub fn run(args: Args) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    if args.horizon_hours == 0 || args.step_hours == 0 || args.origins == 0 {
-        return fail("--origins, --step-hours and --horizon-hours must be at least 1");
+    if let Err(e) = args.check_options() {
+        return fail(e);
     }
     let mut incidents = match incidents::read_incidents(&args.input, &args.columns) {
-        Ok(i) => i,
+        Ok((incidents, warnings)) => {
+            for w in warnings {
+                eprintln!("concordat insight forecast: warning: {w}");
+            }
+            incidents
+        }
         Err(e) => return fail(e),
     };
     if let Some(n) = args.grid_areas
@@ -236,6 +273,9 @@ pub fn run(args: Args) -> ExitCode {
         return fail(e);
     }
     if let Err(e) = incidents::check_span(&incidents, &args.input) {
+        return fail(e);
+    }
+    if let Err(e) = incidents::check_table_size(&incidents, &args.input) {
         return fail(e);
     }
     let Some(counts) = HourlyCounts::from_incidents(&incidents) else {

@@ -404,6 +404,72 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
+impl Args {
+    /// The options that do not depend on the data, each refused with its name and the range it takes.
+    pub fn check_before_grid(&self) -> Result<(), String> {
+        let positive = |name: &str, v: f64, max: f64| {
+            if v.is_finite() && v > 0.0 && v <= max {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name} must be a number more than 0 and at most {max}, got {v}"
+                ))
+            }
+        };
+        if let Some(c) = self.cell_size {
+            positive("--cell-size", c, f64::MAX)?;
+        }
+        if !(1..=MAX_CELLS_ACROSS).contains(&self.cells_across) {
+            return Err(format!(
+                "--cells-across must be from 1 to {MAX_CELLS_ACROSS}, got {}",
+                self.cells_across
+            ));
+        }
+        positive("--area-share", self.area_share, 1.0)?;
+        positive("--window-days", self.window_days, 366.0)?;
+        if !(1..=520).contains(&self.windows) {
+            return Err(format!(
+                "--windows must be from 1 to 520, got {}",
+                self.windows
+            ));
+        }
+        if let Some(b) = self.bandwidth
+            && !(b.is_finite() && b > 0.0)
+        {
+            return Err(format!(
+                "--bandwidth must be a distance more than 0 in the coordinates' units, got {b}"
+            ));
+        }
+        if let Some(d) = self.kde_days {
+            positive("--kde-days", d, 36_600.0)?;
+        }
+        if !(1..=100_000).contains(&self.max_iterations) {
+            return Err(format!(
+                "--max-iterations must be from 1 to 100000, got {}",
+                self.max_iterations
+            ));
+        }
+        Ok(())
+    }
+
+    /// The options measured against the grid: a bandwidth wider than the whole map smooths it flat and
+    /// would take a kernel as long as the bandwidth is wide.
+    fn check(&self, grid: &Grid) -> Result<(), String> {
+        if let Some(b) = self.bandwidth {
+            let widest = grid.nx.max(grid.ny) as f64 * grid.cell;
+            if b > widest {
+                return Err(format!(
+                    "--bandwidth {b} is wider than the whole grid ({widest:.0} units across): use at most {widest:.0}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Most cells along the grid's longer side.
+pub const MAX_CELLS_ACROSS: usize = 2000;
+
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("concordat insight hotspots: {msg}");
     ExitCode::FAILURE
@@ -442,9 +508,17 @@ struct FlaggedCell {
 /// Runs the command; the exit code is non-zero on failure.
 pub fn run(args: Args) -> ExitCode {
     let incidents = match incidents::read_incidents(&args.input, &args.columns) {
-        Ok(i) => i,
+        Ok((incidents, warnings)) => {
+            for w in warnings {
+                eprintln!("concordat insight hotspots: warning: {w}");
+            }
+            incidents
+        }
         Err(e) => return fail(e),
     };
+    if let Err(e) = args.check_before_grid() {
+        return fail(e);
+    }
     if incidents.iter().any(|i| i.xy.is_none()) {
         return fail(format!(
             "{}: hotspots need coordinates: columns x and y, or easting and northing (or name them with --x-column and --y-column)",
@@ -462,6 +536,9 @@ pub fn run(args: Args) -> ExitCode {
             args.input.display()
         ));
     };
+    if let Err(e) = args.check(&grid) {
+        return fail(e);
+    }
     let cfg = HotspotConfig {
         area_share: args.area_share,
         window_days: args.window_days,

@@ -150,11 +150,20 @@ fn json_plan(p: &Problem, plan: &Plan, method: &'static str) -> JsonPlan {
 
 /// Runs the command; the exit code is non-zero on failure.
 pub fn run(args: Args) -> ExitCode {
-    if args.training_weeks < 4 {
-        return fail("--training-weeks must be at least 4");
+    if !(4..=crate::forecast::MAX_TRAINING_WEEKS).contains(&args.training_weeks) {
+        return fail(format!(
+            "--training-weeks must be from 4 to {}, got {}",
+            crate::forecast::MAX_TRAINING_WEEKS,
+            args.training_weeks
+        ));
     }
     let mut incidents = match incidents::read_incidents(&args.input, &args.columns) {
-        Ok(i) => i,
+        Ok((incidents, warnings)) => {
+            for w in warnings {
+                eprintln!("concordat insight rota: warning: {w}");
+            }
+            incidents
+        }
         Err(e) => return fail(e),
     };
     if let Some(n) = args.grid_areas
@@ -163,6 +172,9 @@ pub fn run(args: Args) -> ExitCode {
         return fail(e);
     }
     if let Err(e) = incidents::check_span(&incidents, &args.input) {
+        return fail(e);
+    }
+    if let Err(e) = incidents::check_table_size(&incidents, &args.input) {
         return fail(e);
     }
     let Some(mut counts) = HourlyCounts::from_incidents(&incidents) else {

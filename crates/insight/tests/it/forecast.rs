@@ -258,3 +258,120 @@ fn clap_parses_the_where_and_when_commands() {
     }
     assert!(parse(&["x", "rota", "--input", "f.csv", "--shifts", "many"]).is_err());
 }
+
+#[test]
+fn options_out_of_range_are_refused_by_name_not_by_a_panic() {
+    let input = scratch("forecast-options").join("unused.csv");
+    let refused = |a: Args, name: &str| {
+        let e = a.check_options().expect_err(name);
+        assert!(e.starts_with(name), "{e}");
+        assert_eq!(forecast::run(a), ExitCode::FAILURE, "{name}");
+    };
+    refused(
+        Args {
+            step_hours: usize::MAX,
+            ..args(input.clone())
+        },
+        "--step-hours",
+    );
+    refused(
+        Args {
+            horizon_hours: usize::MAX - 1,
+            ..args(input.clone())
+        },
+        "--horizon-hours",
+    );
+    refused(
+        Args {
+            origins: 0,
+            ..args(input.clone())
+        },
+        "--origins",
+    );
+    refused(
+        Args {
+            grid_areas: Some(100_000),
+            ..args(input.clone())
+        },
+        "--grid-areas",
+    );
+    refused(
+        Args {
+            training_weeks: usize::MAX,
+            ..args(input.clone())
+        },
+        "--training-weeks",
+    );
+    assert!(args(input).check_options().is_ok());
+}
+
+#[test]
+fn a_grid_too_fine_for_memory_is_refused_with_what_to_change() {
+    use concordat_insight::forecast::incidents::{Incident, MAX_TABLE_CELLS, check_table_size};
+    let start = chrono::NaiveDate::from_ymd_opt(2023, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    // 3 years of hours in 2,000 areas: 52 million counts.
+    let incidents: Vec<Incident> = (0..2000)
+        .map(|a| Incident {
+            time: start + chrono::Duration::hours(a * 13),
+            area: Some(format!("a{a}")),
+            xy: None,
+        })
+        .chain(std::iter::once(Incident {
+            time: start + chrono::Duration::days(3 * 365),
+            area: Some("a0".into()),
+            xy: None,
+        }))
+        .collect();
+    let e = check_table_size(&incidents, std::path::Path::new("big.csv"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("2000 areas") && e.contains("--grid-areas"),
+        "{e}"
+    );
+    assert!(e.contains(&MAX_TABLE_CELLS.to_string()), "{e}");
+    assert!(check_table_size(&incidents[..10], std::path::Path::new("small.csv")).is_ok());
+}
+
+#[test]
+fn mixed_offsets_and_clock_change_times_are_warned_about() {
+    use concordat_insight::forecast::incidents::read_incidents_warned;
+    let read = |text: &str| {
+        read_incidents_warned(
+            text.as_bytes(),
+            std::path::Path::new("t.csv"),
+            &Columns::defaults(),
+        )
+        .unwrap()
+        .1
+    };
+    // Local clock times with no offset, nothing ambiguous: no warnings.
+    assert!(read("time\n2025-03-01 10:00\n2025-07-01 10:00\n").is_empty());
+    // UK times written with their offsets (GMT in winter, BST in summer): no warnings.
+    assert!(read("time\n2025-01-10T10:00:00+00:00\n2025-07-01T10:00:00+01:00\n").is_empty());
+    // A summer time written in UTC, beside bare clock times.
+    let w = read("time\n2025-03-01 10:00\n2025-07-01T09:00:00Z\n");
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[0].contains("1 times have a UTC offset and 1 do not"),
+        "{w:?}"
+    );
+    assert!(
+        w[1].contains("not UK time") && w[1].contains("line 3"),
+        "{w:?}"
+    );
+    // 01:30 on 30 March 2025 never happened in the UK; 01:30 on 26 October 2025 happened twice.
+    let w = read("time\n2025-03-30 01:30\n2025-10-26 01:30\n2025-10-26 01:45\n");
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[0].contains("1 times fall in the hour skipped") && w[0].contains("line 2"),
+        "{w:?}"
+    );
+    assert!(
+        w[1].contains("2 times fall in the hour repeated") && w[1].contains("line 3"),
+        "{w:?}"
+    );
+}

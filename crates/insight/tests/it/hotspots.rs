@@ -88,3 +88,79 @@ fn cli_needs_coordinates() {
     // Far too short for two weekly windows.
     assert_eq!(hotspots::run(args(input)), ExitCode::FAILURE);
 }
+
+#[test]
+fn options_out_of_range_are_refused_by_name() {
+    let input = std::env::temp_dir().join("concordat-hotspots-options-unused.csv");
+    for (a, name) in [
+        (
+            Args {
+                bandwidth: Some(f64::NAN),
+                ..args(input.clone())
+            },
+            "--bandwidth",
+        ),
+        (
+            Args {
+                bandwidth: Some(-5.0),
+                ..args(input.clone())
+            },
+            "--bandwidth",
+        ),
+        (
+            Args {
+                cell_size: Some(0.0),
+                ..args(input.clone())
+            },
+            "--cell-size",
+        ),
+        (
+            Args {
+                area_share: 1.5,
+                ..args(input.clone())
+            },
+            "--area-share",
+        ),
+        (
+            Args {
+                window_days: f64::INFINITY,
+                ..args(input.clone())
+            },
+            "--window-days",
+        ),
+        (
+            Args {
+                cells_across: 0,
+                ..args(input.clone())
+            },
+            "--cells-across",
+        ),
+    ] {
+        let e = a.check_before_grid().expect_err(name);
+        assert!(e.starts_with(name), "{e}");
+    }
+    assert!(args(input).check_before_grid().is_ok());
+}
+
+#[test]
+fn a_bandwidth_wider_than_the_map_is_refused_not_allocated() {
+    let dir = std::env::temp_dir().join(format!("concordat-hotspots-wide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("incidents.csv");
+    let mut csv = String::from("time,x,y\n");
+    for i in 0..200 {
+        csv.push_str(&format!(
+            "2024-01-{:02} {:02}:00,{},{}\n",
+            1 + i % 28,
+            i % 24,
+            1000 + (i * 37) % 5000,
+            2000 + (i * 53) % 5000
+        ));
+    }
+    std::fs::write(&input, csv).unwrap();
+    let code = hotspots::run(Args {
+        bandwidth: Some(1e15),
+        ..args(input)
+    });
+    assert_eq!(code, ExitCode::FAILURE);
+}
