@@ -591,7 +591,21 @@ impl App {
             return Err(AppError::BadCredentials);
         };
         let user = creds.user.clone();
-        let memberships = tx.memberships_for_user(user.id).await?;
+        // A deactivated organisation's memberships cannot be used; with no other, sign-in is refused
+        // (after the password, so the refusal tells nothing to someone who does not know it).
+        let (memberships, deactivated) = tx.memberships_for_user_split(user.id).await?;
+        if memberships.is_empty() && !deactivated.is_empty() {
+            tx.audit_append(&user_event(
+                &user,
+                "user.sign_in",
+                false,
+                Some("organisation deactivated"),
+                request_id,
+            ))
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::Denied(DenyReason::OrganisationDeactivated));
+        }
         let needs_mfa =
             memberships.iter().any(|m| m.role.sees_personal_data()) && !user.mfa_demo_exempt;
         let mut mfa_passed = false;
@@ -749,9 +763,8 @@ impl App {
         let now = Utc::now().timestamp_millis();
         let hash = hash_token(token);
         // Every request resolves its session: read without the write lock so requests run in parallel.
-        // One statement for session, user and memberships.
-        let mut tx = self.store.begin_read().await?;
-        let Some((row, user, memberships)) = tx.session_resolve(&hash).await? else {
+        // One statement for session, user and memberships, outside a transaction (one round trip).
+        let Some((row, user, memberships)) = self.store.session_resolve(&hash).await? else {
             return Ok(None);
         };
         let idle = i64::try_from(self.cfg.session_idle.as_millis()).unwrap_or(i64::MAX / 2);
@@ -766,7 +779,6 @@ impl App {
             .membership_id
             .and_then(|id| memberships.iter().find(|m| m.id == id).cloned());
         // Touch at most once a minute: keeps the idle clock honest without a write per request.
-        drop(tx);
         if now - row.last_seen_at > 60_000 {
             let mut w = self.store.begin().await?;
             w.session_touch(&hash, now).await?;

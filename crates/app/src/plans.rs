@@ -784,29 +784,32 @@ impl App {
         break_glass_reason: Option<&str>,
     ) -> Result<(Tx, Looked), AppError> {
         crate::limits::check_break_glass_reason(break_glass_reason)?;
-        // The hot path at 2am: one statement for person, plan, consent and care team, one for the
-        // sharing agreements, then the audit event (see docs/benchmarks-plans.md). On SQLite, where a
-        // write transaction holds the database's one write lock from its start, the agreements (no
-        // personal data) are read first in a read-only transaction that runs beside other writers;
-        // on PostgreSQL only the audit head is locked, late, so they are read in the write transaction.
-        let early = match (self.store.backend(), actor_org(actor)) {
+        // The hot path at 2am (see docs/benchmarks-plans.md). On SQLite, where a write transaction holds
+        // the database's one write lock from its start, the sharing agreements (no personal data) are
+        // read first in a read-only transaction that runs beside other writers, then one statement reads
+        // person, plan, consent and care team. On PostgreSQL that one statement reads the agreements too,
+        // and the audit append (last, just before the commit) is the only part that waits on a lock.
+        let org = actor_org(actor);
+        let early = match (self.store.backend(), org) {
             (concordat_store::Backend::Sqlite, Some(org)) => {
                 let mut read = self.store.begin_read().await?;
                 Some(read.agreements(Some(org)).await?)
             }
             _ => None,
         };
+        let with_agreements = match early {
+            Some(_) => None,
+            None => org,
+        };
         let mut tx = self.store.begin().await?;
         let Some(bundle) = tx
-            .person_lookup_bundle(id, actor.as_user().map(|u| u.user_id))
+            .person_lookup_bundle(id, actor.as_user().map(|u| u.user_id), with_agreements)
             .await?
         else {
             return Err(AppError::NotFound);
         };
-        let ctx = match early {
-            Some(agreements) => PolicyCtx::with_agreements(agreements, actor, bundle.in_care_team),
-            None => PolicyCtx::with_care_team(&mut tx, actor, bundle.in_care_team).await?,
-        };
+        let agreements = early.or(bundle.agreements).unwrap_or_default();
+        let ctx = PolicyCtx::with_agreements(agreements, actor, bundle.in_care_team);
         let (plan, consent, owner) = (bundle.plan, bundle.consent, bundle.owner_name);
         let identity_consent = identity_consent(consent.as_ref(), plan.as_ref());
         let (tx, person, ctx, id_decision) = self

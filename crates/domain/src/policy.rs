@@ -87,6 +87,10 @@ pub enum Action {
     RecordDetention,
     /// Download the Home Office return and the outcome table: one row per detention, nobody named.
     ExportReturns,
+    /// See the named contact person, email and phone number of partner organisations. Everyone signed in
+    /// sees who is in the partnership (names, kinds, codes, whether active); the contacts are staff's
+    /// personal data, for the roles that run the partnership and its data sharing.
+    ViewOrganisationContacts,
 }
 
 impl Action {
@@ -106,6 +110,7 @@ impl Action {
             Action::RecordContact => "contact.record".into(),
             Action::RecordDetention => "detention.record".into(),
             Action::ExportReturns => "returns.export".into(),
+            Action::ViewOrganisationContacts => "organisation.view_contacts".into(),
         }
     }
 }
@@ -223,6 +228,10 @@ pub enum DenyReason {
         "only a partnership-wide administrator (an administrator at the integrated care board) can manage other organisations and their staff"
     )]
     NotPartnershipWide,
+    #[error(
+        "every organisation you work for in Concordat has been deactivated, so you cannot sign in: ask the partnership's administrator"
+    )]
+    OrganisationDeactivated,
 }
 
 impl DenyReason {
@@ -386,6 +395,19 @@ pub fn decide(req: &Request<'_>) -> Decision {
             );
             if may {
                 mfa_gate(user, shared_write(req, user, DataCategory::DetentionRecord))
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+        // Administrators keep the details; alliance coordinators convene the partners; privacy officers
+        // answer data sharing questions and requests with their counterparts. Staff's personal data: MFA.
+        Action::ViewOrganisationContacts => {
+            let may = matches!(
+                role,
+                Role::Administrator | Role::AllianceCoordinator | Role::PrivacyOfficer
+            );
+            if may {
+                mfa_gate(user, allow_role)
             } else {
                 Decision::Deny(DenyReason::RoleNotPermitted)
             }

@@ -232,6 +232,25 @@ impl Store {
         })
     }
 
+    /// [`Tx::session_resolve`] as one statement outside a transaction: a single statement reads one
+    /// consistent snapshot by itself, so the `BEGIN` and `ROLLBACK` round trips of a read transaction
+    /// are saved on the path every request takes (docs/benchmarks-plans.md).
+    pub async fn session_resolve(
+        &self,
+        token_hash: &str,
+    ) -> Result<
+        Option<(
+            crate::SessionRow,
+            concordat_domain::model::User,
+            Vec<concordat_domain::model::Membership>,
+        )>,
+    > {
+        let q = crate::tx::session_resolve_query(self.backend, token_hash);
+        let mut conn = self.pool.acquire().await?;
+        let rows = q.fetch_all(&mut *conn).await?;
+        crate::tx::session_resolve_rows(&rows)
+    }
+
     /// Whether the database answers (for /readyz).
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()

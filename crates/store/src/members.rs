@@ -335,6 +335,17 @@ impl Tx {
         self.exec(q).await
     }
 
+    /// Revokes every session and API token acting in a membership of `org` (deactivating it); returns how
+    /// many were revoked.
+    pub async fn sessions_revoke_for_org(&mut self, org: OrgId) -> Result<u64> {
+        let q = self
+            .q("UPDATE sessions SET revoked = $1 WHERE revoked = $2 AND membership_id IN (SELECT id FROM memberships WHERE org_id = $3)")
+            .bind(true)
+            .bind(false)
+            .bind(org.0);
+        self.exec(q).await
+    }
+
     /// Live (unrevoked, unexpired at `now`) sessions and tokens of a user.
     pub async fn sessions_live_for_user(&mut self, id: UserId, now: i64) -> Result<i64> {
         let q = self

@@ -134,6 +134,104 @@ pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Binds an audit draft's fields in the order of [`AUDIT_COLS`] after `seq`, up to `request_id`.
+fn bind_draft(q: Query, draft: &AuditDraft) -> Query {
+    q.bind(draft.at)
+        .bind(draft.user_id)
+        .bind(draft.username.clone())
+        .bind(draft.role.clone())
+        .bind(draft.org_id)
+        .bind(draft.action.clone())
+        .bind(draft.outcome.code())
+        .bind(draft.person_id)
+        .bind(draft.resource_kind.clone())
+        .bind(draft.resource_id.clone())
+        .bind(draft.reason.clone())
+        .bind(draft.legal_basis.clone())
+        .bind(draft.break_glass)
+        .bind(draft.request_id.clone())
+}
+
+/// A sharing agreement from its stored columns.
+pub(crate) fn agreement_from(
+    id: i64,
+    from: i64,
+    to: i64,
+    cats: &str,
+    basis: &str,
+    review: &str,
+) -> Result<SharingAgreement> {
+    Ok(SharingAgreement {
+        id,
+        from_org_id: OrgId(from),
+        to_org_id: OrgId(to),
+        categories: cats
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|c| DataCategory::from_code(c).ok_or_else(|| corrupt("data category", c)))
+            .collect::<Result<_>>()?,
+        legal_basis: LegalBasis::from_code(basis).ok_or_else(|| corrupt("legal basis", basis))?,
+        review_date: parse_date(review)?,
+    })
+}
+
+/// The statement of [`Tx::session_resolve`].
+pub(crate) fn session_resolve_query(backend: Backend, token_hash: &str) -> Query {
+    let session_cols = SESSION_COLS
+        .split(", ")
+        .map(|c| format!("s.{c} AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    sqlx::query(AssertSqlSafe(
+        dialect(
+            backend,
+            &format!(
+                "SELECT {session_cols}, u.id AS id, u.username AS username, u.display_name AS display_name, \
+                 u.totp_enabled AS totp_enabled, u.mfa_demo_exempt AS mfa_demo_exempt, u.disabled AS disabled, \
+                 m.id AS m_id, m.org_id AS m_org_id, m.role AS m_role, o.name AS m_org_name, o.kind AS m_org_kind, \
+                 o.active AS m_org_active \
+                 FROM sessions s JOIN users u ON u.id = s.user_id \
+                 LEFT JOIN memberships m ON m.user_id = u.id \
+                 LEFT JOIN organisations o ON o.id = m.org_id \
+                 WHERE s.token_hash = $1 ORDER BY m.id"
+            ),
+        )
+        .into_owned(),
+    ))
+    .bind(token_hash.to_string())
+}
+
+/// Session, user and the memberships in active organisations, from the rows of [`session_resolve_query`].
+pub(crate) fn session_resolve_rows(
+    rows: &[AnyRow],
+) -> Result<Option<(SessionRow, User, Vec<Membership>)>> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let user = user_from(first)?;
+    let mut memberships = Vec::new();
+    for r in rows {
+        let Some(id) = r.try_get::<Option<i64>, _>("m_id")? else {
+            continue;
+        };
+        // A deactivated organisation's memberships are not usable (docs/roles.md).
+        if !get_bool(r, "m_org_active")? {
+            continue;
+        }
+        let role: String = r.try_get("m_role")?;
+        let kind: String = r.try_get("m_org_kind")?;
+        memberships.push(Membership {
+            id: MembershipId(id),
+            user_id: user.id,
+            org_id: OrgId(r.try_get("m_org_id")?),
+            org_name: r.try_get("m_org_name")?,
+            org_kind: parse_kind(&kind)?,
+            role: parse_role(&role)?,
+        });
+    }
+    Ok(Some((session_from(first)?, user, memberships)))
+}
+
 impl Tx {
     pub(crate) fn q(&self, sql: &str) -> Query {
         sqlx::query(AssertSqlSafe(dialect(self.backend, sql).into_owned()))
@@ -362,25 +460,43 @@ impl Tx {
         }
     }
 
+    /// Every membership of a user, deactivated organisations' included (what administrators see).
     pub async fn memberships_for_user(&mut self, user: UserId) -> Result<Vec<Membership>> {
+        let (active, deactivated) = self.memberships_for_user_split(user).await?;
+        let mut all = active;
+        all.extend(deactivated);
+        all.sort_by_key(|m| m.id.0);
+        Ok(all)
+    }
+
+    /// A user's memberships: those in active organisations (usable), then those in deactivated ones.
+    pub async fn memberships_for_user_split(
+        &mut self,
+        user: UserId,
+    ) -> Result<(Vec<Membership>, Vec<Membership>)> {
         let q = self
-            .q("SELECT m.id, m.user_id, m.org_id, m.role, o.name AS org_name, o.kind AS org_kind FROM memberships m JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY m.id")
+            .q("SELECT m.id, m.user_id, m.org_id, m.role, o.name AS org_name, o.kind AS org_kind, o.active AS org_active FROM memberships m JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY m.id")
             .bind(user.0);
         let rows = self.all(q).await?;
-        rows.iter()
-            .map(|r| {
-                let role: String = r.try_get("role")?;
-                let kind: String = r.try_get("org_kind")?;
-                Ok(Membership {
-                    id: MembershipId(r.try_get("id")?),
-                    user_id: UserId(r.try_get("user_id")?),
-                    org_id: OrgId(r.try_get("org_id")?),
-                    org_name: r.try_get("org_name")?,
-                    org_kind: parse_kind(&kind)?,
-                    role: parse_role(&role)?,
-                })
-            })
-            .collect()
+        let (mut active, mut deactivated) = (Vec::new(), Vec::new());
+        for r in &rows {
+            let role: String = r.try_get("role")?;
+            let kind: String = r.try_get("org_kind")?;
+            let m = Membership {
+                id: MembershipId(r.try_get("id")?),
+                user_id: UserId(r.try_get("user_id")?),
+                org_id: OrgId(r.try_get("org_id")?),
+                org_name: r.try_get("org_name")?,
+                org_kind: parse_kind(&kind)?,
+                role: parse_role(&role)?,
+            };
+            if get_bool(r, "org_active")? {
+                active.push(m);
+            } else {
+                deactivated.push(m);
+            }
+        }
+        Ok((active, deactivated))
     }
 
     // ---- sharing agreements --------------------------------------------------------------------
@@ -416,24 +532,14 @@ impl Tx {
         let rows = self.all(q).await?;
         rows.iter()
             .map(|r| {
-                let cats: String = r.try_get("categories")?;
-                let basis: String = r.try_get("legal_basis")?;
-                let review: String = r.try_get("review_date")?;
-                Ok(SharingAgreement {
-                    id: r.try_get("id")?,
-                    from_org_id: OrgId(r.try_get("from_org_id")?),
-                    to_org_id: OrgId(r.try_get("to_org_id")?),
-                    categories: cats
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(|c| {
-                            DataCategory::from_code(c).ok_or_else(|| corrupt("data category", c))
-                        })
-                        .collect::<Result<_>>()?,
-                    legal_basis: LegalBasis::from_code(&basis)
-                        .ok_or_else(|| corrupt("legal basis", &basis))?,
-                    review_date: parse_date(&review)?,
-                })
+                agreement_from(
+                    r.try_get("id")?,
+                    r.try_get("from_org_id")?,
+                    r.try_get("to_org_id")?,
+                    &r.try_get::<String, _>("categories")?,
+                    &r.try_get::<String, _>("legal_basis")?,
+                    &r.try_get::<String, _>("review_date")?,
+                )
             })
             .collect()
     }
@@ -718,49 +824,15 @@ impl Tx {
 
     /// A session with its user and the user's memberships, in ONE statement (every request resolves
     /// its session, so this is the most frequent query there is). `None` if there is no such session;
-    /// the caller decides whether it is still live.
+    /// the caller decides whether it is still live. Memberships of deactivated organisations are left
+    /// out: they cannot be used. [`crate::Store::session_resolve`] runs the same statement outside a
+    /// transaction.
     pub async fn session_resolve(
         &mut self,
         token_hash: &str,
     ) -> Result<Option<(SessionRow, User, Vec<Membership>)>> {
-        let session_cols = SESSION_COLS
-            .split(", ")
-            .map(|c| format!("s.{c} AS {c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let q = self
-            .q(&format!(
-                "SELECT {session_cols}, u.id AS id, u.username AS username, u.display_name AS display_name, \
-                 u.totp_enabled AS totp_enabled, u.mfa_demo_exempt AS mfa_demo_exempt, u.disabled AS disabled, \
-                 m.id AS m_id, m.org_id AS m_org_id, m.role AS m_role, o.name AS m_org_name, o.kind AS m_org_kind \
-                 FROM sessions s JOIN users u ON u.id = s.user_id \
-                 LEFT JOIN memberships m ON m.user_id = u.id \
-                 LEFT JOIN organisations o ON o.id = m.org_id \
-                 WHERE s.token_hash = $1 ORDER BY m.id"
-            ))
-            .bind(token_hash.to_string());
-        let rows = self.all(q).await?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let user = user_from(first)?;
-        let mut memberships = Vec::new();
-        for r in &rows {
-            let Some(id) = r.try_get::<Option<i64>, _>("m_id")? else {
-                continue;
-            };
-            let role: String = r.try_get("m_role")?;
-            let kind: String = r.try_get("m_org_kind")?;
-            memberships.push(Membership {
-                id: MembershipId(id),
-                user_id: user.id,
-                org_id: OrgId(r.try_get("m_org_id")?),
-                org_name: r.try_get("m_org_name")?,
-                org_kind: parse_kind(&kind)?,
-                role: parse_role(&role)?,
-            });
-        }
-        Ok(Some((session_from(first)?, user, memberships)))
+        let q = session_resolve_query(self.backend, token_hash);
+        session_resolve_rows(&self.all(q).await?)
     }
 
     pub async fn session_touch(&mut self, token_hash: &str, at: i64) -> Result<()> {
@@ -866,57 +938,85 @@ impl Tx {
     // ---- audit ---------------------------------------------------------------------------------
 
     /// Appends an event to the hash chain. Locks the chain head for the rest of the transaction,
-    /// so concurrent appends queue rather than fork the chain.
+    /// so concurrent appends queue rather than fork the chain. Call it last, just before the commit:
+    /// the head stays locked until then.
     pub async fn audit_append(&mut self, draft: &AuditDraft) -> Result<AuditEvent> {
         let started = std::time::Instant::now();
-        let head_sql = match self.backend {
-            Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
-            // SQLite transactions here begin IMMEDIATE and so already hold the write lock.
-            Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+        let event = match self.backend {
+            Backend::Postgres => self.audit_append_postgres(draft).await?,
+            Backend::Sqlite => self.audit_append_sqlite(draft).await?,
         };
-        let head = self.one(self.q(head_sql)).await?;
+        crate::metrics::record_audit_append(started.elapsed());
+        Ok(event)
+    }
+
+    /// SQLite: the transaction began IMMEDIATE and so already holds the write lock.
+    async fn audit_append_sqlite(&mut self, draft: &AuditDraft) -> Result<AuditEvent> {
+        let head = self
+            .one(self.q("SELECT seq, hash FROM audit_head WHERE id = 1"))
+            .await?;
         let prev_seq: i64 = head.try_get("seq")?;
         let prev_hash: String = head.try_get("hash")?;
         let seq = prev_seq + 1;
         let hash = draft.chain_hash(seq, &prev_hash);
-        // On PostgreSQL the head row stays locked until commit, so the insert and the head update go
-        // in one statement (a data-modifying CTE): one round trip fewer while the lock is held.
-        let insert = match self.backend {
-            Backend::Postgres => format!(
-                "WITH head AS (UPDATE audit_head SET seq = $1, hash = $17 WHERE id = 1) INSERT INTO audit_events ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-            ),
-            Backend::Sqlite => format!(
-                "INSERT INTO audit_events ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-            ),
-        };
         let q = self
-            .q(&insert)
-            .bind(seq)
-            .bind(draft.at)
-            .bind(draft.user_id)
-            .bind(draft.username.clone())
-            .bind(draft.role.clone())
-            .bind(draft.org_id)
-            .bind(draft.action.clone())
-            .bind(draft.outcome.code())
-            .bind(draft.person_id)
-            .bind(draft.resource_kind.clone())
-            .bind(draft.resource_id.clone())
-            .bind(draft.reason.clone())
-            .bind(draft.legal_basis.clone())
-            .bind(draft.break_glass)
-            .bind(draft.request_id.clone())
+            .q(&format!(
+                "INSERT INTO audit_events ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+            ))
+            .bind(seq);
+        let q = bind_draft(q, draft)
             .bind(prev_hash.clone())
             .bind(hash.clone());
         self.exec(q).await?;
-        if self.backend == Backend::Sqlite {
-            let q = self
-                .q("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                .bind(seq)
-                .bind(hash.clone());
-            self.exec(q).await?;
+        let q = self
+            .q("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(hash.clone());
+        self.exec(q).await?;
+        Ok(AuditEvent {
+            seq,
+            draft: draft.clone(),
+            prev_hash,
+            hash,
+        })
+    }
+
+    /// PostgreSQL: ONE statement locks the head row, computes the next hash from it, inserts the event
+    /// and moves the head, so the head is locked for this one round trip and the commit. The hash is
+    /// SHA-256 over the previous hash, a newline and the canonical content (as [`AuditDraft::chain_hash`]):
+    /// the content after the sequence number is sent as UTF-8 bytes, and the hash the database computed
+    /// is checked here against the same function before the transaction may commit.
+    async fn audit_append_postgres(&mut self, draft: &AuditDraft) -> Result<AuditEvent> {
+        // canonical(seq) is `[seq,` followed by the rest, which does not depend on seq.
+        let canonical = draft.canonical(0);
+        let rest = canonical
+            .strip_prefix("[0,")
+            .ok_or_else(|| corrupt("audit canonical form", "without a sequence number"))?
+            .as_bytes()
+            .to_vec();
+        let sql = format!(
+            "WITH h AS (SELECT seq + 1 AS seq, hash AS prev_hash, \
+               encode(sha256(convert_to(hash || chr(10) || '[' || CAST(seq + 1 AS TEXT) || ',', 'UTF8') || $15), 'hex') AS hash \
+               FROM audit_head WHERE id = 1 FOR UPDATE), \
+             u AS (UPDATE audit_head SET seq = h.seq, hash = h.hash FROM h WHERE audit_head.id = 1) \
+             INSERT INTO audit_events ({AUDIT_COLS}) \
+             SELECT h.seq, CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS BIGINT), \
+               CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS BIGINT), CAST($9 AS TEXT), CAST($10 AS TEXT), CAST($11 AS TEXT), \
+               CAST($12 AS TEXT), CAST($13 AS BOOLEAN), CAST($14 AS TEXT), h.prev_hash, h.hash FROM h \
+             RETURNING seq, prev_hash, hash"
+        );
+        let q = bind_draft(self.q(&sql), draft).bind(rest);
+        let row = self.one(q).await?;
+        let seq: i64 = row.try_get("seq")?;
+        let prev_hash: String = row.try_get("prev_hash")?;
+        let hash: String = row.try_get("hash")?;
+        // Never commit a link this code would not verify (the caller drops the transaction on error).
+        if hash != draft.chain_hash(seq, &prev_hash) {
+            return Err(corrupt(
+                "audit hash computed by the database for event",
+                &seq.to_string(),
+            ));
         }
-        crate::metrics::record_audit_append(started.elapsed());
         Ok(AuditEvent {
             seq,
             draft: draft.clone(),

@@ -634,7 +634,7 @@ async fn orgs(State(state): St, s: Signed, Query(q): Query<DoneQuery>) -> Respon
         return WebError::html(AppError::Denied(policy::DenyReason::RoleNotPermitted))
             .into_response();
     }
-    let orgs = match state.app.organisation_details().await {
+    let orgs = match state.app.organisation_details(&actor).await {
         Ok(o) => o,
         Err(e) => return WebError::html(e).into_response(),
     };
@@ -753,7 +753,11 @@ async fn org_create(State(state): St, s: Signed, Form(form): Form<OrgForm>) -> R
 }
 
 async fn org_edit(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
-    match state.app.organisation_detail(OrgId(id)).await {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state.app.organisation_detail(&actor, OrgId(id)).await {
         Ok(o) => org_form(&state, &s, Some(id), input_of(&o), o.active, Vec::new()),
         Err(e) => WebError::html(e).into_response(),
     }
@@ -781,7 +785,7 @@ async fn org_update(
         Err(AppError::Invalid(errors)) => {
             let active = state
                 .app
-                .organisation_detail(OrgId(id))
+                .organisation_detail(&actor, OrgId(id))
                 .await
                 .map(|o| o.active)
                 .unwrap_or(true);
@@ -815,17 +819,19 @@ async fn org_op(
         .await
     {
         Ok(()) => Redirect::to(&format!("/admin/organisations?done={op}")).into_response(),
-        Err(AppError::Conflict(m)) => match state.app.organisation_detail(OrgId(id)).await {
-            Ok(o) => org_form(
-                &state,
-                &s,
-                Some(id),
-                input_of(&o),
-                o.active,
-                vec![FieldError::new("action", m)],
-            ),
-            Err(e) => WebError::html(e).into_response(),
-        },
+        Err(AppError::Conflict(m)) => {
+            match state.app.organisation_detail(&actor, OrgId(id)).await {
+                Ok(o) => org_form(
+                    &state,
+                    &s,
+                    Some(id),
+                    input_of(&o),
+                    o.active,
+                    vec![FieldError::new("action", m)],
+                ),
+                Err(e) => WebError::html(e).into_response(),
+            }
+        }
         Err(e) => WebError::html(e).into_response(),
     }
 }

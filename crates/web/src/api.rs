@@ -97,7 +97,7 @@ pub struct SessionResponse {
 
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = SessionRequest,
-    responses((status = 201, body = SessionResponse), (status = 401, description = "Wrong credentials", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto), (status = 429, description = "Too many failed attempts", body = ErrorDto)))]
+    responses((status = 201, body = SessionResponse), (status = 401, description = "Wrong credentials", body = ErrorDto), (status = 403, description = "Every organisation the account works for is deactivated", body = ErrorDto), (status = 422, description = "Invalid input: `fields` names each field and its problem", body = ErrorDto), (status = 429, description = "Too many failed attempts", body = ErrorDto)))]
 async fn create_session(
     State(state): St,
     ClientAddr(addr): ClientAddr,

@@ -288,13 +288,15 @@ impl From<OrgRequest> for OrgInput {
     }
 }
 
-/// Organisations with their administrative details and whether each is active.
+/// Organisations with their administrative details and whether each is active. The contact person,
+/// email and phone are given only to administrators, alliance coordinators and privacy officers (null
+/// for everyone else; docs/roles.md).
 #[utoipa::path(get, path = "/api/v1/admin/organisations", responses((status = 401, description = "No valid bearer token", body = crate::api::ErrorDto), (status = 200, body = [OrgDetailsDto])), security(("bearer" = [])))]
 async fn orgs(State(state): St, u: ApiUser) -> Result<Json<Vec<OrgDetailsDto>>, WebError> {
-    let _ = u.actor()?;
+    let actor = u.actor()?;
     let orgs = state
         .app
-        .organisation_details()
+        .organisation_details(&actor)
         .await
         .map_err(WebError::json)?;
     Ok(Json(orgs.into_iter().map(OrgDetailsDto::from).collect()))

@@ -50,6 +50,13 @@ pub fn public_message(e: &AppError) -> String {
             tracing::error!(error = %inner, "internal error");
             "Sorry, something went wrong on our side. Try again; if it keeps happening, tell your administrator.".into()
         }
+        // Refused at sign-in: the reason as it is, not "You cannot see this".
+        AppError::Denied(
+            reason @ concordat_domain::policy::DenyReason::OrganisationDeactivated,
+        ) => {
+            let r = reason.to_string();
+            format!("{}{}.", r[..1].to_uppercase(), &r[1..])
+        }
         AppError::Denied(reason) => format!("You cannot see this: {reason}."),
         AppError::NotFound => "We could not find that page or record.".into(),
         other => {

@@ -18,6 +18,7 @@ use concordat_app::operations::{
 use concordat_app::{AppError, FieldError};
 use concordat_domain::Role;
 use concordat_domain::mha::{self, london_local};
+use concordat_domain::policy::{Action, may};
 use serde::Deserialize;
 
 /// Routes for these pages (part of the main router's table).
@@ -40,31 +41,32 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+// What is shown follows the access policy (`concordat_domain::policy::may`): a link or form appears only for
+// a role that could use it. It grants nothing: every request is still decided in the app layer.
+
+/// Roles that record crisis contacts (and so see the list of them).
 fn records_contacts(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Responder | Role::TriageClinician | Role::CrisisClinician
-    )
+    may(role, Action::RecordContact)
 }
 
-fn sees_board(role: Role) -> bool {
-    matches!(
-        role,
-        Role::TriageClinician | Role::CrisisClinician | Role::PlaceOfSafetyCoordinator
-    )
+/// Roles that record s136/s135 detentions: the board is their working list.
+fn records_detentions(role: Role) -> bool {
+    may(role, Action::RecordDetention)
 }
 
 fn exports_allowed(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Analyst | Role::AllianceCoordinator | Role::PlaceOfSafetyCoordinator
-    )
+    may(role, Action::ExportReturns)
+}
+
+/// The signed-in role, if any.
+fn role_of(s: &Signed) -> Option<Role> {
+    s.ctx.membership.as_ref().map(|m| m.role)
 }
 
 /// Navigation links for a role (they hide links; the policy decides access).
 pub(crate) fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut nav = Vec::new();
-    if sees_board(role) {
+    if records_detentions(role) {
         nav.push(("/board", "Detentions board"));
     }
     if records_contacts(role) {
@@ -80,7 +82,7 @@ pub(crate) fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
 /// Home-page cards for a role.
 pub(crate) fn cards(role: Role) -> Vec<Card> {
     let mut cards = Vec::new();
-    if sees_board(role) {
+    if records_detentions(role) {
         cards.push(Card {
             title: "Detentions board",
             href: "/board",
@@ -145,11 +147,7 @@ async fn board(State(state): St, s: Signed) -> Response {
                 layout: Layout::for_session("Detentions board", &state, &s.ctx),
                 rows,
                 now: london_local(now),
-                may_record: s
-                    .ctx
-                    .membership
-                    .as_ref()
-                    .is_some_and(|m| sees_board(m.role)),
+                may_record: role_of(&s).is_some_and(records_detentions),
             },
         ),
         Err(e) => WebError::html(e).into_response(),
@@ -172,6 +170,8 @@ struct EpisodePage {
     outcomes: Vec<(&'static str, &'static str)>,
     ranks: Vec<(&'static str, &'static str)>,
     values: Vec<(String, String)>,
+    /// Whether the forms for the next step are shown (a role that records detentions).
+    may_record: bool,
 }
 
 /// A line in the episode's history, in words.
@@ -382,6 +382,7 @@ fn episode_page(
             .collect(),
         v,
         values,
+        may_record: role_of(s).is_some_and(records_detentions),
     }
 }
 
@@ -505,6 +506,14 @@ async fn new_episode_page(
 }
 
 async fn episode_new_form(State(state): St, s: Signed) -> Response {
+    // A role that cannot record a detention is refused the form, with the reason (403).
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = state.app.episode_form(&actor).await {
+        return WebError::html(e).into_response();
+    }
     let now = form_time(Utc::now());
     let values = vec![
         ("detained_at".to_string(), now),
@@ -553,6 +562,8 @@ struct ContactLine {
 struct ContactsPage {
     layout: Layout,
     lines: Vec<ContactLine>,
+    /// Whether the "Record a new contact" button is shown.
+    may_record: bool,
 }
 
 async fn contacts(State(state): St, s: Signed) -> Response {
@@ -566,6 +577,7 @@ async fn contacts(State(state): St, s: Signed) -> Response {
             StatusCode::OK,
             &ContactsPage {
                 layout: Layout::for_session("Crisis contacts", &state, &s.ctx),
+                may_record: role_of(&s).is_some_and(records_contacts),
                 lines: list
                     .into_iter()
                     .map(|c| ContactLine {
@@ -711,6 +723,14 @@ async fn contact_page(
 }
 
 async fn contact_new_form(State(state): St, s: Signed) -> Response {
+    // A role that cannot record a contact is refused the form, with the reason (403).
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = state.app.contact_form(&actor).await {
+        return WebError::html(e).into_response();
+    }
     contact_page(&state, &s, None, ContactForm::new_now(), None, Vec::new()).await
 }
 
@@ -820,6 +840,13 @@ struct ExportsPage {
 }
 
 async fn exports(State(state): St, s: Signed) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = state.app.exports_form(&actor).await {
+        return WebError::html(e).into_response();
+    }
     let today = Utc::now().date_naive();
     let fy = mha::financial_year(today);
     let start_year: i32 = fy.get(0..4).and_then(|y| y.parse().ok()).unwrap_or(2025);
@@ -868,6 +895,10 @@ async fn export(state: &AppState, s: &Signed, q: &PeriodQuery, kind: ExportKind)
     let (from, to) = match period {
         Ok(p) => p,
         Err(AppError::Invalid(errors)) => {
+            // Authorised before the dates are judged: a role that may not export is refused, not corrected.
+            if let Err(e) = state.app.exports_form(&actor).await {
+                return WebError::html(e).into_response();
+            }
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &ExportsPage {

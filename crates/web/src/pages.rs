@@ -17,6 +17,7 @@ use concordat_app::people::{PersonSummary, PersonView, SearchInput};
 use concordat_app::{AppError, FieldError};
 use concordat_domain::Role;
 use concordat_domain::model::PersonId;
+use concordat_domain::policy::DenyReason;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -288,7 +289,11 @@ pub async fn sign_in(
             };
             with_session(Redirect::to(to), &session, state.cfg.secure_cookies)
         }
-        Err(e @ (AppError::BadCredentials | AppError::Throttled { .. })) => {
+        Err(
+            e @ (AppError::BadCredentials
+            | AppError::Throttled { .. }
+            | AppError::Denied(DenyReason::OrganisationDeactivated)),
+        ) => {
             let status = crate::error::status_of(&e);
             let errors = vec![FieldError::new("username", public_message(&e))];
             render(

@@ -2,7 +2,7 @@
 //! any for a partnership-wide administrator), deactivate and reactivate. Organisations are never deleted:
 //! they hold records. Deactivating one with open s136/s135 detentions is refused.
 
-use super::{opt, require_for};
+use super::{decide_for, opt, require_for};
 use crate::{App, AppError, FieldError, Subject, audit_draft};
 use concordat_domain::OrgKind;
 use concordat_domain::model::OrgId;
@@ -59,6 +59,18 @@ impl From<OrgDetails> for OrgView {
             contact_name: o.contact_name,
             contact_email: o.contact_email,
             contact_phone: o.contact_phone,
+        }
+    }
+}
+
+impl OrgView {
+    /// The organisation without its contact person, email and phone.
+    pub fn without_contacts(self) -> Self {
+        OrgView {
+            contact_name: None,
+            contact_email: None,
+            contact_phone: None,
+            ..self
         }
     }
 }
@@ -187,24 +199,64 @@ fn org_subject(id: Option<OrgId>) -> Subject {
 }
 
 impl App {
-    /// Every organisation with its details and active flag (any member may see who is in the partnership).
-    pub async fn organisation_details(&self) -> Result<Vec<OrgView>, AppError> {
-        let mut tx = self.store.begin_read().await?;
-        Ok(tx
+    /// Every organisation with its details and active flag: any member may see who is in the partnership.
+    /// The named contact person, email and phone are staff's personal data, shown only to the roles the
+    /// policy allows (`ViewOrganisationContacts`); a list that shows them is audited in the same
+    /// transaction, and for everyone else they are left out.
+    pub async fn organisation_details(&self, actor: &Actor) -> Result<Vec<OrgView>, AppError> {
+        let decision = decide_for(actor, Action::ViewOrganisationContacts, None);
+        if !decision.is_allowed() {
+            let mut tx = self.store.begin_read().await?;
+            return Ok(tx
+                .org_details_list()
+                .await?
+                .into_iter()
+                .map(|o| OrgView::from(o).without_contacts())
+                .collect());
+        }
+        let mut tx = self.store.begin().await?;
+        let list: Vec<OrgView> = tx
             .org_details_list()
             .await?
             .into_iter()
             .map(OrgView::from)
-            .collect())
+            .collect();
+        tx.audit_append(&audit_draft(
+            actor,
+            &Action::ViewOrganisationContacts.code(),
+            &org_subject(None),
+            &decision,
+            None,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(list)
     }
 
-    /// One organisation's details.
-    pub async fn organisation_detail(&self, id: OrgId) -> Result<OrgView, AppError> {
-        let mut tx = self.store.begin_read().await?;
-        tx.org_details(id)
-            .await?
-            .map(OrgView::from)
-            .ok_or(AppError::NotFound)
+    /// One organisation's details, for its administrators (its own, or a partnership-wide one): they
+    /// are the people who may change them. Authorised before anything is read; audited.
+    pub async fn organisation_detail(&self, actor: &Actor, id: OrgId) -> Result<OrgView, AppError> {
+        let decision = require_for(
+            self,
+            actor,
+            Action::ManageOrganisations,
+            &[id],
+            "organisation.view",
+            &org_subject(Some(id)),
+        )
+        .await?;
+        let mut tx = self.store.begin().await?;
+        let view = tx.org_details(id).await?.ok_or(AppError::NotFound)?;
+        tx.audit_append(&audit_draft(
+            actor,
+            "organisation.view",
+            &org_subject(Some(id)),
+            &decision,
+            None,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(view.into())
     }
 
     /// Adds an organisation (partnership-wide administrators only).
@@ -274,7 +326,8 @@ impl App {
     }
 
     /// Deactivates or reactivates an organisation. Deactivating is refused, with the reason, while the
-    /// organisation has open s136/s135 detentions. Nothing is deleted.
+    /// organisation has open s136/s135 detentions, and ends every session and API token acting for it
+    /// (counted in the audit event). Nothing is deleted.
     pub async fn set_organisation_active(
         &self,
         actor: &Actor,
@@ -315,12 +368,20 @@ impl App {
             }
         }
         tx.org_set_active(id, active).await?;
+        // A deactivated organisation's memberships cannot be used: every session and API token acting
+        // for it ends now, in this transaction (sign-in and session checks leave its memberships out).
+        let reason = if active {
+            None
+        } else {
+            let n = tx.sessions_revoke_for_org(id).await?;
+            Some(format!("sessions and API tokens ended: {n}"))
+        };
         tx.audit_append(&audit_draft(
             actor,
             action,
             &org_subject(Some(id)),
             &decision,
-            None,
+            reason.as_deref(),
         ))
         .await?;
         tx.commit().await?;

@@ -475,6 +475,18 @@ fn redact(d: &mut ContactData) {
 }
 
 impl App {
+    /// Whether the actor may open the new-contact form: the decision that saving it would get (a new
+    /// record of the actor's organisation), so a role that cannot record contacts is refused with the
+    /// reason before it types anything. A refusal is audited.
+    pub async fn contact_form(&self, actor: &Actor) -> Result<(), AppError> {
+        let d = crate::decide_org_wide(actor, Action::RecordContact);
+        if !d.is_allowed() {
+            audit_denial(self, actor, "contact.create", &subject(None, None), &d).await?;
+            return Err(deny(d));
+        }
+        Ok(())
+    }
+
     /// Creates a contact owned by the actor's organisation (a draft or finished), as version 1.
     /// A person chosen for it must be one the actor may see (the same decision as opening their page).
     pub async fn contact_create(&self, actor: &Actor, form: &ContactForm) -> Result<i64, AppError> {

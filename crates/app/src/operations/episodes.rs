@@ -710,6 +710,17 @@ impl App {
         ))
     }
 
+    /// Whether the actor may open the new-detention form: the decision that saving it would get (a new
+    /// record of the actor's organisation). A refusal is audited.
+    pub async fn episode_form(&self, actor: &Actor) -> Result<(), AppError> {
+        let d = crate::decide_org_wide(actor, Action::RecordDetention);
+        if !d.is_allowed() {
+            audit_denial(self, actor, "episode.create", &subject(None, None), &d).await?;
+            return Err(deny(d));
+        }
+        Ok(())
+    }
+
     /// Records a new episode owned by the actor's organisation. Impossible or unlawful input is refused, field by field.
     /// A person chosen for it must be one the actor may see (the same decision as opening their page).
     pub async fn episode_create(

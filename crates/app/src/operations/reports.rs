@@ -136,6 +136,22 @@ impl App {
             .collect())
     }
 
+    /// Whether the actor may open the returns page (its forms download the exports): the decision the
+    /// downloads get. A refusal is audited.
+    pub async fn exports_form(&self, actor: &Actor) -> Result<(), AppError> {
+        let d = decide_org_wide(actor, Action::ExportReturns);
+        if !d.is_allowed() {
+            let sub = Subject {
+                person_id: None,
+                resource_kind: "returns",
+                resource_id: None,
+            };
+            audit_denial(self, actor, "returns.page", &sub, &d).await?;
+            return Err(deny(d));
+        }
+        Ok(())
+    }
+
     /// A CSV export for the period `first_day..=last_day` (Europe/London days). Policy-checked and audited.
     pub async fn export_csv(
         &self,
@@ -149,6 +165,12 @@ impl App {
             resource_kind: "returns",
             resource_id: Some(format!("{first_day}..{last_day}")),
         };
+        // Authorise before validating: a role that may not export learns nothing from its input.
+        let d = decide_org_wide(actor, Action::ExportReturns);
+        if !d.is_allowed() {
+            audit_denial(self, actor, kind.code(), &sub, &d).await?;
+            return Err(deny(d));
+        }
         if last_day < first_day {
             return Err(AppError::invalid(
                 "to",
@@ -160,11 +182,6 @@ impl App {
                 "to",
                 "Choose a period of at most five years",
             ));
-        }
-        let d = decide_org_wide(actor, Action::ExportReturns);
-        if !d.is_allowed() {
-            audit_denial(self, actor, kind.code(), &sub, &d).await?;
-            return Err(deny(d));
         }
         let period = Period {
             first_day,

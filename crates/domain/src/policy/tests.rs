@@ -272,7 +272,40 @@ fn organisation_wide_actions() {
         check(Action::ViewAggregates, scope, "AAAAAAAAAA");
         // Never police or other responders: support for people in repeated crisis is for care coordinators.
         check(Action::ViewRepeatContactList, scope, "DDADDDDDDD");
+        // Partner organisations' contact people: administrators, alliance coordinators, privacy officers.
+        check(Action::ViewOrganisationContacts, scope, "DDDDDADDAA");
     }
+}
+
+#[test]
+fn organisation_contacts_need_mfa_and_a_role_that_runs_the_partnership() {
+    let req = |role, mfa| {
+        decide(&Request {
+            actor: &actor(role, mfa),
+            action: Action::ViewOrganisationContacts,
+            owner_org: None,
+            agreements: &[],
+            consent: &Consent::NotRecorded,
+            relationship: Relationship::None,
+            break_glass_reason: None,
+            today: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+        })
+    };
+    assert_eq!(
+        req(Role::Administrator, false),
+        Decision::Deny(DenyReason::MfaRequired)
+    );
+    assert!(req(Role::AllianceCoordinator, true).is_allowed());
+    assert_eq!(
+        req(Role::Responder, true),
+        Decision::Deny(DenyReason::RoleNotPermitted)
+    );
+    assert!(may(Role::PrivacyOfficer, Action::ViewOrganisationContacts));
+    assert!(!may(Role::AllianceMember, Action::ViewOrganisationContacts));
+    assert!(!may(
+        Role::ExpertByExperience,
+        Action::ViewOrganisationContacts
+    ));
 }
 
 #[test]
@@ -422,6 +455,7 @@ fn mfa_is_required_for_personal_data() {
             Action::RecordContact,
             Action::RecordDetention,
             Action::ExportReturns,
+            Action::ViewOrganisationContacts,
         ] {
             let d = decide(&Request {
                 actor: &actor(role, false),

@@ -49,6 +49,12 @@ struct Cli {
     /// Also write the synthetic incidents to this CSV (for trying the CLI).
     #[arg(long)]
     write_csv: Option<PathBuf>,
+    /// Growth per year of the synthetic demand.
+    #[arg(long, default_value_t = 0.05)]
+    trend_per_year: f64,
+    /// A step change in demand, as WEEK:FACTOR (e.g. 148:1.7 for ×1.7 from week 148 on).
+    #[arg(long)]
+    level_shift: Option<String>,
 }
 
 fn main() {
@@ -58,6 +64,14 @@ fn main() {
         weeks: cli.weeks,
         areas: cli.areas,
         per_day: cli.per_day,
+        trend_per_year: cli.trend_per_year,
+        level_shift: cli.level_shift.as_deref().map(|s| {
+            let (w, f) = s.split_once(':').expect("--level-shift WEEK:FACTOR");
+            (
+                w.parse().expect("--level-shift week"),
+                f.parse().expect("--level-shift factor"),
+            )
+        }),
         ..SynthConfig::default()
     };
     let t0 = Instant::now();

@@ -49,6 +49,8 @@ pub struct Scores {
     pub deviance: f64,
     /// MASE of the Poisson median of the same forecast (the point forecast MAE rewards).
     pub mase_median: f64,
+    /// Bias: total forecast over total observed, minus 1, pooled over origins (−0.05: 5% low).
+    pub bias: f64,
     /// Test cells scored.
     pub cells: usize,
 }
@@ -85,6 +87,9 @@ struct Acc {
     abs_median: f64,
     dev: f64,
     n: f64,
+    /// Sums of forecasts and observations, for the bias.
+    mu: f64,
+    obs: f64,
 }
 
 struct OriginResult {
@@ -154,6 +159,8 @@ pub fn backtest(
                         a[0].abs_median += (obs - models::poisson_median(mu[h])).abs();
                         a[0].dev += unit_deviance(obs, mu[h]);
                         a[0].n += 1.0;
+                        a[0].mu += mu[h];
+                        a[0].obs += obs;
                         region_mu[h] += mu[h];
                     }
                 }
@@ -163,6 +170,8 @@ pub fn backtest(
                     a[1].abs_median += (obs - models::poisson_median(*mu)).abs();
                     a[1].dev += unit_deviance(obs, *mu);
                     a[1].n += 1.0;
+                    a[1].mu += mu;
+                    a[1].obs += obs;
                 }
                 acc.push(a);
             }
@@ -186,6 +195,8 @@ pub fn backtest(
                 t.abs_median += a.abs_median;
                 t.dev += a.dev;
                 t.n += a.n;
+                t.mu += a.mu;
+                t.obs += a.obs;
                 t
             });
             // An origin whose training window never changed week on week has no scale; it is
@@ -209,6 +220,11 @@ pub fn backtest(
                 relative_mae: total.abs / naive_abs,
                 deviance: total.dev / total.n,
                 mase_median: mase_of(|a| a.abs_median),
+                bias: if total.obs > 0.0 {
+                    total.mu / total.obs - 1.0
+                } else {
+                    f64::NAN
+                },
                 cells: total.n as usize,
             });
         }

@@ -192,20 +192,21 @@ pub fn backtest_table(report: &BacktestReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<7} {:<15} {:>8} {:>7} {:>8} {:>9} {:>13}",
-        "level", "model", "MAE", "MASE", "rel.MAE", "deviance", "MASE(median)"
+        "{:<7} {:<15} {:>8} {:>7} {:>8} {:>9} {:>13} {:>7}",
+        "level", "model", "MAE", "MASE", "rel.MAE", "deviance", "MASE(median)", "bias"
     );
     for r in &report.scores {
         let _ = writeln!(
             s,
-            "{:<7} {:<15} {:>8.4} {:>7.3} {:>8.3} {:>9.4} {:>13.3}",
+            "{:<7} {:<15} {:>8.4} {:>7.3} {:>8.3} {:>9.4} {:>13.3} {:>+6.1}%",
             r.level,
             r.model.name(),
             r.mae,
             r.mase,
             r.relative_mae,
             r.deviance,
-            r.mase_median
+            r.mase_median,
+            100.0 * r.bias
         );
     }
     s

@@ -19,15 +19,20 @@ pub enum ModelKind {
     /// Recency-weighted hour-of-week × area profile, smoothed over neighbouring hours and shrunk
     /// towards the region's shape, with a bank-holiday factor.
     Profile,
+    /// The profile scaled by the region's recent level: observed over expected in the last
+    /// [`LEVEL_WEEKS`] weeks, shrunk towards 1, so that a trend or a step change is followed within
+    /// weeks instead of the months the recency weights take.
+    ProfileLevel,
 }
 
 impl ModelKind {
     /// All models, baselines first.
-    pub const ALL: [ModelKind; 4] = [
+    pub const ALL: [ModelKind; 5] = [
         ModelKind::SeasonalNaive,
         ModelKind::Medic,
         ModelKind::PoissonGlm,
         ModelKind::Profile,
+        ModelKind::ProfileLevel,
     ];
 
     /// Short name used in tables.
@@ -37,6 +42,7 @@ impl ModelKind {
             ModelKind::Medic => "medic",
             ModelKind::PoissonGlm => "poisson-glm",
             ModelKind::Profile => "profile",
+            ModelKind::ProfileLevel => "profile-level",
         }
     }
 }
@@ -146,7 +152,8 @@ pub fn forecast(
                 })
                 .collect()
         }
-        ModelKind::Profile => profile(counts, &hol, origin, horizon, params),
+        ModelKind::Profile => profile(counts, &hol, origin, horizon, params, false),
+        ModelKind::ProfileLevel => profile(counts, &hol, origin, horizon, params, true),
     };
     Ok(Forecast {
         mean,
@@ -368,12 +375,20 @@ fn smooth_circular(v: &[f64; 168], half_width: usize) -> [f64; 168] {
     out
 }
 
+/// Weeks of recent history whose observed total the level-adjusted profile compares with the profile.
+pub const LEVEL_WEEKS: usize = 4;
+
+/// Weight of the prior "no change in level" in the level factor, as a share of the expected count over
+/// the [`LEVEL_WEEKS`]: 0.25 pulls the factor a fifth of the way back towards 1.
+const LEVEL_PRIOR_SHARE: f64 = 0.25;
+
 fn profile(
     counts: &HourlyCounts,
     hol: &impl Fn(usize) -> bool,
     origin: usize,
     horizon: usize,
     p: &ModelParams,
+    follow_level: bool,
 ) -> Vec<Vec<f64>> {
     let start = origin.saturating_sub(p.training_weeks.max(4) * 168);
     let n_areas = counts.counts.len();
@@ -439,13 +454,32 @@ fn profile(
         }
     }
     let holiday_factor = observed / expected;
+    // The recent level: ordinary hours of the last LEVEL_WEEKS weeks, observed over what the profile
+    // expects of them, shrunk towards 1.
+    let level = if follow_level {
+        let (mut obs, mut exp) = (0.0, 0.0);
+        for t in origin.saturating_sub(LEVEL_WEEKS * 168).max(start)..origin {
+            if !hol(t) {
+                let h = counts.how(t);
+                obs += counts.counts.iter().map(|y| y[t]).sum::<f64>();
+                exp += rates.iter().map(|r| r[h]).sum::<f64>();
+            }
+        }
+        if exp > 0.0 {
+            (obs + LEVEL_PRIOR_SHARE * exp) / ((1.0 + LEVEL_PRIOR_SHARE) * exp)
+        } else {
+            1.0
+        }
+    } else {
+        1.0
+    };
     rates
         .iter()
         .map(|r| {
             (0..horizon)
                 .map(|h| {
                     let t = origin + h;
-                    let base = r[counts.how(t)];
+                    let base = r[counts.how(t)] * level;
                     if hol(t) { base * holiday_factor } else { base }
                 })
                 .collect()

@@ -39,6 +39,9 @@ pub struct SynthConfig {
     pub repeat_delay_hours: f64,
     /// Growth per year (0.05 is 5% a year).
     pub trend_per_year: f64,
+    /// A step change in demand: from this week (counted from the start) on, spontaneous incidents are
+    /// multiplied by the factor (for example a new service, or a change in how calls are logged).
+    pub level_shift: Option<(usize, f64)>,
     /// Demand multiplier on bank holidays.
     pub holiday_factor: f64,
     /// Side of the square region in metres; coordinates are easting/northing from (400000, 280000).
@@ -59,6 +62,7 @@ impl Default for SynthConfig {
             repeat_ratio: 0.3,
             repeat_delay_hours: 30.0,
             trend_per_year: 0.05,
+            level_shift: None,
             holiday_factor: 1.25,
             side_m: 20_000.0,
         }
@@ -215,7 +219,12 @@ fn level(cfg: &SynthConfig, t: usize) -> f64 {
     let start = cfg.start.and_hms_opt(0, 0, 0).unwrap_or_default();
     let time = start + Duration::hours(t as i64);
     let years = t as f64 / (365.25 * 24.0);
-    let l = cfg.per_day / 24.0 * (cfg.trend_per_year * years).exp();
+    let mut l = cfg.per_day / 24.0 * (cfg.trend_per_year * years).exp();
+    if let Some((week, factor)) = cfg.level_shift
+        && t >= week * 168
+    {
+        l *= factor;
+    }
     if is_bank_holiday(time.date()) {
         l * cfg.holiday_factor
     } else {

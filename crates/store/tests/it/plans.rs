@@ -203,10 +203,11 @@ async fn run(store: Store) {
         .unwrap();
     tx.care_team_add(a, nurse).await.unwrap();
     let bundle = tx
-        .person_lookup_bundle(a, Some(nurse))
+        .person_lookup_bundle(a, Some(nurse), None)
         .await
         .unwrap()
         .unwrap();
+    assert_eq!(bundle.agreements, None);
     assert_eq!(bundle.person, tx.person_get(a).await.unwrap().unwrap());
     assert_eq!(bundle.owner_name, "Trust");
     assert!(bundle.in_care_team);
@@ -214,18 +215,61 @@ async fn run(store: Store) {
     assert_eq!(bundle.plan.as_ref().unwrap().sections.len(), 2);
     assert_eq!(bundle.consent, tx.consent_get(a).await.unwrap());
     assert!(bundle.consent.is_some());
-    let other = tx.person_lookup_bundle(a, None).await.unwrap().unwrap();
+    let other = tx
+        .person_lookup_bundle(a, None, None)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!other.in_care_team);
+    // With the asking organisation, the sharing agreements to it come in the same statement, as
+    // `agreements` reads them: none, then two (in id order).
+    let police = tx
+        .org_insert("Police", OrgKind::PoliceForce, None, None)
+        .await
+        .unwrap();
+    let none = tx
+        .person_lookup_bundle(a, None, Some(police))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(none.agreements, Some(Vec::new()));
+    let review = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    for cats in [
+        vec![concordat_domain::DataCategory::Identity],
+        vec![
+            concordat_domain::DataCategory::Identity,
+            concordat_domain::DataCategory::CrisisPlanSummary,
+        ],
+    ] {
+        tx.agreement_insert(
+            trust,
+            police,
+            &cats,
+            concordat_domain::LegalBasis::DirectCare,
+            review,
+        )
+        .await
+        .unwrap();
+    }
+    let two = tx
+        .person_lookup_bundle(a, None, Some(police))
+        .await
+        .unwrap()
+        .unwrap();
+    let expected = tx.agreements(Some(police)).await.unwrap();
+    assert_eq!(expected.len(), 2);
+    assert_eq!(two.agreements, Some(expected));
+    assert_eq!(two.plan, bundle.plan);
     // Beta: no plan, no consent, not in the team.
     let beta = tx
-        .person_lookup_bundle(b, Some(nurse))
+        .person_lookup_bundle(b, Some(nurse), None)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(beta.person.family_name, "Beta");
     assert!(beta.plan.is_none() && beta.consent.is_none() && !beta.in_care_team);
     assert!(
-        tx.person_lookup_bundle(PersonId(987_654), None)
+        tx.person_lookup_bundle(PersonId(987_654), None, Some(police))
             .await
             .unwrap()
             .is_none()

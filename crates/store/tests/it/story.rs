@@ -301,6 +301,39 @@ async fn concurrent_audit_appends_keep_one_chain() {
     }
 }
 
+/// The hash PostgreSQL computes in the append statement is the one `chain_hash` computes, whatever the
+/// text: quotes, backslashes, new lines, accents, emoji, absent fields. The stored chain verifies.
+#[tokio::test]
+async fn audit_links_are_the_same_whatever_the_text() {
+    for store in concordat_store::testing::all_backends().await.unwrap() {
+        let texts = [
+            "plain",
+            "Zoë \"quoted\" back\\slash",
+            "two\nlines\tand a tab",
+            "emoji \u{1f6a8} and a delete \u{7f}",
+            "",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let mut d = draft("odd.text", Some(i64::try_from(i).unwrap()), i % 2 == 0);
+            d.username = (*text).to_string();
+            d.reason = Some(format!("{text} reason"));
+            d.user_id = None;
+            d.role = None;
+            d.request_id = None;
+            d.at = -1 - i64::try_from(i).unwrap() * 1_000_000_007;
+            let mut tx = store.begin().await.unwrap();
+            let ev = tx.audit_append(&d).await.unwrap();
+            assert_eq!(ev.hash, d.chain_hash(ev.seq, &ev.prev_hash));
+            tx.commit().await.unwrap();
+        }
+        assert_eq!(verify(&store).await, Ok(5));
+        let mut tx = store.begin().await.unwrap();
+        let page = tx.audit_page(0, 10).await.unwrap();
+        assert_eq!(page[1].draft.username, texts[1]);
+        assert_eq!(tx.audit_head().await.unwrap(), (5, page[4].hash.clone()));
+    }
+}
+
 /// SQLite writers queue in the process, first come first served; one that waits longer than
 /// `writer_wait` gets `Busy` (a clear, retryable error) and the queue carries on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

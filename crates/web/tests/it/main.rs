@@ -9,6 +9,7 @@ mod dashboard;
 mod demo_dates;
 mod disclosure;
 mod disclosures;
+mod governance;
 mod harness;
 mod http;
 mod limits;
