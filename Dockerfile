@@ -3,6 +3,9 @@
 #   docker run -p 127.0.0.1:8080:8080 -v concordat-data:/var/lib/concordat concordat
 # See docs/deploy.md. With no CONCORDAT_DATABASE_URL set, it serves a SQLite database in the volume
 # (create it first: docker run --rm -v concordat-data:/var/lib/concordat concordat migrate --create).
+# It needs the secret key mounted at /run/secrets/concordat.key (owned by uid 10001, mode 0600), and is
+# configured by CONCORDAT_* environment variables or a file named by CONCORDAT_CONFIG.
+# scripts/container-test.sh builds and checks it when a Docker daemon answers.
 
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
@@ -23,9 +26,12 @@ USER 10001:10001
 WORKDIR /var/lib/concordat
 VOLUME ["/var/lib/concordat"]
 ENV CONCORDAT_DATABASE_URL=sqlite:/var/lib/concordat/concordat.db \
+    CONCORDAT_SECRET_KEY_FILE=/run/secrets/concordat.key \
+    CONCORDAT_LISTEN=0.0.0.0:8080 \
+    CONCORDAT_SECURE_COOKIES=true \
     CONCORDAT_LOG_FORMAT=json
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/concordat"]
-# Listen on all interfaces inside the container; publish the port on the host's loopback and put the
-# TLS-terminating proxy in front (docs/deploy.md).
-CMD ["serve", "--listen", "0.0.0.0:8080", "--secure-cookies"]
+# Listens on all interfaces inside the container (CONCORDAT_LISTEN above); publish the port on the
+# host's loopback and put the TLS-terminating proxy in front (docs/deploy.md).
+CMD ["serve"]

@@ -44,7 +44,7 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One identity provider, as configured (`[[providers]]` in the file given to `serve --oidc-config`,
 /// later `[[oidc.providers]]` in the configuration file).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct OidcProviderConfig {
     /// Short name in addresses and stored links: lower-case letters, digits and hyphens ("nhs-cis2").
@@ -75,6 +75,17 @@ pub struct OidcProviderConfig {
     /// Scopes beyond `openid`.
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
+}
+
+impl OidcProviderConfig {
+    /// Reads the `[[providers]]` of a TOML file (`serve --oidc-config FILE`), without checking them.
+    pub fn read_file(path: &std::path::Path) -> Result<Vec<Self>, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let file: OidcFile =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(file.providers)
+    }
 }
 
 fn default_match_claim() -> String {

@@ -6,6 +6,7 @@ use concordat_app::{App, AppConfig, AppError};
 use concordat_domain::Role;
 use concordat_domain::policy::Actor;
 use concordat_store::{ConnectOptionsCfg, Store};
+use concordat_web::config::{Config, ConfigErrors, LogFormat, Override, Sources, process_env};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,23 +21,20 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Log format on standard error: text, or json (one JSON object a line, for log collectors).
-    /// Also from CONCORDAT_LOG_FORMAT.
-    #[arg(long, global = true, env = "CONCORDAT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    log_format: LogFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
+    /// Also from CONCORDAT_LOG_FORMAT, or `[log] format` in the configuration file.
+    #[arg(long, global = true)]
+    log_format: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create a synthetic demo region in a local SQLite database and serve it.
     Demo(DemoArgs),
-    /// Serve Concordat on a real database.
+    /// Serve Concordat on a real database, configured by a file, environment variables and flags.
     Serve(ServeArgs),
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Apply database migrations.
     Migrate(MigrateArgs),
     /// Manage member organisations.
@@ -95,51 +93,134 @@ struct DemoArgs {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
+    /// The configuration file (TOML; see docs/concordat.example.toml). Also from CONCORDAT_CONFIG.
+    /// A flag beats an environment variable, which beats the file.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    settings: SettingFlags,
     #[command(flatten)]
     ops: OpsArgs,
-    /// sqlite:PATH or postgres://USER@HOST:PORT/DB (also from CONCORDAT_DATABASE_URL).
-    #[arg(long, env = "CONCORDAT_DATABASE_URL")]
-    database_url: String,
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: String,
-    /// Mark cookies Secure: set this when serving behind TLS.
-    #[arg(long)]
-    secure_cookies: bool,
-    /// Database connections to keep (default: 8 for SQLite; for PostgreSQL twice this machine's
-    /// cores, at least 4). Also from CONCORDAT_DB_POOL.
-    #[arg(long, env = "CONCORDAT_DB_POOL", value_parser = clap::value_parser!(u32).range(1..=1000))]
-    db_pool: Option<u32>,
-    /// File holding the 32-byte key that encrypts TOTP secrets, readable by its owner only
-    /// (also from CONCORDAT_SECRET_KEY_FILE). Create one with `head -c 32 /dev/urandom > FILE`.
-    #[arg(long, env = "CONCORDAT_SECRET_KEY_FILE")]
-    secret_key_file: PathBuf,
-    /// A reverse proxy (address or network, such as 10.0.0.0/8) whose X-Forwarded-For header is
-    /// believed; repeat for several (also from CONCORDAT_TRUSTED_PROXIES, comma-separated).
-    #[arg(long = "trusted-proxy", env = "CONCORDAT_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
-    trusted_proxies: Vec<concordat_web::Cidr>,
 }
 
-fn parse_cidr(s: &str) -> Result<concordat_web::Cidr, String> {
-    concordat_web::Cidr::parse(s)
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Load the configuration as `serve` would and print it (secrets redacted), or every error.
+    Check(ServeArgs),
+}
+
+/// The settings `serve` also takes as flags (every setting has a key in the file and an environment
+/// variable; docs/deploy.md lists them).
+#[derive(Debug, Args)]
+struct SettingFlags {
+    /// sqlite:PATH or postgres://USER@HOST:PORT/DB (database.url; CONCORDAT_DATABASE_URL).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Address to listen on, HOST:PORT (server.listen; CONCORDAT_LISTEN; default 127.0.0.1:8080).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Mark cookies Secure: set this when serving behind TLS (server.secure_cookies; CONCORDAT_SECURE_COOKIES).
+    #[arg(long)]
+    secure_cookies: bool,
+    /// Database connections to keep (database.pool_size; CONCORDAT_DB_POOL; default: 8 for SQLite; for
+    /// PostgreSQL twice this machine's cores, at least 4).
+    #[arg(long)]
+    db_pool: Option<String>,
+    /// File holding the 32-byte key that encrypts TOTP secrets, readable by its owner only
+    /// (server.secret_key_file; CONCORDAT_SECRET_KEY_FILE). Create one with `head -c 32 /dev/urandom > FILE`.
+    #[arg(long)]
+    secret_key_file: Option<String>,
+    /// A reverse proxy (address or network, such as 10.0.0.0/8) whose X-Forwarded-For header is
+    /// believed; repeat for several (server.trusted_proxies; CONCORDAT_TRUSTED_PROXIES, comma-separated).
+    #[arg(long = "trusted-proxy", value_delimiter = ',')]
+    trusted_proxies: Vec<String>,
+}
+
+impl SettingFlags {
+    fn overrides(&self) -> Vec<Override> {
+        let mut v = Vec::new();
+        let mut add = |key, flag, value: Option<String>| {
+            if let Some(value) = value {
+                v.push(Override { key, flag, value });
+            }
+        };
+        add("database.url", "--database-url", self.database_url.clone());
+        add("server.listen", "--listen", self.listen.clone());
+        add(
+            "server.secure_cookies",
+            "--secure-cookies",
+            self.secure_cookies.then(|| "true".into()),
+        );
+        add("database.pool_size", "--db-pool", self.db_pool.clone());
+        add(
+            "server.secret_key_file",
+            "--secret-key-file",
+            self.secret_key_file.clone(),
+        );
+        add(
+            "server.trusted_proxies",
+            "--trusted-proxy",
+            (!self.trusted_proxies.is_empty()).then(|| self.trusted_proxies.join(",")),
+        );
+        v
+    }
 }
 
 /// Settings for running a server: housekeeping and metrics (shared by `serve` and `demo`).
 #[derive(Debug, Args)]
 struct OpsArgs {
-    /// Minutes between housekeeping runs (purging expired sessions and old sign-in failures); 0 turns it off.
-    /// Also from CONCORDAT_HOUSEKEEPING_MINUTES.
-    #[arg(long, env = "CONCORDAT_HOUSEKEEPING_MINUTES", default_value_t = 60,
-          value_parser = clap::value_parser!(u64).range(0..=10_080))]
-    housekeeping_minutes: u64,
+    /// Minutes between housekeeping runs (purging expired sessions and old sign-in failures); 0 turns it off
+    /// (housekeeping.interval_minutes; CONCORDAT_HOUSEKEEPING_MINUTES; default 60).
+    #[arg(long)]
+    housekeeping_minutes: Option<String>,
     /// Serve Prometheus metrics at /metrics (request counts and latencies by route, database pool use,
-    /// audit append time). Off unless given, or CONCORDAT_METRICS=1.
-    #[arg(long, env = "CONCORDAT_METRICS", value_parser = clap::builder::BoolishValueParser::new(),
-          action = clap::ArgAction::SetTrue)]
+    /// audit append time); off unless given (metrics.enabled; CONCORDAT_METRICS=1).
+    #[arg(long)]
     metrics: bool,
     /// A TOML file of OpenID Connect identity providers for single sign-on (`[[providers]]`; see
     /// docs/sso.md). Also from CONCORDAT_OIDC_CONFIG. None by default.
     #[arg(long, env = "CONCORDAT_OIDC_CONFIG")]
     oidc_config: Option<PathBuf>,
+}
+
+impl OpsArgs {
+    fn overrides(&self, log_format: Option<&String>) -> Vec<Override> {
+        let mut v = Vec::new();
+        if let Some(m) = &self.housekeeping_minutes {
+            v.push(Override {
+                key: "housekeeping.interval_minutes",
+                flag: "--housekeeping-minutes",
+                value: m.clone(),
+            });
+        }
+        if self.metrics {
+            v.push(Override {
+                key: "metrics.enabled",
+                flag: "--metrics",
+                value: "true".into(),
+            });
+        }
+        if let Some(f) = log_format {
+            v.push(Override {
+                key: "log.format",
+                flag: "--log-format",
+                value: f.clone(),
+            });
+        }
+        v
+    }
+}
+
+/// Loads `serve`'s configuration: the file (`--config` or CONCORDAT_CONFIG), the environment, the flags.
+fn serve_config(a: &ServeArgs, log_format: Option<&String>) -> Result<Config, ConfigErrors> {
+    let mut flags = a.settings.overrides();
+    flags.extend(a.ops.overrides(log_format));
+    Config::load(&Sources {
+        file: a.config.clone(),
+        config_env: true,
+        env: &process_env,
+        flags,
+    })
 }
 
 #[derive(Debug, Args)]
@@ -287,30 +368,74 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
+/// The log format of commands other than `serve` and `demo`: the flag, else CONCORDAT_LOG_FORMAT, else text.
+fn plain_log_format(flag: Option<&String>) -> Result<LogFormat, String> {
+    match flag
+        .cloned()
+        .or_else(|| process_env("CONCORDAT_LOG_FORMAT"))
+    {
+        None => Ok(LogFormat::Text),
+        Some(f) => LogFormat::parse(&f).map_err(|e| format!("--log-format: {e}")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Link(cmd) => concordat_link::cli::run(cmd),
-        Command::Insight(cmd) => concordat_insight::cli::run(cmd),
-        other => {
-            init_tracing(cli.log_format);
-            let rt = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("error: cannot start the runtime: {e}");
-                    return ExitCode::FAILURE;
+    let log_flag = cli.log_format.as_ref();
+    let command = match cli.command {
+        Command::Link(cmd) => return concordat_link::cli::run(cmd),
+        Command::Insight(cmd) => return concordat_insight::cli::run(cmd),
+        other => other,
+    };
+    // `serve` and `demo` load their whole configuration before anything else: every error at once.
+    let config = match &command {
+        Command::Config(ConfigCommand::Check(a)) => {
+            return match serve_config(a, log_flag) {
+                Ok(cfg) => {
+                    print!("{}", cfg.render());
+                    println!("\n# The configuration is valid.");
+                    ExitCode::SUCCESS
                 }
-            };
-            match rt.block_on(run(other)) {
-                Ok(code) => code,
-                Err(msg) => {
-                    eprintln!("error: {msg}");
+                Err(e) => {
+                    eprint!("error: {e}");
                     ExitCode::FAILURE
                 }
+            };
+        }
+        Command::Serve(a) => Some(serve_config(a, log_flag)),
+        Command::Demo(a) => Some(demo_config(a, log_flag)),
+        _ => None,
+    };
+    let (format, config) = match config {
+        Some(Ok(cfg)) => (cfg.log.format, Some(cfg)),
+        Some(Err(e)) => {
+            eprint!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        None => match plain_log_format(log_flag) {
+            Ok(f) => (f, None),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
             }
+        },
+    };
+    init_tracing(format);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(command, config)) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -338,28 +463,37 @@ fn app_error(e: AppError) -> String {
     }
 }
 
-async fn run(cmd: Command) -> Result<ExitCode, String> {
-    match cmd {
-        Command::Demo(a) => demo(a).await,
-        Command::Serve(a) => {
-            // Refuse a missing, unreadable, short or shared key before touching the database.
-            let key = concordat_app::secret::SecretKey::load(&a.secret_key_file)?;
-            let store = Store::connect(
-                &a.database_url,
-                ConnectOptionsCfg {
-                    max_connections: a.db_pool,
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            store.migrate().await.map_err(|e| e.to_string())?;
-            let web = concordat_web::WebConfig {
-                secure_cookies: a.secure_cookies,
-                trusted_proxies: a.trusted_proxies,
-            };
-            serve(store, &a.listen, web, key, &a.ops).await
+/// Adds the identity providers of `--oidc-config FILE` (a TOML file of `[[providers]]`) to those of the
+/// configuration file's `[[oidc.providers]]`.
+fn add_oidc_file(cfg: &mut Config, file: Option<&std::path::Path>) -> Result<(), String> {
+    if let Some(path) = file {
+        cfg.oidc
+            .providers
+            .extend(concordat_app::oidc::OidcProviderConfig::read_file(path)?);
+    }
+    Ok(())
+}
+
+async fn run(cmd: Command, config: Option<Config>) -> Result<ExitCode, String> {
+    match (cmd, config) {
+        (Command::Demo(a), Some(mut cfg)) => {
+            add_oidc_file(&mut cfg, a.ops.oidc_config.as_deref())?;
+            demo(a, cfg).await
         }
+        (Command::Serve(a), Some(mut cfg)) => {
+            add_oidc_file(&mut cfg, a.ops.oidc_config.as_deref())?;
+            serve(&cfg).await
+        }
+        (Command::Serve(_) | Command::Demo(_), None) => {
+            Err("internal error: no configuration loaded".into())
+        }
+        (cmd, _) => run_command(cmd).await,
+    }
+}
+
+async fn run_command(cmd: Command) -> Result<ExitCode, String> {
+    match cmd {
+        Command::Demo(_) | Command::Serve(_) | Command::Config(_) => Ok(ExitCode::SUCCESS),
         Command::Backup(a) => backup(a).await,
         Command::Restore(a) => restore(a).await,
         Command::Housekeeping(HousekeepingCommand::Run { database_url }) => {
@@ -626,53 +760,48 @@ fn rpassword_prompt(prompt: &str) -> Result<String, String> {
     rpassword::prompt_password(prompt).map_err(|e| format!("cannot read the password: {e}"))
 }
 
-async fn serve(
-    store: Store,
-    listen: &str,
-    web: concordat_web::WebConfig,
-    key: concordat_app::secret::SecretKey,
-    ops: &OpsArgs,
-) -> Result<ExitCode, String> {
-    let oidc = match &ops.oidc_config {
-        Some(path) => concordat_app::oidc::OidcProviders::load_file(path)?,
-        None => concordat_app::oidc::OidcProviders::default(),
-    };
-    let app = App::new(
-        store,
-        AppConfig {
-            secret_key: Some(key),
-            oidc,
-            ..AppConfig::default()
-        },
-    );
-    let housekeeping = start_housekeeping(&app, ops.housekeeping_minutes);
-    let demo = app.is_demo().await.map_err(app_error)?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+/// Builds the application from its configuration and serves until ctrl-c or SIGTERM.
+async fn serve(cfg: &Config) -> Result<ExitCode, String> {
+    let application = concordat_web::Application::build(cfg).await?;
+    let addr = application.addr();
     println!("Concordat is serving on http://{addr} (ctrl-c to stop)");
-    let state = concordat_web::AppState {
-        app: app.clone(),
-        cfg: web,
-        demo,
-    };
-    let router = concordat_web::router(state.clone());
-    let router = if ops.metrics {
+    if cfg.metrics.enabled {
         // Logged rather than printed: the "serving on" line above is the last one scripts wait for.
         tracing::info!("Prometheus metrics at http://{addr}/metrics");
-        concordat_web::with_metrics(router, &state)
-    } else {
-        router
-    };
-    concordat_web::serve_router(listener, router)
-        .await
-        .map_err(|e| e.to_string())?;
-    if let Some(h) = housekeeping {
-        h.abort();
     }
-    app.store.close().await;
+    application.run().await.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `demo`'s configuration: its own database and key in the data folder, its listening address and the
+/// housekeeping and metrics flags, over the environment and the defaults (never a configuration file,
+/// which is for a real server).
+fn demo_config(a: &DemoArgs, log_format: Option<&String>) -> Result<Config, ConfigErrors> {
+    let db = a.data_dir.join("concordat.db");
+    let mut flags = vec![
+        Override {
+            key: "database.url",
+            flag: "--data-dir",
+            value: format!("sqlite:{}", db.display()),
+        },
+        Override {
+            key: "server.secret_key_file",
+            flag: "--data-dir",
+            value: a.data_dir.join("secret.key").display().to_string(),
+        },
+        Override {
+            key: "server.listen",
+            flag: "--listen",
+            value: a.listen.clone(),
+        },
+    ];
+    flags.extend(a.ops.overrides(log_format));
+    Config::load(&Sources {
+        file: None,
+        config_env: false,
+        env: &process_env,
+        flags,
+    })
 }
 
 fn demo_password() -> String {
@@ -727,11 +856,12 @@ fn read_logins(path: &Path) -> Vec<(String, String, String, String)> {
         .collect()
 }
 
-async fn demo(a: DemoArgs) -> Result<ExitCode, String> {
+async fn demo(a: DemoArgs, cfg: Config) -> Result<ExitCode, String> {
     concordat_store::create_private_dir(&a.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", a.data_dir.display()))?;
     let db = a.data_dir.join("concordat.db");
-    let key = concordat_app::secret::SecretKey::load_or_create(&a.data_dir.join("secret.key"))?;
+    // Made here if missing; `Application::build` loads it again, as `serve` does.
+    concordat_app::secret::SecretKey::load_or_create(&a.data_dir.join("secret.key"))?;
     let logins_file = a.data_dir.join("demo-logins.txt");
     if a.reset {
         for suffix in ["", "-wal", "-shm"] {
@@ -795,41 +925,8 @@ async fn demo(a: DemoArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     println!();
-    serve(
-        store,
-        &a.listen,
-        concordat_web::WebConfig::default(),
-        key,
-        &a.ops,
-    )
-    .await
-}
-
-/// Starts the housekeeping timer: a first run a minute after start, then one every `minutes`
-/// (none if 0). A failed run is logged and the timer carries on.
-fn start_housekeeping(app: &App, minutes: u64) -> Option<tokio::task::JoinHandle<()>> {
-    if minutes == 0 {
-        tracing::info!("housekeeping is off (--housekeeping-minutes 0)");
-        return None;
-    }
-    let app = app.clone();
-    let every = std::time::Duration::from_secs(minutes * 60);
-    Some(tokio::spawn(async move {
-        let first = tokio::time::Instant::now() + std::time::Duration::from_secs(60).min(every);
-        let mut timer = tokio::time::interval_at(first, every);
-        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            timer.tick().await;
-            let now = chrono::Utc::now().timestamp_millis();
-            // A successful run logs what it deleted itself.
-            if let Err(e) = app
-                .housekeeping(now, concordat_app::housekeeping::DEFAULT_BATCH)
-                .await
-            {
-                tracing::warn!(error = %e, "housekeeping failed; it will run again");
-            }
-        }
-    }))
+    store.close().await;
+    serve(&cfg).await
 }
 
 async fn backup(a: BackupArgs) -> Result<ExitCode, String> {

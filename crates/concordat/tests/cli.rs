@@ -883,3 +883,58 @@ fn serve_with_metrics_and_json_logs() {
     assert_eq!(status, 404);
     let _ = std::fs::remove_file(&db);
 }
+
+/// `config check` accepts the example file and prints the effective configuration with each value's
+/// origin (a flag beating the file); a bad file gets every error, each naming its key and line.
+#[test]
+fn config_check_accepts_the_example_and_names_every_error() {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/concordat.example.toml"
+    );
+    let (code, out, err) = run(&["config", "check", "--config", example], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("The configuration is valid"), "{out}");
+    assert!(out.contains("secure_cookies = true"), "{out}");
+    let (code, out, err) = run(
+        &[
+            "config",
+            "check",
+            "--config",
+            example,
+            "--listen",
+            "0.0.0.0:9000",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("listen = \"0.0.0.0:9000\"  # from --listen"),
+        "{out}"
+    );
+
+    let bad = std::env::temp_dir().join(format!("concordat_cli_{}_bad.toml", std::process::id()));
+    std::fs::write(
+        &bad,
+        "[server]\nlisten = 8080\n[sesions]\nidle_minutes = 5\n[database]\nurl = \"postgres://c:hunter2@db/c\"\npool_size = 0\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        &["config", "check", "--config", bad.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 1, "{out}");
+    for expected in [
+        "server.listen",
+        "line 2",
+        "sesions.idle_minutes",
+        "did you mean `sessions.idle_minutes`",
+        "database.pool_size",
+        "line 7",
+        "server.secret_key_file: required",
+    ] {
+        assert!(err.contains(expected), "{expected:?} missing from: {err}");
+    }
+    assert!(!err.contains("hunter2"), "{err}");
+    let _ = std::fs::remove_file(&bad);
+}

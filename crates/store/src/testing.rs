@@ -31,9 +31,15 @@ pub async fn fresh_sqlite() -> Result<Store> {
 
 /// As [`fresh_sqlite`], with a pool of `max_connections` (`None` for the default).
 pub async fn fresh_sqlite_with(max_connections: Option<u32>) -> Result<Store> {
+    Ok(fresh_sqlite_url_with(max_connections).await?.1)
+}
+
+/// As [`fresh_sqlite_with`], with the database's URL (for tests that connect again through configuration).
+pub async fn fresh_sqlite_url_with(max_connections: Option<u32>) -> Result<(String, Store)> {
     let path = std::env::temp_dir().join(format!("{}.db", unique("concordat_test")));
+    let url = format!("sqlite:{}", path.display());
     let store = Store::connect(
-        &format!("sqlite:{}", path.display()),
+        &url,
         ConnectOptionsCfg {
             create: true,
             max_connections,
@@ -42,7 +48,7 @@ pub async fn fresh_sqlite_with(max_connections: Option<u32>) -> Result<Store> {
     )
     .await?;
     store.migrate().await?;
-    Ok(store)
+    Ok((url, store))
 }
 
 /// A new database on the PostgreSQL server at `base_url` (created with CREATE DATABASE), migrated.
@@ -52,6 +58,14 @@ pub async fn fresh_postgres(base_url: &str) -> Result<Store> {
 
 /// As [`fresh_postgres`], with a pool of `max_connections` (`None` for the default).
 pub async fn fresh_postgres_with(base_url: &str, max_connections: Option<u32>) -> Result<Store> {
+    Ok(fresh_postgres_url_with(base_url, max_connections).await?.1)
+}
+
+/// As [`fresh_postgres_with`], with the new database's URL.
+pub async fn fresh_postgres_url_with(
+    base_url: &str,
+    max_connections: Option<u32>,
+) -> Result<(String, Store)> {
     let admin = Store::connect(
         base_url,
         ConnectOptionsCfg {
@@ -78,7 +92,7 @@ pub async fn fresh_postgres_with(base_url: &str, max_connections: Option<u32>) -
     )
     .await?;
     store.migrate().await?;
-    Ok(store)
+    Ok((url.to_string(), store))
 }
 
 /// The backends to run a contract test against: SQLite always, PostgreSQL when [`POSTGRES_ENV`] is set.
@@ -87,6 +101,15 @@ pub async fn all_backends() -> Result<Vec<Store>> {
     let mut v = vec![fresh_sqlite().await?];
     if let Ok(url) = std::env::var(POSTGRES_ENV) {
         v.push(fresh_postgres(&url).await?);
+    }
+    Ok(v)
+}
+
+/// As [`all_backends`], each with its database's URL.
+pub async fn all_backend_urls() -> Result<Vec<(String, Store)>> {
+    let mut v = vec![fresh_sqlite_url_with(None).await?];
+    if let Ok(url) = std::env::var(POSTGRES_ENV) {
+        v.push(fresh_postgres_url_with(&url, None).await?);
     }
     Ok(v)
 }

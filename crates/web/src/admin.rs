@@ -370,8 +370,13 @@ struct InviteForm {
     input: InvitationInput,
 }
 
-/// The link a person opens: absolute when the request says which host it came to.
-fn absolute(headers: &HeaderMap, path: &str, secure: bool) -> String {
+/// The link a person opens: on the configured public address (`server.public_url`), else absolute
+/// when the request says which host it came to (https when cookies are `Secure`, that is behind TLS).
+fn absolute(headers: &HeaderMap, path: &str, cfg: &crate::WebConfig) -> String {
+    if let Some(base) = &cfg.public_url {
+        return format!("{base}{path}");
+    }
+    let secure = cfg.secure_cookies;
     match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
         Some(host) => format!("{}://{host}{path}", if secure { "https" } else { "http" }),
         None => path.to_string(),
@@ -397,7 +402,7 @@ async fn invite_create(
             &InvitedPage {
                 layout: Layout::for_session("Invitation created", &state, &s.ctx),
                 name: form.input.display_name.trim().to_string(),
-                link: absolute(&headers, &created.link_path, state.cfg.secure_cookies),
+                link: absolute(&headers, &created.link_path, &state.cfg),
                 expires: fmt_ms(created.expires_at),
             },
         ),

@@ -211,6 +211,17 @@ impl Cidr {
     }
 }
 
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let max = if self.addr.is_ipv4() { 32 } else { 128 };
+        if self.prefix == max {
+            write!(f, "{}", self.addr)
+        } else {
+            write!(f, "{}/{}", self.addr, self.prefix)
+        }
+    }
+}
+
 /// The client's address as the throttles see it. `X-Forwarded-For` is believed only when the socket
 /// peer is a configured trusted proxy: then the client is the right-most address in the header that
 /// is not itself a trusted proxy (addresses to its left could have been written by the client).

@@ -6,6 +6,8 @@ mod api;
 mod api_admin;
 mod api_ops;
 mod api_plans;
+pub mod application;
+pub mod config;
 mod error;
 mod extract;
 pub mod metrics;
@@ -24,6 +26,8 @@ use concordat_app::App;
 use std::sync::Arc;
 
 pub use api::openapi_json;
+pub use application::{Application, ShutdownHandle};
+pub use config::Config;
 pub use error::WebError;
 pub use extract::{Cidr, client_address};
 
@@ -34,6 +38,10 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Forwarded-For` header is believed (see [`client_address`]).
     pub trusted_proxies: Vec<Cidr>,
+    /// Send `Strict-Transport-Security: max-age=N` on every response; 0 sends none.
+    pub hsts_max_age_seconds: u64,
+    /// The address people use (`https://concordat.example.org`), for links that must be absolute.
+    pub public_url: Option<String>,
 }
 
 /// Shared state for handlers.
@@ -164,15 +172,21 @@ fn build(table: Vec<Route>) -> Router<Arc<AppState>> {
 
 /// Builds the router: HTML pages, the JSON API under /api/v1, health endpoints and static files.
 pub fn router(state: AppState) -> Router {
+    let hsts = state.cfg.hsts_max_age_seconds;
     let state = Arc::new(state);
     let api = build(api::routes()).fallback(api::not_found);
-    with_cross_cutting_layers(
+    let router = with_cross_cutting_layers(
         build(page_routes())
             .nest(API_PREFIX, api)
             .fallback(pages::not_found)
             .layer(axum::middleware::from_fn(pages::current_page))
             .with_state(state),
-    )
+    );
+    if hsts == 0 {
+        router
+    } else {
+        router.layer(axum::middleware::from_fn_with_state(hsts, security::hsts))
+    }
 }
 
 /// The layers every response passes through, innermost first: the body size limit; panic catching

@@ -1,6 +1,6 @@
 //! Cross-cutting HTTP concerns: request ids, security headers.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -89,6 +89,17 @@ pub async fn headers(req: Request, next: Next) -> Response {
     if !h.contains_key(header::CACHE_CONTROL) {
         // Pages show personal data: never cache them in shared or browser caches.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// `Strict-Transport-Security` on every response, when configured (`server.hsts_max_age_seconds`):
+/// only for a site served over HTTPS, which the configuration checks.
+pub async fn hsts(State(max_age): State<u64>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&format!("max-age={max_age}")) {
+        res.headers_mut()
+            .insert(header::STRICT_TRANSPORT_SECURITY, v);
     }
     res
 }

@@ -404,6 +404,7 @@ async fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
             cfg: concordat_web::WebConfig {
                 secure_cookies: false,
                 trusted_proxies: vec![concordat_web::Cidr::parse("10.0.0.0/8").unwrap()],
+                ..Default::default()
             },
             demo: true,
         });

@@ -4,6 +4,7 @@ use axum::http::{Request, Response, StatusCode, header};
 use concordat_app::{App, AppConfig};
 use concordat_domain::policy::Actor;
 use concordat_store::Store;
+use concordat_web::{Application, Config};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -28,26 +29,61 @@ pub async fn spawn_apps() -> Vec<TestApp> {
 
 /// As [`spawn_apps`], over a region generated from `params`.
 pub async fn spawn_apps_with(params: &concordat_demo::DemoParams) -> Vec<TestApp> {
+    spawn_configured(params, |_| {}).await
+}
+
+/// A secret key file readable by its owner only, as `serve` demands.
+pub fn key_file() -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("concordat_test_{}.key", uuid::Uuid::new_v4()));
+    let mut bytes = Vec::with_capacity(32);
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    path
+}
+
+/// The configuration the tests serve with: `url`'s database, a fresh key, any free port, no housekeeping.
+pub fn test_config(url: &str) -> Config {
+    let mut cfg = Config::default();
+    cfg.database.url = Some(url.to_string());
+    cfg.server.secret_key_file = Some(key_file());
+    cfg.server.listen = "127.0.0.1:0".into();
+    cfg.housekeeping.interval_minutes = 0;
+    cfg
+}
+
+/// As [`spawn_apps_with`], with the configuration changed by `edit`: each app is built by
+/// `Application::build`, as `concordat serve` builds it, over a database holding the region.
+pub async fn spawn_configured(
+    params: &concordat_demo::DemoParams,
+    edit: impl Fn(&mut Config),
+) -> Vec<TestApp> {
     let mut out = Vec::new();
-    for store in concordat_store::testing::all_backends().await.unwrap() {
-        let app = App::new(
+    for (url, store) in concordat_store::testing::all_backend_urls().await.unwrap() {
+        let mut cfg = test_config(&url);
+        edit(&mut cfg);
+        let key_path = cfg.server.secret_key_file.clone().unwrap();
+        let loader = App::new(
             store.clone(),
             AppConfig {
-                secret_key: Some(concordat_app::secret::SecretKey::generate()),
+                secret_key: Some(concordat_app::secret::SecretKey::load(&key_path).unwrap()),
                 ..AppConfig::default()
             },
         );
         let region = concordat_demo::generate(params);
-        app.load_demo(&region, PASSWORD).await.unwrap();
-        let state = concordat_web::AppState {
-            app: app.clone(),
-            cfg: Default::default(),
-            demo: true,
-        };
+        loader.load_demo(&region, PASSWORD).await.unwrap();
+        store.close().await;
+        let application = Application::build(&cfg).await.unwrap();
+        let app = application.app().clone();
         out.push(TestApp {
-            router: concordat_web::router(state),
+            router: application.router(),
+            store: app.store.clone(),
             app,
-            store,
         });
     }
     out

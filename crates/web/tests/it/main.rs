@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod config;
 mod dashboard;
 mod demo_dates;
 mod disclosure;
