@@ -1124,6 +1124,8 @@ impl Config {
             max_failures_per_account: n(self.sign_in.max_failures_per_account),
             account_lock_window: mins(self.sign_in.account_lock_minutes),
             secret_key,
+            // Identity providers are checked (and their secrets read) by `Application::build`.
+            oidc: Default::default(),
         }
     }
 
