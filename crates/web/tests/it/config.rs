@@ -274,11 +274,20 @@ fn unknown_keys_are_refused_with_a_suggestion() {
     let oidc = format!("{REQUIRED}[[oidc.providers]]\nissuer = \"https://idp\"\n");
     let errors = errors_of(Config::from_toml(Path::new("o.toml"), &oidc));
     assert!(has(&errors, "oidc"), "{errors:?}");
-    // An empty provider table is the placeholder's whole shape.
-    let ok = format!("{REQUIRED}[smtp]\n[[oidc.providers]]\n");
+    // A provider needs its own settings (docs/sso.md); one with them is read.
+    let empty = format!("{REQUIRED}[[oidc.providers]]\n");
+    let errors = errors_of(Config::from_toml(Path::new("o.toml"), &empty));
+    assert!(
+        errors.iter().any(|e| e.message.contains("missing field `id`")),
+        "{errors:?}"
+    );
+    let ok = format!(
+        "{REQUIRED}[smtp]\n[[oidc.providers]]\nid = \"keycloak\"\ndisplay_name = \"Keycloak\"\nissuer_url = \"https://idp.example.org/realms/nhs\"\nclient_id = \"concordat\"\nredirect_url = \"https://concordat.example.org/sign-in/oidc/callback\"\n"
+    );
     let cfg = Config::from_toml(Path::new("o.toml"), &ok).unwrap();
     assert!(cfg.smtp.is_some());
     assert_eq!(cfg.oidc.providers.len(), 1);
+    assert_eq!(cfg.oidc.providers[0].match_claim, "sub");
 }
 
 #[test]
