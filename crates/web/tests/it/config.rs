@@ -278,7 +278,9 @@ fn unknown_keys_are_refused_with_a_suggestion() {
     let empty = format!("{REQUIRED}[[oidc.providers]]\n");
     let errors = errors_of(Config::from_toml(Path::new("o.toml"), &empty));
     assert!(
-        errors.iter().any(|e| e.message.contains("missing field `id`")),
+        errors
+            .iter()
+            .any(|e| e.message.contains("missing field `id`")),
         "{errors:?}"
     );
     let ok = format!(
