@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod consent;
+pub mod dates;
 pub mod ids;
 pub mod mha;
 pub mod model;
