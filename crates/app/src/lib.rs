@@ -17,6 +17,7 @@ pub mod people;
 pub mod plans;
 pub mod privacy;
 pub mod secret;
+pub mod staff;
 
 pub use concordat_domain::policy::Actor;
 pub use error::{AppError, FieldError};

@@ -66,12 +66,12 @@ pub struct PersonView {
     pub break_glass: bool,
 }
 
-/// Parses a date as people type it: 2024-03-01 or 01/03/2024.
+/// Parses a date as people type it (20/12/1975, 20-12-1975 or 1975-12-20; a two-digit year is refused,
+/// `concordat_domain::dates::parse_date`), with a message naming the field.
 pub fn parse_date_input(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
-    let s = s.trim();
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
-        .map_err(|_| FieldError::new(field, "enter a real date, like 31/01/1990"))?;
+    let label = field.replace('_', " ");
+    let d = concordat_domain::dates::parse_date(s)
+        .map_err(|e| FieldError::new(field, e.message(&label)))?;
     if crate::limits::year_ok(d) {
         Ok(d)
     } else {

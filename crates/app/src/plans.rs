@@ -698,6 +698,8 @@ pub struct ReviewRow {
 pub struct VersionRow {
     pub version: i64,
     pub saved_by: String,
+    /// Who saved it, by name and role ("Daniel Achterberg, crisis or community clinician").
+    pub saved_by_name: String,
     pub saved_at: i64,
 }
 
@@ -1135,6 +1137,8 @@ impl App {
             return Err(AppError::NotFound);
         };
         let rows = tx.plan_versions(plan.id).await?;
+        let usernames: Vec<String> = rows.iter().map(|r| r.saved_by.clone()).collect();
+        let names = crate::staff::staff_labels(&mut tx, &usernames).await?;
         audit_allowed(
             &mut tx,
             actor,
@@ -1149,6 +1153,10 @@ impl App {
             .into_iter()
             .map(|r| VersionRow {
                 version: r.version,
+                saved_by_name: names
+                    .get(&r.saved_by)
+                    .cloned()
+                    .unwrap_or_else(|| r.saved_by.clone()),
                 saved_by: r.saved_by,
                 saved_at: r.saved_at,
             })

@@ -175,10 +175,7 @@ mod tests {
         assert!(is_ambiguous(first) && is_ambiguous(second));
         assert_eq!(time(first), "01:30 BST");
         assert_eq!(time(second), "01:30 GMT");
-        assert_eq!(
-            date_time_long(second),
-            "26 October 2025 at 01:30 GMT"
-        );
+        assert_eq!(date_time_long(second), "26 October 2025 at 01:30 GMT");
         // Either side of the repeated hour the time alone is enough.
         assert_eq!(time(utc("2025-10-25T23:59:00Z")), "00:59");
         assert!(!is_ambiguous(utc("2025-10-26T02:00:00Z")));

@@ -521,8 +521,15 @@ fn view_person(req: &Request<'_>, user: &UserActor, category: DataCategory) -> D
 }
 
 fn user_may_break_glass(user: &UserActor) -> bool {
+    may_break_glass(user.role)
+}
+
+/// Whether `role` may ever override a refusal with break-glass (a reason, reviewed by a privacy officer).
+/// The web layer uses this to decide whether to offer the emergency-access form; the request is still
+/// decided by [`decide`].
+pub fn may_break_glass(role: Role) -> bool {
     matches!(
-        user.role,
+        role,
         Role::Responder
             | Role::TriageClinician
             | Role::CrisisClinician

@@ -304,6 +304,47 @@ impl Tx {
             .collect()
     }
 
+    /// The display names and roles of the staff with these usernames (case-insensitive), so pages can
+    /// say who did something by name: (username as stored, display name, the roles of their memberships).
+    /// Unknown usernames are left out.
+    pub async fn staff_names(
+        &mut self,
+        usernames: &[String],
+    ) -> Result<Vec<(String, String, Vec<Role>)>> {
+        if usernames.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<String> = (1..=usernames.len())
+            .map(|i| format!("lower(${i})"))
+            .collect();
+        let sql = format!(
+            "SELECT u.username AS username, u.display_name AS display_name, m.role AS role FROM users u LEFT JOIN memberships m ON m.user_id = u.id WHERE lower(u.username) IN ({}) ORDER BY u.username, m.role",
+            params.join(", ")
+        );
+        let mut q = self.q(&sql);
+        for u in usernames {
+            q = q.bind(u.clone());
+        }
+        let mut out: Vec<(String, String, Vec<Role>)> = Vec::new();
+        for r in self.all(q).await? {
+            let username: String = r.try_get("username")?;
+            let role: Option<String> = r.try_get("role")?;
+            let role = role.as_deref().map(parse_role).transpose()?;
+            match out.last_mut() {
+                Some(last) if last.0 == username => last.2.extend(role),
+                _ => out.push((
+                    username,
+                    r.try_get("display_name")?,
+                    role.into_iter().collect(),
+                )),
+            }
+        }
+        for entry in &mut out {
+            entry.2.dedup();
+        }
+        Ok(out)
+    }
+
     pub async fn user_admin_get(&mut self, id: UserId) -> Result<Option<UserAdminRow>> {
         let q = self
             .q("SELECT u.id AS id, u.username AS username, u.display_name AS display_name, u.totp_enabled AS totp_enabled, u.mfa_demo_exempt AS mfa_demo_exempt, u.disabled AS disabled, (SELECT MAX(s.created_at) FROM sessions s WHERE s.user_id = u.id) AS last_sign_in FROM users u WHERE u.id = $1")

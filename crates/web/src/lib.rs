@@ -8,6 +8,7 @@ mod api_ops;
 mod api_plans;
 pub mod application;
 pub mod config;
+pub mod dates;
 mod error;
 mod extract;
 pub mod metrics;

@@ -1,24 +1,25 @@
 //! Crisis operations: crisis contacts, the live s136/s135 board, episodes, places of safety, exports.
 //! Thin handlers: parse, one app call, render. Work without JavaScript; warnings are words, never colour alone.
 
+use crate::dates;
 use crate::error::WebError;
 use crate::extract::Signed;
-use crate::pages::{Card, Layout, St, check_csrf, render};
+use crate::pages::{Card, Layout, Saved, St, check_csrf, render};
 use crate::{AppState, Route};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use concordat_app::operations::{
     BoardRow, ContactForm, ContactView, EpisodeView, ExportKind, Options, PlaceAvailability,
     contact_options, form_time,
 };
 use concordat_app::{AppError, FieldError};
-use concordat_domain::Role;
-use concordat_domain::mha::{self, london_local};
+use concordat_domain::mha;
 use concordat_domain::policy::{Action, may};
+use concordat_domain::{DataCategory, Role};
 use serde::Deserialize;
 
 /// Routes for these pages (part of the main router's table).
@@ -113,7 +114,7 @@ pub(crate) fn cards(role: Role) -> Vec<Card> {
 
 fn ms_local(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
-        .map(london_local)
+        .map(dates::short)
         .unwrap_or_default()
 }
 
@@ -146,7 +147,7 @@ async fn board(State(state): St, s: Signed) -> Response {
             &BoardPage {
                 layout: Layout::for_session("Detentions board", &state, &s.ctx),
                 rows,
-                now: london_local(now),
+                now: dates::short(now),
                 may_record: role_of(&s).is_some_and(records_detentions),
             },
         ),
@@ -196,7 +197,7 @@ impl EpisodePage {
     }
 
     fn local(&self, t: &DateTime<Utc>) -> String {
-        london_local(*t)
+        dates::short(*t)
     }
 
     fn form_opt(&self, t: &Option<DateTime<Utc>>) -> String {
@@ -227,9 +228,9 @@ impl EpisodePage {
         };
         out.push((
             "Started".into(),
-            format!("{}: {}", london_local(c.start), c.started_by.explain()),
+            format!("{}: {}", dates::short(c.start), c.started_by.explain()),
         ));
-        out.push(("24 hours end".into(), london_local(c.limit)));
+        out.push(("24 hours end".into(), dates::short(c.limit)));
         let ext = match &c.extension {
             mha::ExtensionStatus::NotRecorded => "None recorded".to_string(),
             mha::ExtensionStatus::Granted { minutes } => {
@@ -245,8 +246,17 @@ impl EpisodePage {
             ),
         };
         out.push(("Extension".into(), ext));
-        out.push(("Time limit".into(), london_local(c.deadline)));
-        out.push(("Rules applied".into(), c.rule_set.to_string()));
+        out.push(("Time limit".into(), dates::short(c.deadline)));
+        // The rule set's name in words, never its code ("pca2017").
+        let rules = mha::RuleBook::england()
+            .sets()
+            .iter()
+            .find(|r| r.id == c.rule_set)
+            .map_or_else(
+                || "The Mental Health Act 1983".to_string(),
+                |r| r.name.to_string(),
+            );
+        out.push(("Rules applied".into(), rules));
         out
     }
 
@@ -263,7 +273,7 @@ impl EpisodePage {
 fn step_lines(v: &EpisodeView) -> Vec<StepLine> {
     let ep = &v.episode;
     let mut lines = vec![StepLine {
-        when: london_local(ep.detained_at),
+        when: dates::short(ep.detained_at),
         what: format!(
             "Detained under {} at: {}{}",
             ep.power.label(),
@@ -288,7 +298,7 @@ fn step_lines(v: &EpisodeView) -> Vec<StepLine> {
     }
     for (i, s) in ep.stays.iter().enumerate() {
         lines.push(StepLine {
-            when: london_local(s.arrived_at),
+            when: dates::short(s.arrived_at),
             what: format!(
                 "{} {}",
                 if i == 0 {
@@ -301,20 +311,20 @@ fn step_lines(v: &EpisodeView) -> Vec<StepLine> {
         });
         for w in &s.welfare_checks {
             lines.push(StepLine {
-                when: london_local(*w),
+                when: dates::short(*w),
                 what: "Welfare check by a healthcare professional".into(),
             });
         }
         if let Some(d) = s.departed_at {
             lines.push(StepLine {
-                when: london_local(d),
+                when: dates::short(d),
                 what: format!("Left {}", s.kind.label()),
             });
         }
     }
     if let Some(t) = ep.assessment.doctor_examined_at {
         lines.push(StepLine {
-            when: london_local(t),
+            when: dates::short(t),
             what: format!(
                 "Examined by doctor {}",
                 ep.assessment.doctor.as_ref().map_or("", |d| d.0.as_str())
@@ -323,7 +333,7 @@ fn step_lines(v: &EpisodeView) -> Vec<StepLine> {
     }
     if let Some(t) = ep.assessment.amhp_interviewed_at {
         lines.push(StepLine {
-            when: london_local(t),
+            when: dates::short(t),
             what: format!(
                 "Interviewed by AMHP {}",
                 ep.assessment.amhp.as_ref().map_or("", |d| d.0.as_str())
@@ -332,7 +342,7 @@ fn step_lines(v: &EpisodeView) -> Vec<StepLine> {
     }
     if let Some(x) = &ep.extension {
         lines.push(StepLine {
-            when: london_local(x.authorised_at),
+            when: dates::short(x.authorised_at),
             what: format!(
                 "Extension of {} by {}: {}",
                 mha::minutes_text(i64::from(x.minutes)),
@@ -343,7 +353,7 @@ fn step_lines(v: &EpisodeView) -> Vec<StepLine> {
     }
     if let Some(t) = ep.ended_at {
         lines.push(StepLine {
-            when: london_local(t),
+            when: dates::short(t),
             what: format!(
                 "Detention ended: {}",
                 ep.outcome.map_or("outcome not recorded", |o| o.label())
@@ -423,7 +433,11 @@ async fn episode_record(
     };
     let version = pair(&pairs, "version").parse::<i64>().unwrap_or(-1);
     let errors = match state.app.episode_record(&actor, id, version, &pairs).await {
-        Ok(_) => return Redirect::to(&format!("/episodes/{id}")).into_response(),
+        Ok(_) => {
+            return Saved::Detention
+                .redirect(&format!("/episodes/{id}"))
+                .into_response();
+        }
         Err(AppError::Invalid(errors)) => errors,
         Err(AppError::Conflict(m)) => vec![FieldError::new("version", m)],
         Err(e) => return WebError::html(e).into_response(),
@@ -539,7 +553,9 @@ async fn episode_create(
         Err(e) => return e.into_response(),
     };
     match state.app.episode_create(&actor, &pairs).await {
-        Ok(id) => Redirect::to(&format!("/episodes/{id}")).into_response(),
+        Ok(id) => Saved::Detention
+            .redirect(&format!("/episodes/{id}"))
+            .into_response(),
         Err(AppError::Invalid(errors)) => new_episode_page(&state, &s, pairs, errors).await,
         Err(e) => WebError::html(e).into_response(),
     }
@@ -701,7 +717,7 @@ async fn contact_page(
             s.ctx
                 .membership
                 .as_ref()
-                .is_some_and(|m| matches!(m.role, Role::TriageClinician | Role::CrisisClinician))
+                .is_some_and(|m| may(m.role, Action::ViewPerson(DataCategory::IncidentHistory)))
         },
         |v| v.clinical_visible,
     );
@@ -712,7 +728,9 @@ async fn contact_page(
     render(
         status,
         &ContactFormPage {
-            layout: Layout::for_session(&title, state, &s.ctx).with_errors(errors),
+            layout: Layout::for_session(&title, state, &s.ctx)
+                .with_back("/contacts", "Back to crisis contacts")
+                .with_errors(errors),
             id,
             form,
             o,
@@ -748,7 +766,9 @@ async fn contact_create(
     };
     let form = ContactForm::from_pairs(&pairs);
     match state.app.contact_create(&actor, &form).await {
-        Ok(id) => Redirect::to(&format!("/contacts/{id}?saved=1")).into_response(),
+        Ok(id) => Saved::Contact
+            .redirect(&format!("/contacts/{id}"))
+            .into_response(),
         Err(AppError::Invalid(errors)) => contact_page(&state, &s, None, form, None, errors).await,
         Err(e) => WebError::html(e).into_response(),
     }
@@ -783,7 +803,11 @@ async fn contact_update(
     };
     let mut form = ContactForm::from_pairs(&pairs);
     let errors = match state.app.contact_update(&actor, id, &form).await {
-        Ok(_) => return Redirect::to(&format!("/contacts/{id}?saved=1")).into_response(),
+        Ok(_) => {
+            return Saved::Contact
+                .redirect(&format!("/contacts/{id}"))
+                .into_response();
+        }
         Err(AppError::Invalid(errors)) => errors,
         Err(AppError::Conflict(m)) => vec![FieldError::new("version", m)],
         Err(e) => return WebError::html(e).into_response(),
@@ -822,7 +846,7 @@ async fn places(State(state): St, s: Signed) -> Response {
             &PlacesPage {
                 layout: Layout::for_session("Places of safety", &state, &s.ctx),
                 places,
-                now: london_local(Utc::now()),
+                now: dates::short(Utc::now()),
             },
         ),
         Err(e) => WebError::html(e).into_response(),

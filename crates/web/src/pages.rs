@@ -1,6 +1,7 @@
 //! HTML pages. Each handler parses its input, calls one app function and renders a template.
 
 use crate::AppState;
+use crate::dates::filters;
 use crate::error::{WebError, public_message};
 use crate::extract::{
     AnySession, CSRF_COOKIE, ClientAddr, SESSION_COOKIE, Signed, cookie, csrf_ok,
@@ -17,7 +18,7 @@ use concordat_app::people::{PersonSummary, PersonView, SearchInput};
 use concordat_app::{AppError, FieldError};
 use concordat_domain::Role;
 use concordat_domain::model::PersonId;
-use concordat_domain::policy::DenyReason;
+use concordat_domain::policy::{Action, DenyReason, may};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -43,6 +44,65 @@ pub struct Layout {
     pub sso_link: bool,
     /// The path of the page being answered, so the navigation can mark it with `aria-current`.
     pub current: String,
+    /// A confirmation to show once at the top of the page ("Crisis plan saved"), after a redirect
+    /// from a form that saved something (see [`Saved`]).
+    pub notice: Option<&'static str>,
+    /// A back link above the page's heading: (href, words such as "Back to find a person").
+    pub back: Option<(String, String)>,
+}
+
+/// What a form saved, passed to the page it redirects to as `?saved=<code>` so that page confirms it in
+/// words. Only these codes are known: a link with any other value shows nothing, so the confirmation
+/// cannot be used to put other words on a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Saved {
+    Plan,
+    Consent,
+    Contact,
+    Detention,
+}
+
+impl Saved {
+    pub(crate) const ALL: [Saved; 4] = [
+        Saved::Plan,
+        Saved::Consent,
+        Saved::Contact,
+        Saved::Detention,
+    ];
+
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Saved::Plan => "plan",
+            Saved::Consent => "consent",
+            Saved::Contact => "contact",
+            Saved::Detention => "detention",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Saved::Plan => "Crisis plan saved. The new version is shown below.",
+            Saved::Consent => "Consent recorded. Sharing follows the person's choice from now on.",
+            Saved::Contact => "Crisis contact saved.",
+            Saved::Detention => "Detention record saved.",
+        }
+    }
+
+    /// `path` with the flag that makes it confirm this save, before any `#fragment`.
+    pub(crate) fn redirect(self, path: &str) -> Redirect {
+        let (base, fragment) = match path.split_once('#') {
+            Some((b, f)) => (b, format!("#{f}")),
+            None => (path, String::new()),
+        };
+        Redirect::to(&format!("{base}?saved={}{fragment}", self.code()))
+    }
+
+    fn from_query(query: &str) -> Option<Saved> {
+        let value = query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("saved="))?;
+        Saved::ALL.into_iter().find(|s| s.code() == value)
+    }
 }
 
 impl Layout {
@@ -69,7 +129,17 @@ impl Layout {
             roles_link: ctx.memberships.len() > 1,
             sso_link: !state.app.cfg.oidc.is_empty(),
             current: CURRENT_PATH.try_with(|p| p.clone()).unwrap_or_default(),
+            notice: NOTICE
+                .try_with(|n| n.map(Saved::message))
+                .unwrap_or_default(),
+            back: None,
         }
+    }
+
+    /// With a back link above the heading.
+    pub(crate) fn with_back(mut self, href: &str, words: &str) -> Self {
+        self.back = Some((href.to_string(), words.to_string()));
+        self
     }
 
     /// Whether a navigation link points at the page being shown.
@@ -101,6 +171,8 @@ impl Layout {
 tokio::task_local! {
     /// The request's path while its handler runs (set by [`current_page`]), read by [`Layout::for_session`].
     static CURRENT_PATH: String;
+    /// What the request's `?saved=` flag confirms, if anything (set by [`current_page`]).
+    static NOTICE: Option<Saved>;
 }
 
 /// Middleware: makes the request's path known to the page layout, for `aria-current` in the navigation.
@@ -109,7 +181,10 @@ pub(crate) async fn current_page(
     next: axum::middleware::Next,
 ) -> Response {
     let path = req.uri().path().to_string();
-    CURRENT_PATH.scope(path, next.run(req)).await
+    let notice = req.uri().query().and_then(Saved::from_query);
+    CURRENT_PATH
+        .scope(path, NOTICE.scope(notice, next.run(req)))
+        .await
 }
 
 /// The message with its first letter in capitals ("choose an outcome" becomes "Choose an outcome").
@@ -126,26 +201,27 @@ fn short_label(label: &str) -> &str {
     label.split(" (").next().unwrap_or(label).trim()
 }
 
+/// The navigation for a role. Every link is chosen by the access policy (`policy::may`), never by a
+/// list of roles kept here: a role sees a link only when the policy would let it use the page. It grants
+/// nothing; every request is still decided in the app layer.
 fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut nav = vec![("/home", "Home")];
-    if matches!(
-        role,
-        Role::Responder
-            | Role::TriageClinician
-            | Role::CrisisClinician
-            | Role::PlaceOfSafetyCoordinator
-            | Role::Administrator
-    ) {
+    if may(role, Action::SearchPeople) {
         nav.push(("/people", "Find a person"));
     }
-    if role == Role::PrivacyOfficer {
+    if may(role, Action::ViewAudit) {
         nav.push(("/privacy/audit", "Audit log"));
+    }
+    if may(role, Action::ReviewBreakGlass) {
         nav.push(("/privacy/break-glass", "Break-glass reviews"));
     }
     nav.extend(crate::plans_pages::nav(role));
     nav.extend(crate::ops_pages::nav(role));
     nav.extend(crate::admin::nav(role));
-    nav.push(("/dashboard", "Partnership figures"));
+    if may(role, Action::ViewAggregates) {
+        nav.push(("/dashboard", "Partnership figures"));
+    }
+    // Who is in the partnership is shown to everyone signed in (names, kinds, agreements).
     nav.push(("/organisations", "Organisations"));
     nav
 }
@@ -497,67 +573,63 @@ struct HomePage {
     mfa_resets: Option<Vec<(String, String, String)>>,
 }
 
+/// The home page's introduction and cards for a role. Like the navigation, each card is chosen by the
+/// access policy (`policy::may`), so a role is offered only what it can do.
 fn cards_for(role: Role) -> (&'static str, Vec<Card>) {
-    let find = Card {
-        title: "Find a person",
-        href: "/people",
-        text: "Search by NHS number, by family name and date of birth, or by postcode. Every search and every record you open is recorded.",
-    };
-    let figures = Card {
-        title: "Partnership figures",
-        href: "/dashboard",
-        text: "Monthly crisis contacts and section 136 detentions across the partnership, as statistical process control charts.",
-    };
-    let orgs = Card {
+    let mut cards = Vec::new();
+    if may(role, Action::SearchPeople) {
+        cards.push(Card {
+            title: "Find a person",
+            href: "/people",
+            text: "Search by NHS number, by family name and date of birth, or by postcode. Every search and every record you open is recorded.",
+        });
+    }
+    if may(role, Action::ViewAudit) {
+        cards.push(Card {
+            title: "Audit log",
+            href: "/privacy/audit",
+            text: "Search every read and change by person, user, organisation and date.",
+        });
+    }
+    if may(role, Action::ReviewBreakGlass) {
+        cards.push(Card {
+            title: "Break-glass reviews",
+            href: "/privacy/break-glass",
+            text: "Accesses made in an emergency with a reason, waiting for your review.",
+        });
+    }
+    if may(role, Action::ManageUsers) {
+        cards.push(Card {
+            title: "Sign-in locks",
+            href: "/admin/sign-in-locks",
+            text: "Accounts and addresses refused for now after too many failed sign-ins, and until when.",
+        });
+    }
+    if may(role, Action::ViewAggregates) {
+        cards.push(Card {
+            title: "Partnership figures",
+            href: "/dashboard",
+            text: "How many crisis contacts and section 136 detentions there are each month across the partnership, and whether that is changing. Nobody can be identified from them.",
+        });
+    }
+    cards.push(Card {
         title: "Organisations",
         href: "/organisations",
-        text: "Who is in the partnership.",
-    };
-    match role {
-        Role::Responder => (
-            "Find the person's crisis information quickly, and only what your organisation may see.",
-            vec![find, orgs],
-        ),
-        Role::TriageClinician | Role::CrisisClinician | Role::PlaceOfSafetyCoordinator => (
-            "Find people, see what is shared with your organisation, and follow the partnership's figures.",
-            vec![find, figures, orgs],
-        ),
-        Role::PrivacyOfficer => (
-            "Check who looked at what, and review every break-glass access.",
-            vec![
-                Card {
-                    title: "Audit log",
-                    href: "/privacy/audit",
-                    text: "Search every read and change by person, user, organisation and date.",
-                },
-                Card {
-                    title: "Break-glass reviews",
-                    href: "/privacy/break-glass",
-                    text: "Accesses made in an emergency with a reason, waiting for your review.",
-                },
-                figures,
-            ],
-        ),
-        Role::Administrator => (
-            "Look after organisations, accounts and records.",
-            vec![
-                find,
-                orgs,
-                figures,
-                Card {
-                    title: "Sign-in locks",
-                    href: "/admin/sign-in-locks",
-                    text: "Accounts and addresses refused for now after too many failed sign-ins, and until when.",
-                },
-            ],
-        ),
-        Role::Analyst
-        | Role::AllianceCoordinator
-        | Role::AllianceMember
-        | Role::ExpertByExperience => (
-            "See how the partnership is doing. Nobody can be identified from these figures.",
-            vec![figures, orgs],
-        ),
+        text: "Who is in the partnership, and the data sharing agreements between them.",
+    });
+    (intro_for(role), cards)
+}
+
+/// One sentence saying what the role is here to do, from what the policy lets it do.
+fn intro_for(role: Role) -> &'static str {
+    if may(role, Action::ViewAudit) {
+        "Check who looked at what, and review every break-glass access."
+    } else if may(role, Action::ManageUsers) {
+        "Look after your organisation's accounts and details."
+    } else if may(role, Action::SearchPeople) {
+        "Find the person's crisis information quickly, and only what your organisation may see."
+    } else {
+        "See how the partnership is doing. Nobody can be identified from these figures."
     }
 }
 
@@ -741,7 +813,9 @@ fn person_result(
                     StatusCode::UNPROCESSABLE_ENTITY
                 },
                 &PersonPage {
-                    layout: Layout::for_session(&title, state, &s.ctx).with_errors(errors),
+                    layout: Layout::for_session(&title, state, &s.ctx)
+                        .with_back("/people", "Back to find a person")
+                        .with_errors(errors),
                     p: l.person,
                     plan: l.plan,
                     may_edit: l.may_edit,
@@ -752,15 +826,7 @@ fn person_result(
         Err(AppError::Denied(reason)) => {
             let role = s.ctx.membership.as_ref().map(|m| m.role);
             let may_break_glass = reason.break_glass_may_override()
-                && matches!(
-                    role,
-                    Some(
-                        Role::Responder
-                            | Role::TriageClinician
-                            | Role::CrisisClinician
-                            | Role::PlaceOfSafetyCoordinator
-                    )
-                );
+                && role.is_some_and(concordat_domain::policy::may_break_glass);
             render(
                 // A break-glass form sent back with a field error is invalid input, not a new refusal.
                 if errors.is_empty() {
@@ -926,13 +992,9 @@ struct AuditRow {
     break_glass: bool,
 }
 
+/// An instant for a table, in UK time: "7 Dec 2026 16:26" (`crate::dates`).
 pub(crate) fn fmt_ms(ms: i64) -> String {
-    use chrono::TimeZone;
-    chrono::Utc
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default()
+    crate::dates::ms_short(ms)
 }
 
 fn audit_row(e: &concordat_domain::audit::AuditEvent) -> AuditRow {

@@ -1,22 +1,25 @@
 //! Crisis plans: writing them with the person, consent, and finding them fast at 2am.
 
 use crate::Route;
+use crate::dates::filters;
 use crate::error::WebError;
 use crate::extract::Signed;
-use crate::pages::{Card, Layout, St, check_csrf, fmt_ms, render};
+use crate::pages::{Card, Layout, Saved, St, check_csrf, fmt_ms, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use concordat_app::plans::{
     ConsentInput, PlanInput, PlanView, ReviewRow, SaveOutcome, SupportList, VersionRow,
 };
 use concordat_app::{AppError, FieldError};
 use concordat_domain::consent::{
     ConsentStatus, PlanConsent, PlanPart, RepeatThresholds, SectionKind, SharingLevel,
+    may_write_plan,
 };
 use concordat_domain::model::PersonId;
+use concordat_domain::policy::{Action, may};
 use concordat_domain::{LegalBasis, OrgKind, Role};
 use serde::Deserialize;
 
@@ -36,14 +39,19 @@ pub fn routes() -> Vec<Route> {
 
 /// Navigation links for a role.
 pub(crate) fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
-    match role {
-        Role::CrisisClinician => vec![
-            ("/support/repeat-contact", "Support for repeated crisis"),
-            ("/plans/reviews", "Plan reviews due"),
-        ],
-        Role::TriageClinician => vec![("/plans/reviews", "Plan reviews due")],
-        _ => Vec::new(),
+    let mut nav = Vec::new();
+    if may(role, Action::ViewRepeatContactList) {
+        nav.push(("/support/repeat-contact", "Support for repeated crisis"));
     }
+    if reviews_shown(role) {
+        nav.push(("/plans/reviews", "Plan reviews due"));
+    }
+    nav
+}
+
+/// The plan reviews list is for the roles that write plans and may search for people, as the app decides it.
+fn reviews_shown(role: Role) -> bool {
+    may_write_plan(role) && may(role, Action::SearchPeople)
 }
 
 /// Home-page cards for a role.
@@ -53,18 +61,18 @@ pub(crate) fn cards(role: Role) -> Vec<Card> {
         href: "/plans/reviews",
         text: "Plans your organisation holds whose review date has passed: review them with the person.",
     };
-    match role {
-        Role::CrisisClinician => vec![
-            Card {
-                title: "Support for people in repeated crisis",
-                href: "/support/repeat-contact",
-                text: "People with many crisis contacts recently, so you can offer a named worker and write or review a plan with them.",
-            },
-            reviews,
-        ],
-        Role::TriageClinician => vec![reviews],
-        _ => Vec::new(),
+    let mut cards = Vec::new();
+    if may(role, Action::ViewRepeatContactList) {
+        cards.push(Card {
+            title: "Support for people in repeated crisis",
+            href: "/support/repeat-contact",
+            text: "People with many crisis contacts recently, so you can offer a named worker and write or review a plan with them.",
+        });
     }
+    if reviews_shown(role) {
+        cards.push(reviews);
+    }
+    cards
 }
 
 /// One section's row in the plan form.
@@ -241,7 +249,9 @@ async fn plan_save(
             conflict,
         };
     match state.app.plan_save(&actor, PersonId(id), &input).await {
-        Ok(SaveOutcome::Saved(_)) => Redirect::to(&format!("/people/{id}#plan")).into_response(),
+        Ok(SaveOutcome::Saved(_)) => Saved::Plan
+            .redirect(&format!("/people/{id}#plan"))
+            .into_response(),
         Ok(SaveOutcome::Conflict { theirs }) => {
             let layout =
                 Layout::for_session("Crisis plan: someone else saved first", &state, &s.ctx);
@@ -470,7 +480,9 @@ async fn consent_save(
         basis_note: pairs_get(&pairs, "basis_note").to_string(),
     };
     match state.app.consent_record(&actor, PersonId(id), &input).await {
-        Ok(_) => Redirect::to(&format!("/people/{id}")).into_response(),
+        Ok(_) => Saved::Consent
+            .redirect(&format!("/people/{id}"))
+            .into_response(),
         Err(AppError::Invalid(errors)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &consent_page(

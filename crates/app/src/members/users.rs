@@ -350,14 +350,22 @@ impl App {
         .await?;
         let since = Utc::now().timestamp_millis() - days * 86_400_000;
         let mut tx = self.store.begin_read().await?;
-        Ok(tx
+        let events: Vec<_> = tx
             .audit_by_action(MFA_RESET_ACTION, since, 200)
             .await?
             .into_iter()
             .filter(|e| e.draft.outcome == concordat_domain::audit::AuditOutcome::Allowed)
+            .collect();
+        let usernames: Vec<String> = events.iter().map(|e| e.draft.username.clone()).collect();
+        let names = crate::staff::staff_labels(&mut tx, &usernames).await?;
+        Ok(events
+            .into_iter()
             .map(|e| MfaResetView {
                 at: e.draft.at,
-                by: e.draft.username,
+                by: names
+                    .get(&e.draft.username)
+                    .cloned()
+                    .unwrap_or(e.draft.username),
                 user_id: e.draft.resource_id,
             })
             .collect())

@@ -18,5 +18,6 @@ mod metrics;
 mod oidc;
 mod openapi;
 mod operations;
+mod plain;
 mod plans;
 mod ux;
