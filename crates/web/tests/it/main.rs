@@ -18,5 +18,6 @@ mod metrics;
 mod oidc;
 mod openapi;
 mod operations;
+mod plan_first;
 mod plans;
 mod ux;
