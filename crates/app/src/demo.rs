@@ -91,6 +91,9 @@ impl App {
             let id = tx
                 .org_insert(&o.name, o.kind, o.ods_code.as_deref(), o.org_id.as_deref())
                 .await?;
+            if let Some(line) = &o.crisis_line {
+                tx.org_set_crisis_line(id, Some(line)).await?;
+            }
             orgs.insert(o.key.as_str(), (id, o.name.clone()));
         }
         let org = |key: &str| {

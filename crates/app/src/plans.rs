@@ -56,6 +56,37 @@ pub struct PlanView {
     pub withheld: usize,
     /// Whether break-glass with a reason could show some of the withheld sections.
     pub withheld_break_glass_may_show: bool,
+    /// Why sections or parts were withheld, in words for the reader (each reason once, from the
+    /// policy's [`DenyReason`]s).
+    pub withheld_reasons: Vec<&'static str>,
+}
+
+/// Why part of a plan is not shown to the reader, in plain words (from the policy's reason).
+pub fn withheld_words(reason: DenyReason) -> &'static str {
+    match reason {
+        DenyReason::NoConsent => {
+            "The person has not agreed to share these parts of their plan with your organisation."
+        }
+        DenyReason::ConsentWithdrawn => {
+            "The person has withdrawn their consent to share their plan."
+        }
+        DenyReason::CategoryNotPermitted
+        | DenyReason::RoleNotPermitted
+        | DenyReason::NoPersonalDataRole => {
+            "These parts are for clinicians and are not shared with your role."
+        }
+        DenyReason::NotCareTeam => "These parts are only for the person's care team.",
+        DenyReason::NoAgreement => {
+            "No data sharing agreement lets these parts reach your organisation."
+        }
+        DenyReason::MfaRequired => {
+            "You need to sign in with multi-factor authentication to see these parts."
+        }
+        DenyReason::OtherOrganisationsRecord
+        | DenyReason::BreakGlassReasonTooShort
+        | DenyReason::NotPartnershipWide
+        | DenyReason::OrganisationDeactivated => "These parts are not shared with you.",
+    }
 }
 
 /// What the responder's lookup returns: identity, and the plan as far as they may see it.
@@ -69,6 +100,9 @@ pub struct PersonLookup {
     pub consent: Option<PlanConsent>,
     /// The categories recorded in the audit event for this lookup.
     pub categories_shown: Vec<DataCategory>,
+    /// The crisis line of the organisation holding the record, when the plan is withheld in part or
+    /// there is none: what to do instead.
+    pub crisis_line: Option<String>,
 }
 
 /// Agreements and relationship loaded once per request, for many decisions.
@@ -197,6 +231,7 @@ fn decide_plan(
 ) -> DecidedPlan {
     let mut shown = Vec::new();
     let mut withheld = 0;
+    let mut reasons: Vec<&'static str> = Vec::new();
     let mut may_break = false;
     let mut section_decisions = Vec::new();
     let mut disclosed = Vec::new();
@@ -208,6 +243,10 @@ fn decide_plan(
             Decision::Allow { .. } => disclosed.push((category, d.clone())),
             Decision::Deny(r) => {
                 withheld += 1;
+                let words = withheld_words(*r);
+                if !reasons.contains(&words) {
+                    reasons.push(words);
+                }
                 if break_glass_reason.is_none() && r.break_glass_may_override() {
                     // Would a reason show it? Ask the policy rather than guess.
                     let probe = ctx.decide(
@@ -251,6 +290,7 @@ fn decide_plan(
     // Most important first for a responder at 2am: what helps, who to contact (SectionKind order).
     shown.sort_by_key(|s| s.kind);
     let mut view = plan_view(plan, shown, withheld, may_break);
+    view.withheld_reasons = reasons;
     if !parts_shown.contains(&PlanPart::OwnWords) {
         view.own_words = None;
     }
@@ -870,6 +910,13 @@ impl App {
         };
         let bg = is_break_glass(&l.disclosed.decision);
         let reason = bg.then_some(break_glass_reason).flatten();
+        // What to do instead when the plan is not all there: the holding service's crisis line.
+        let withheld = l.decided.as_ref().is_none_or(|d| d.view.withheld > 0);
+        let crisis_line = if withheld {
+            tx.org_crisis_line(l.person.owner_org_id).await?
+        } else {
+            None
+        };
         audit_allowed(
             &mut tx,
             actor,
@@ -886,6 +933,7 @@ impl App {
             may_edit: l.may_edit,
             consent: if l.may_edit { l.consent } else { None },
             categories_shown: l.disclosed.categories,
+            crisis_line,
         })
     }
 
@@ -1447,6 +1495,7 @@ fn plan_view(
         sections,
         withheld,
         withheld_break_glass_may_show: may_break,
+        withheld_reasons: Vec::new(),
     }
 }
 

@@ -1,11 +1,55 @@
 //! The privacy officer's tools: the audit log, the break-glass review queue, a person's access history,
 //! and verification of the hash chain.
 
+use crate::access::Access;
 use crate::{App, AppError, Subject, audit_allowed, decide_org_wide, require};
+use concordat_domain::DataCategory;
 use concordat_domain::audit::{Anchor, AnchorError, AuditEvent, ChainError, ChainVerifier};
 use concordat_domain::model::PersonId;
 use concordat_domain::policy::{Action, Actor};
-use concordat_store::{AuditFilter, BreakGlassItem};
+use concordat_store::{AuditFilter, BreakGlassItem, Tx};
+use std::collections::HashMap;
+
+/// A person named in the audit trail, as the privacy officer may see them: the name and NHS number
+/// only when the policy lets this privacy officer see the person's identity (decided per person and
+/// audited as `person.view.identity.audit`), otherwise only the organisation that holds the record.
+#[derive(Debug, Clone)]
+pub struct PersonLabel {
+    pub id: i64,
+    /// "Robin Zebedee", when the policy allows.
+    pub name: Option<String>,
+    pub nhs_number: Option<String>,
+    /// The organisation holding the record.
+    pub held_by: String,
+}
+
+/// Audit events with the people and organisations they name, in words.
+#[derive(Debug, Clone, Default)]
+pub struct NamedEvents {
+    /// Newest first.
+    pub events: Vec<AuditEvent>,
+    /// Every person the events name, by id.
+    pub people: HashMap<i64, PersonLabel>,
+    /// Every organisation's name, by id (organisations are not personal data).
+    pub orgs: HashMap<i64, String>,
+}
+
+/// What an audit event disclosed, in words: the categories after the last ": " of a plan lookup's
+/// description ("… ]: identity, crisis_plan_summary" becomes "Identity and contact details; …").
+pub fn revealed(e: &AuditEvent) -> String {
+    e.draft
+        .resource_id
+        .as_deref()
+        .and_then(|r| r.rsplit_once("]: ").map(|(_, c)| c))
+        .map(|c| {
+            c.split(", ")
+                .filter_map(DataCategory::from_code)
+                .map(|c| c.label())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default()
+}
 
 /// The result of walking the audit chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +87,10 @@ pub struct AccessHistory {
     pub events: Vec<AuditEvent>,
     /// Every event that names the person, on all pages (before this read's own event).
     pub total: i64,
+    /// The person, named when the policy lets the privacy officer see their identity.
+    pub person: PersonLabel,
+    /// Every organisation's name, by id.
+    pub orgs: HashMap<i64, String>,
     /// This page, counting from 1.
     pub page: i64,
     /// How many pages there are (at least 1).
@@ -62,7 +110,119 @@ pub const REVIEW_OUTCOMES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Names the people that `events` mention, each decided by the policy as opening their record would be
+/// for this actor; every name shown is audited with the person's id (`person.view.identity.audit`), in
+/// the caller's transaction. People the actor may not see are labelled with their holder only.
+async fn label_people(
+    tx: &mut Tx,
+    actor: &Actor,
+    events: &[AuditEvent],
+    context: &str,
+) -> Result<HashMap<i64, PersonLabel>, AppError> {
+    let mut ids: Vec<i64> = events.iter().filter_map(|e| e.draft.person_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let orgs: HashMap<i64, String> = tx
+        .org_list()
+        .await?
+        .into_iter()
+        .map(|o| (o.id.0, o.name))
+        .collect();
+    let access = Access::load(tx, actor).await?;
+    let people: Vec<PersonId> = ids.iter().map(|i| PersonId(*i)).collect();
+    let inputs = access.people_inputs(tx, &people).await?;
+    for id in people {
+        let Some(person) = tx.person_get(id).await? else {
+            continue;
+        };
+        let held_by = orgs
+            .get(&person.owner_org_id.0)
+            .cloned()
+            .unwrap_or_default();
+        let Some(input) = inputs.get(&id) else {
+            continue;
+        };
+        let action = Action::ViewPerson(DataCategory::Identity);
+        let d = access.decide_person(input, person.owner_org_id, action, None);
+        let label = if d.is_allowed() {
+            let subject = Subject {
+                person_id: Some(id.0),
+                resource_kind: "audit",
+                resource_id: Some(context.to_string()),
+            };
+            audit_allowed(tx, actor, "person.view.identity.audit", &subject, &d, None).await?;
+            PersonLabel {
+                id: id.0,
+                name: Some(format!("{} {}", person.given_name, person.family_name)),
+                nhs_number: person.nhs_number.map(|n| n.to_string()),
+                held_by,
+            }
+        } else {
+            PersonLabel {
+                id: id.0,
+                name: None,
+                nhs_number: None,
+                held_by,
+            }
+        };
+        out.insert(id.0, label);
+    }
+    Ok(out)
+}
+
 impl App {
+    /// Refuses (and audits the refusal) unless the actor may read the audit log: asked before a search's
+    /// input is judged.
+    pub async fn may_view_audit(&self, actor: &Actor) -> Result<(), AppError> {
+        let subject = Subject {
+            resource_kind: "audit",
+            ..Default::default()
+        };
+        require(self, actor, Action::ViewAudit, &subject).await
+    }
+
+    /// The privacy officer's audit log page: the events, with the people they name (as the policy
+    /// allows, each name audited) and every organisation's name. The search itself is audited.
+    pub async fn audit_search_named(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+    ) -> Result<NamedEvents, AppError> {
+        let subject = Subject {
+            person_id: filter.person_id,
+            resource_kind: "audit",
+            resource_id: None,
+        };
+        require(self, actor, Action::ViewAudit, &subject).await?;
+        if !(1..=MAX_AUDIT_SEARCH).contains(&filter.limit) {
+            return Err(AppError::invalid(
+                "limit",
+                format!("ask for between 1 and {MAX_AUDIT_SEARCH} events"),
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        let events = tx.audit_search(filter).await?;
+        let people = label_people(&mut tx, actor, &events, "audit log").await?;
+        let orgs = tx
+            .org_list()
+            .await?
+            .into_iter()
+            .map(|o| (o.id.0, o.name))
+            .collect();
+        let decision = decide_org_wide(actor, Action::ViewAudit);
+        audit_allowed(&mut tx, actor, "audit.search", &subject, &decision, None).await?;
+        tx.commit().await?;
+        Ok(NamedEvents {
+            events,
+            people,
+            orgs,
+        })
+    }
+
     /// Searches the audit log (privacy officers only). The search itself is audited.
     pub async fn audit_search(
         &self,
@@ -109,6 +269,37 @@ impl App {
             return Err(AppError::invalid("page", "use a page number of 1 or more"));
         }
         let mut tx = self.store.begin().await?;
+        let Some(found) = tx.person_get(person).await? else {
+            return Err(AppError::NotFound);
+        };
+        let orgs: HashMap<i64, String> = tx
+            .org_list()
+            .await?
+            .into_iter()
+            .map(|o| (o.id.0, o.name))
+            .collect();
+        let access = Access::load(&mut tx, actor).await?;
+        let identity = access
+            .person(
+                &mut tx,
+                person,
+                found.owner_org_id,
+                Action::ViewPerson(DataCategory::Identity),
+                None,
+            )
+            .await?;
+        let label = PersonLabel {
+            id: person.0,
+            name: identity
+                .is_allowed()
+                .then(|| format!("{} {}", found.given_name, found.family_name)),
+            nhs_number: identity
+                .is_allowed()
+                .then_some(found.nhs_number)
+                .flatten()
+                .map(|n| n.to_string()),
+            held_by: orgs.get(&found.owner_org_id.0).cloned().unwrap_or_default(),
+        };
         let total = tx.audit_person_count(person.0).await?;
         let events = tx
             .audit_person_page(
@@ -119,7 +310,14 @@ impl App {
             .await?;
         let decision = decide_org_wide(actor, Action::ViewAudit);
         let subject = Subject {
-            resource_id: Some(format!("access history page {page}")),
+            resource_id: Some(format!(
+                "access history page {page}{}",
+                if label.name.is_some() {
+                    ", name shown"
+                } else {
+                    ""
+                }
+            )),
             ..subject
         };
         audit_allowed(&mut tx, actor, "audit.search", &subject, &decision, None).await?;
@@ -127,9 +325,53 @@ impl App {
         Ok(AccessHistory {
             events,
             total,
+            person: label,
+            orgs,
             page,
             pages: ((total + HISTORY_PAGE - 1) / HISTORY_PAGE).max(1),
         })
+    }
+
+    /// The break-glass queue with the people named as the policy allows (each name audited) and every
+    /// organisation's name.
+    pub async fn break_glass_queue_named(
+        &self,
+        actor: &Actor,
+    ) -> Result<(Vec<BreakGlassItem>, NamedEvents), AppError> {
+        let subject = Subject {
+            resource_kind: "break_glass_queue",
+            ..Default::default()
+        };
+        require(self, actor, Action::ReviewBreakGlass, &subject).await?;
+        let mut tx = self.store.begin().await?;
+        let items = tx.break_glass_queue(200).await?;
+        let events: Vec<AuditEvent> = items.iter().map(|i| i.event.clone()).collect();
+        let people = label_people(&mut tx, actor, &events, "break-glass review queue").await?;
+        let orgs = tx
+            .org_list()
+            .await?
+            .into_iter()
+            .map(|o| (o.id.0, o.name))
+            .collect();
+        let decision = decide_org_wide(actor, Action::ReviewBreakGlass);
+        audit_allowed(
+            &mut tx,
+            actor,
+            "audit.view_break_glass_queue",
+            &subject,
+            &decision,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((
+            items,
+            NamedEvents {
+                events: Vec::new(),
+                people,
+                orgs,
+            },
+        ))
     }
 
     pub async fn break_glass_queue(&self, actor: &Actor) -> Result<Vec<BreakGlassItem>, AppError> {

@@ -97,6 +97,10 @@ pub struct Organisation {
     pub postcode: Postcode,
     /// One sentence saying what the organisation does in the demo.
     pub description: String,
+    /// The crisis line people and partners call, for organisations that run one (numbers from Ofcom's
+    /// range for drama, 0808 157 0xxx, so no real line is rung).
+    #[serde(default)]
+    pub crisis_line: Option<String>,
 }
 
 /// A member of staff with one membership (organisation and role).

@@ -174,9 +174,21 @@ pub(crate) fn organisations(rng: &mut DemoRng, geo: &Geography) -> Vec<Organisat
                 address_line: format!("{number} {}", unit.street),
                 postcode: unit.postcode.clone(),
                 description: (*description).to_string(),
+                crisis_line: crisis_line(key).map(str::to_string),
             })
         })
         .collect()
+}
+
+/// The crisis lines of the organisations that run one: the trust's 24-hour mental health crisis line
+/// and NHS 111's mental health option, numbers from Ofcom's drama range.
+fn crisis_line(key: &str) -> Option<&'static str> {
+    match key {
+        TRUST => Some("0808 157 0136"),
+        NHS111 => Some("0808 157 0111"),
+        CAFE_ORG => Some("0808 157 0247"),
+        _ => None,
+    }
 }
 
 /// (username, display name, org, role, job title). The first row for each role is its demo login.

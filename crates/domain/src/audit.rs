@@ -3,6 +3,8 @@
 //! Each stored event carries SHA-256 over the previous event's hash and its own canonical content.
 //! Changing, removing or reordering any row breaks every later link, which `verify_chain` reports.
 
+pub mod actions;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 

@@ -60,6 +60,8 @@ pub struct OrgDetails {
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
+    /// The organisation's crisis line (shown to responders when a plan is withheld from them).
+    pub crisis_line: Option<String>,
 }
 
 /// Fields an administrator sets on an organisation.
@@ -72,6 +74,8 @@ pub struct OrgFields {
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
+    /// The organisation's crisis line (shown to responders when a plan is withheld from them).
+    pub crisis_line: Option<String>,
 }
 
 /// A user as administrators see them: the account, its last sign-in and whether it has live sessions.
@@ -82,8 +86,7 @@ pub struct UserAdminRow {
 }
 
 const INVITATION_COLS: &str = "i.id AS id, i.display_name AS display_name, i.org_id AS org_id, o.name AS org_name, i.role AS role, i.purpose AS purpose, i.created_by AS created_by, i.created_at AS created_at, i.expires_at AS expires_at, i.used_at AS used_at, i.used_by AS used_by";
-const ORG_COLS: &str =
-    "id, name, kind, ods_code, org_identifier, active, contact_name, contact_email, contact_phone";
+const ORG_COLS: &str = "id, name, kind, ods_code, org_identifier, active, contact_name, contact_email, contact_phone, crisis_line";
 
 fn invitation_from(row: &AnyRow) -> Result<InvitationRow> {
     let role: Option<String> = row.try_get("role")?;
@@ -114,6 +117,7 @@ fn org_details_from(row: &AnyRow) -> Result<OrgDetails> {
         contact_name: row.try_get("contact_name")?,
         contact_email: row.try_get("contact_email")?,
         contact_phone: row.try_get("contact_phone")?,
+        crisis_line: row.try_get("crisis_line")?,
     })
 }
 
@@ -225,7 +229,7 @@ impl Tx {
 
     pub async fn org_insert_details(&mut self, f: &OrgFields) -> Result<OrgId> {
         let q = self
-            .q("INSERT INTO organisations (name, kind, ods_code, org_identifier, contact_name, contact_email, contact_phone, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+            .q("INSERT INTO organisations (name, kind, ods_code, org_identifier, contact_name, contact_email, contact_phone, crisis_line, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
             .bind(f.name.clone())
             .bind(f.kind.unwrap_or(OrgKind::Other).code())
             .bind(f.ods_code.clone())
@@ -233,6 +237,7 @@ impl Tx {
             .bind(f.contact_name.clone())
             .bind(f.contact_email.clone())
             .bind(f.contact_phone.clone())
+            .bind(f.crisis_line.clone())
             .bind(now_ms());
         match q.fetch_one(&mut *self.tx).await {
             Ok(row) => Ok(OrgId(row.try_get("id")?)),
@@ -243,7 +248,7 @@ impl Tx {
     /// Changes an organisation's details; false if there is no such organisation.
     pub async fn org_update(&mut self, id: OrgId, f: &OrgFields) -> Result<bool> {
         let q = self
-            .q("UPDATE organisations SET name = $1, kind = $2, ods_code = $3, org_identifier = $4, contact_name = $5, contact_email = $6, contact_phone = $7 WHERE id = $8")
+            .q("UPDATE organisations SET name = $1, kind = $2, ods_code = $3, org_identifier = $4, contact_name = $5, contact_email = $6, contact_phone = $7, crisis_line = $8 WHERE id = $9")
             .bind(f.name.clone())
             .bind(f.kind.unwrap_or(OrgKind::Other).code())
             .bind(f.ods_code.clone())
@@ -251,6 +256,7 @@ impl Tx {
             .bind(f.contact_name.clone())
             .bind(f.contact_email.clone())
             .bind(f.contact_phone.clone())
+            .bind(f.crisis_line.clone())
             .bind(id.0);
         match q.execute(&mut *self.tx).await {
             Ok(r) => Ok(r.rows_affected() == 1),
@@ -264,6 +270,26 @@ impl Tx {
             .bind(active)
             .bind(id.0);
         Ok(self.exec(q).await? == 1)
+    }
+
+    /// Sets (or clears) an organisation's crisis line.
+    pub async fn org_set_crisis_line(&mut self, id: OrgId, line: Option<&str>) -> Result<bool> {
+        let q = self
+            .q("UPDATE organisations SET crisis_line = $1 WHERE id = $2")
+            .bind(line.map(str::to_string))
+            .bind(id.0);
+        Ok(self.exec(q).await? == 1)
+    }
+
+    /// An organisation's crisis line, if it has one (for a person page whose plan is withheld).
+    pub async fn org_crisis_line(&mut self, id: OrgId) -> Result<Option<String>> {
+        let q = self
+            .q("SELECT crisis_line FROM organisations WHERE id = $1")
+            .bind(id.0);
+        Ok(match self.opt(q).await? {
+            Some(row) => row.try_get("crisis_line")?,
+            None => None,
+        })
     }
 
     /// s136/s135 episodes still open that the organisation owns.

@@ -58,6 +58,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_administration.sql"),
         postgres: include_str!("../migrations/postgres/0010_administration.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_crisis_line",
+        sqlite: include_str!("../migrations/sqlite/0012_crisis_line.sql"),
+        postgres: include_str!("../migrations/postgres/0012_crisis_line.sql"),
+    },
 ];
 
 /// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix

@@ -677,6 +677,7 @@ fn input_of(o: &OrgView) -> OrgInput {
         contact_name: o.contact_name.clone().unwrap_or_default(),
         contact_email: o.contact_email.clone().unwrap_or_default(),
         contact_phone: o.contact_phone.clone().unwrap_or_default(),
+        crisis_line: o.crisis_line.clone().unwrap_or_default(),
     }
 }
 

@@ -242,6 +242,8 @@ pub struct OrgDetailsDto {
     contact_name: Option<String>,
     contact_email: Option<String>,
     contact_phone: Option<String>,
+    /// The crisis line responders are told to call when a plan is withheld (public to the partnership).
+    crisis_line: Option<String>,
 }
 
 impl From<OrgView> for OrgDetailsDto {
@@ -256,6 +258,7 @@ impl From<OrgView> for OrgDetailsDto {
             contact_name: o.contact_name,
             contact_email: o.contact_email,
             contact_phone: o.contact_phone,
+            crisis_line: o.crisis_line,
         }
     }
 }
@@ -272,6 +275,8 @@ pub struct OrgRequest {
     contact_name: Option<String>,
     contact_email: Option<String>,
     contact_phone: Option<String>,
+    /// The crisis line's phone number (10 to 15 digits).
+    crisis_line: Option<String>,
 }
 
 impl From<OrgRequest> for OrgInput {
@@ -284,6 +289,7 @@ impl From<OrgRequest> for OrgInput {
             contact_name: r.contact_name.unwrap_or_default(),
             contact_email: r.contact_email.unwrap_or_default(),
             contact_phone: r.contact_phone.unwrap_or_default(),
+            crisis_line: r.crisis_line.unwrap_or_default(),
         }
     }
 }

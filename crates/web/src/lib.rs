@@ -15,6 +15,7 @@ pub mod metrics;
 mod ops_pages;
 mod pages;
 mod plans_pages;
+mod privacy_pages;
 mod security;
 mod sso;
 
@@ -136,10 +137,16 @@ fn page_routes() -> Vec<Route> {
         Route::get("/dashboard", pages::dashboard),
         Route::get("/organisations", pages::organisations),
         Route::get("/admin/sign-in-locks", pages::sign_in_locks),
-        Route::get("/privacy/audit", pages::audit),
-        Route::get("/privacy/break-glass", pages::break_glass_queue),
-        Route::post("/privacy/break-glass/{seq}", pages::break_glass_review),
-        Route::get("/privacy/people/{id}/access-history", pages::access_history),
+        Route::get("/privacy/audit", privacy_pages::audit),
+        Route::get("/privacy/break-glass", privacy_pages::break_glass_queue),
+        Route::post(
+            "/privacy/break-glass/{seq}",
+            privacy_pages::break_glass_review,
+        ),
+        Route::get(
+            "/privacy/people/{id}/access-history",
+            privacy_pages::access_history,
+        ),
         Route::get("/static/style.css", pages::stylesheet),
         Route::get("/static/app.js", pages::script),
         Route::get("/healthz", || async { "ok" }),

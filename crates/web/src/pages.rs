@@ -685,6 +685,9 @@ struct SearchPage {
     more: bool,
     /// What was searched for, in words ("NHS number 943 476 5919"), for "No one matches …".
     described: String,
+    /// Where a result leads: the person's page, or for a privacy officer their access history.
+    open_prefix: &'static str,
+    open_suffix: &'static str,
 }
 
 /// The search's filled-in fields in words, as typed (the template escapes them).
@@ -722,6 +725,13 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
         postcode: input.postcode.clone(),
     };
     let layout = Layout::for_session("Find a person", &state, &s.ctx);
+    // A privacy officer finds someone to open their access history; everyone else, their record.
+    let (open_prefix, open_suffix) =
+        if s.ctx.membership.as_ref().map(|m| m.role) == Some(Role::PrivacyOfficer) {
+            ("/privacy/people/", "/access-history")
+        } else {
+            ("/people/", "")
+        };
     let empty = [
         &input.nhs_number,
         &input.family_name,
@@ -740,6 +750,8 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 results: vec![],
                 more: false,
                 described: String::new(),
+                open_prefix,
+                open_suffix,
             },
         );
     }
@@ -749,7 +761,8 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
         Ok(found)
             if !input.nhs_number.trim().is_empty() && found.people.len() == 1 && !found.more =>
         {
-            Redirect::to(&format!("/people/{}", found.people[0].id)).into_response()
+            Redirect::to(&format!("{open_prefix}{}{open_suffix}", found.people[0].id))
+                .into_response()
         }
         Ok(found) => render(
             StatusCode::OK,
@@ -760,6 +773,8 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 results: found.people,
                 more: found.more,
                 described: describe_search(&input),
+                open_prefix,
+                open_suffix,
             },
         ),
         Err(AppError::Invalid(errors)) => render(
@@ -771,6 +786,8 @@ pub async fn search(State(state): St, s: Signed, Query(input): Query<SearchInput
                 results: vec![],
                 more: false,
                 described: String::new(),
+                open_prefix,
+                open_suffix,
             },
         ),
         Err(e) => WebError::html(e).into_response(),
@@ -785,6 +802,8 @@ struct PersonPage {
     plan: Option<concordat_app::plans::PlanView>,
     may_edit: bool,
     consent: Option<concordat_domain::consent::PlanConsent>,
+    /// The holding service's crisis line as written and as a `tel:` number.
+    crisis_line: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -820,6 +839,13 @@ fn person_result(
                     plan: l.plan,
                     may_edit: l.may_edit,
                     consent: l.consent,
+                    crisis_line: l.crisis_line.map(|line| {
+                        let tel = line
+                            .chars()
+                            .filter(|c| c.is_ascii_digit() || *c == '+')
+                            .collect();
+                        (line, tel)
+                    }),
                 },
             )
         }
@@ -978,436 +1004,9 @@ pub async fn sign_in_locks(State(state): St, s: Signed) -> Response {
     }
 }
 
-// ---- privacy officer ------------------------------------------------------------------------------
-
-struct AuditRow {
-    seq: i64,
-    at: String,
-    username: String,
-    role: String,
-    action: String,
-    outcome: String,
-    person_id: String,
-    reason: String,
-    break_glass: bool,
-}
-
 /// An instant for a table, in UK time: "7 Dec 2026 16:26" (`crate::dates`).
 pub(crate) fn fmt_ms(ms: i64) -> String {
     crate::dates::ms_short(ms)
-}
-
-fn audit_row(e: &concordat_domain::audit::AuditEvent) -> AuditRow {
-    AuditRow {
-        seq: e.seq,
-        at: fmt_ms(e.draft.at),
-        username: e.draft.username.clone(),
-        role: e
-            .draft
-            .role
-            .as_deref()
-            .and_then(Role::from_code)
-            .map(|r| r.label().to_string())
-            .unwrap_or_default(),
-        action: e.draft.action.clone(),
-        outcome: e.draft.outcome.code().to_string(),
-        person_id: e.draft.person_id.map(|p| p.to_string()).unwrap_or_default(),
-        reason: e.draft.reason.clone().unwrap_or_default(),
-        break_glass: e.draft.break_glass,
-    }
-}
-
-#[derive(Deserialize, Default)]
-pub struct AuditQuery {
-    #[serde(default)]
-    person_id: String,
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    org_id: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    layout: Layout,
-    fields: Vec<(&'static str, &'static str, String)>,
-    rows: Vec<AuditRow>,
-}
-
-fn audit_fields(q: &AuditQuery) -> Vec<(&'static str, &'static str, String)> {
-    vec![
-        ("person_id", "Person number", q.person_id.clone()),
-        ("username", "Username", q.username.clone()),
-        ("org_id", "Organisation number", q.org_id.clone()),
-        ("from", "From date", q.from.clone()),
-        ("to", "To date", q.to.clone()),
-    ]
-}
-
-fn parse_filter(
-    q: &AuditQuery,
-    user_id: Option<i64>,
-) -> Result<concordat_store::AuditFilter, Vec<FieldError>> {
-    let mut errs = Vec::new();
-    let mut id = |field: &str, v: &str| -> Option<i64> {
-        let v = v.trim();
-        if v.is_empty() {
-            return None;
-        }
-        v.parse()
-            .map_err(|_| errs.push(FieldError::new(field, "enter a number")))
-            .ok()
-    };
-    let person_id = id("person_id", &q.person_id);
-    let org_id = id("org_id", &q.org_id);
-    let mut date = |field: &str, v: &str| -> Option<i64> {
-        let v = v.trim();
-        if v.is_empty() {
-            return None;
-        }
-        concordat_app::people::parse_date_input(field, v)
-            .map_err(|e| errs.push(e))
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc().timestamp_millis())
-    };
-    let from_ms = date("from", &q.from);
-    // "to" is inclusive of the whole day.
-    let to_ms = date("to", &q.to).map(|t| t + 86_400_000);
-    if errs.is_empty() {
-        Ok(concordat_store::AuditFilter {
-            person_id,
-            user_id,
-            org_id,
-            from_ms,
-            to_ms,
-            break_glass_only: false,
-            limit: 500,
-        })
-    } else {
-        Err(errs)
-    }
-}
-
-pub async fn audit(State(state): St, s: Signed, Query(q): Query<AuditQuery>) -> Response {
-    let actor = match s.actor() {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
-    let layout = Layout::for_session("Audit log", &state, &s.ctx);
-    let user_id = match q.username.trim() {
-        "" => None,
-        name => match state.app.user_id_by_username(&actor, name).await {
-            Ok(Some(id)) => Some(id.0),
-            Ok(None) => {
-                let errors = vec![FieldError::new("username", "no user has that username")];
-                let page = AuditPage {
-                    layout: layout.with_errors(errors),
-                    fields: audit_fields(&q),
-                    rows: vec![],
-                };
-                return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
-            }
-            Err(e) => return WebError::html(e).into_response(),
-        },
-    };
-    let filter = match parse_filter(&q, user_id) {
-        Ok(f) => f,
-        Err(errors) => {
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &AuditPage {
-                    layout: layout.with_errors(errors),
-                    fields: audit_fields(&q),
-                    rows: vec![],
-                },
-            );
-        }
-    };
-    match state.app.audit_search(&actor, &filter).await {
-        Ok(events) => render(
-            StatusCode::OK,
-            &AuditPage {
-                layout,
-                fields: audit_fields(&q),
-                rows: events.iter().map(audit_row).collect(),
-            },
-        ),
-        Err(e) => WebError::html(e).into_response(),
-    }
-}
-
-struct QueueItem {
-    row: AuditRow,
-    reviewed: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "break_glass.html")]
-struct QueuePage {
-    layout: Layout,
-    items: Vec<QueueItem>,
-    outcomes: &'static [(&'static str, &'static str)],
-    /// The access whose review form the errors belong to.
-    error_seq: Option<i64>,
-}
-
-impl QueuePage {
-    /// The error for `field` on access `seq`'s form, if that form was the one refused.
-    fn error_on(&self, seq: &i64, field: &str) -> Option<&str> {
-        if self.error_seq != Some(*seq) {
-            return None;
-        }
-        let id = format!("{field}-{seq}");
-        self.layout
-            .errors
-            .iter()
-            .find(|e| e.field == id || e.field.starts_with(&format!("{id}-")))
-            .map(|e| e.message.as_str())
-    }
-}
-
-pub async fn break_glass_queue(State(state): St, s: Signed) -> Response {
-    let actor = match s.actor() {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
-    queue_page(&state, &s, &actor, None, vec![]).await
-}
-
-/// The queue, with `errors` shown on the review form of access `error_seq` when a review was refused.
-async fn queue_page(
-    state: &AppState,
-    s: &Signed,
-    actor: &concordat_domain::policy::Actor,
-    error_seq: Option<i64>,
-    errors: Vec<FieldError>,
-) -> Response {
-    match state.app.break_glass_queue(actor).await {
-        Ok(items) => {
-            let items = items
-                .into_iter()
-                .map(|i| QueueItem {
-                    row: audit_row(&i.event),
-                    reviewed: i.reviewed_by.map(|by| {
-                        format!(
-                            "{} by {by} on {}",
-                            i.outcome.unwrap_or_default(),
-                            fmt_ms(i.reviewed_at.unwrap_or_default())
-                        )
-                    }),
-                })
-                .collect();
-            render(
-                if errors.is_empty() {
-                    StatusCode::OK
-                } else {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                },
-                &QueuePage {
-                    layout: Layout::for_session("Break-glass reviews", state, &s.ctx)
-                        .with_errors(errors),
-                    items,
-                    outcomes: concordat_app::privacy::REVIEW_OUTCOMES,
-                    error_seq,
-                },
-            )
-        }
-        Err(e) => WebError::html(e).into_response(),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct ReviewForm {
-    #[serde(default)]
-    outcome: String,
-    #[serde(default)]
-    notes: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-pub async fn break_glass_review(
-    State(state): St,
-    s: Signed,
-    Path(seq): Path<i64>,
-    Form(form): Form<ReviewForm>,
-) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
-    match state
-        .app
-        .review_break_glass(&actor, seq, &form.outcome, &form.notes)
-        .await
-    {
-        Ok(()) => Redirect::to("/privacy/break-glass").into_response(),
-        // Sent back on the same form: the summary links to this access's fields (their ids carry the
-        // access number; the outcome links to its first radio button).
-        Err(AppError::Invalid(errors)) => {
-            let errors = errors
-                .into_iter()
-                .map(|e| {
-                    let field = match e.field.as_str() {
-                        "outcome" => format!(
-                            "outcome-{seq}-{}",
-                            concordat_app::privacy::REVIEW_OUTCOMES
-                                .first()
-                                .map(|(code, _)| *code)
-                                .unwrap_or_default()
-                        ),
-                        "notes" => format!("notes-{seq}"),
-                        other => other.to_string(),
-                    };
-                    FieldError::new(&field, e.message)
-                })
-                .collect();
-            queue_page(&state, &s, &actor, Some(seq), errors).await
-        }
-        Err(e) => WebError::html(e).into_response(),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "access_history.html")]
-struct HistoryPage {
-    layout: Layout,
-    person_id: i64,
-    rows: Vec<HistoryRow>,
-    printed: String,
-    /// Every event that names the person, on all pages.
-    total: i64,
-    page: i64,
-    pages: i64,
-}
-
-/// One line of a person's access history, in words they can read.
-struct HistoryRow {
-    row: AuditRow,
-    organisation: String,
-    what: String,
-}
-
-/// What an access was, in plain words (the audit action code stays in the audit log).
-fn access_what(e: &concordat_domain::audit::AuditEvent) -> String {
-    let categories = |rid: &Option<String>| -> String {
-        rid.as_deref()
-            .and_then(|r| r.split_once(": ").map(|(_, c)| c))
-            .map(|c| {
-                c.split(", ")
-                    .filter_map(concordat_domain::DataCategory::from_code)
-                    .map(|c| c.label())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
-            .unwrap_or_default()
-    };
-    match e.draft.action.as_str() {
-        "person.view.plan" => format!(
-            "Looked at the crisis plan ({})",
-            categories(&e.draft.resource_id)
-        ),
-        "person.view.identity" => "Looked at identity and contact details".into(),
-        "person.search_result" => "Found the person in a search".into(),
-        "person.view.plan_editor" => "Opened the crisis plan to edit it".into(),
-        "person.edit.plan" => "Saved a new version of the crisis plan".into(),
-        "person.view.plan_conflict" => "Saw the current plan after a refused save".into(),
-        "person.edit.consent" => "Recorded a decision about sharing".into(),
-        "person.view.plan_history" | "person.view.plan_version" => {
-            "Looked at earlier versions of the crisis plan".into()
-        }
-        "person.export.fhir" => format!(
-            "Exported the record (FHIR: {})",
-            e.draft.resource_id.clone().unwrap_or_default()
-        ),
-        "person.view.identity.board" => "Saw the name on the detentions board".into(),
-        "person.view.identity.episode" => "Saw the name on a detention record".into(),
-        "person.view.identity.support_list" => {
-            "Saw the name on the repeated-contact support list".into()
-        }
-        "person.choose.episode" => "Linked the record to a detention".into(),
-        "person.choose.contact" => "Linked the record to a crisis contact".into(),
-        "episode.board" => "Saw a detention on the detentions board".into(),
-        "episode.view" => "Opened a detention record".into(),
-        "episode.create" => "Recorded a detention".into(),
-        "episode.update" => "Recorded a step of a detention".into(),
-        "contact.view" => "Opened a crisis contact record".into(),
-        "contact.list" => "Saw a crisis contact in a list of contacts".into(),
-        "contact.create" => "Recorded a crisis contact".into(),
-        "contact.update" => "Saved a new version of a crisis contact".into(),
-        "repeat_contact.view" => "Was listed for support after repeated crisis contact".into(),
-        "audit.search" => "Privacy officer read the audit trail about this person".into(),
-        other => other.to_string(),
-    }
-}
-
-/// `?page=N` on the access history (1 when absent).
-#[derive(Deserialize)]
-pub struct HistoryQuery {
-    #[serde(default)]
-    page: Option<String>,
-}
-
-pub async fn access_history(
-    State(state): St,
-    s: Signed,
-    Path(id): Path<i64>,
-    Query(q): Query<HistoryQuery>,
-) -> Response {
-    let actor = match s.actor() {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
-    let page = match q.page.as_deref().map(str::trim) {
-        None | Some("") => 1,
-        Some(p) => match p.parse::<i64>() {
-            Ok(n) => n,
-            Err(_) => {
-                return WebError::html(AppError::invalid("page", "use a page number of 1 or more"))
-                    .into_response();
-            }
-        },
-    };
-    let orgs: std::collections::HashMap<i64, String> = match state.app.organisations().await {
-        Ok(list) => list.into_iter().map(|o| (o.id.0, o.name)).collect(),
-        Err(e) => return WebError::html(e).into_response(),
-    };
-    match state.app.access_history(&actor, PersonId(id), page).await {
-        Ok(h) => render(
-            StatusCode::OK,
-            &HistoryPage {
-                layout: Layout::for_session("Access history", &state, &s.ctx),
-                person_id: id,
-                rows: h
-                    .events
-                    .iter()
-                    .map(|e| HistoryRow {
-                        row: audit_row(e),
-                        organisation: e
-                            .draft
-                            .org_id
-                            .and_then(|o| orgs.get(&o).cloned())
-                            .unwrap_or_default(),
-                        what: access_what(e),
-                    })
-                    .collect(),
-                printed: fmt_ms(chrono::Utc::now().timestamp_millis()),
-                total: h.total,
-                page: h.page,
-                pages: h.pages,
-            },
-        ),
-        Err(e) => WebError::html(e).into_response(),
-    }
 }
 
 // ---- plumbing -------------------------------------------------------------------------------------

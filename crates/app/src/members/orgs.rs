@@ -29,6 +29,9 @@ pub struct OrgInput {
     pub contact_email: String,
     #[serde(default)]
     pub contact_phone: String,
+    /// The organisation's crisis line: the number a responder is told to call when a plan is withheld.
+    #[serde(default)]
+    pub crisis_line: String,
 }
 
 /// An organisation with its administrative details.
@@ -44,6 +47,8 @@ pub struct OrgView {
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
+    /// Public: a service's crisis line is for everyone in the partnership (and its patients) to call.
+    pub crisis_line: Option<String>,
 }
 
 impl From<OrgDetails> for OrgView {
@@ -59,6 +64,7 @@ impl From<OrgDetails> for OrgView {
             contact_name: o.contact_name,
             contact_email: o.contact_email,
             contact_phone: o.contact_phone,
+            crisis_line: o.crisis_line,
         }
     }
 }
@@ -163,17 +169,18 @@ impl OrgInput {
             }
         }
         let contact_phone = opt(&self.contact_phone);
-        if let Some(p) = &contact_phone {
-            let digits = p.chars().filter(char::is_ascii_digit).count();
-            let ok = (10..=15).contains(&digits)
-                && p.chars()
-                    .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-'));
-            if !ok {
-                errs.push(FieldError::new(
-                    "contact_phone",
-                    "enter a phone number of 10 to 15 digits, like 0113 496 0000",
-                ));
-            }
+        if contact_phone.as_deref().is_some_and(|p| !phone_ok(p)) {
+            errs.push(FieldError::new(
+                "contact_phone",
+                "enter a phone number of 10 to 15 digits, like 0113 496 0000",
+            ));
+        }
+        let crisis_line = opt(&self.crisis_line);
+        if crisis_line.as_deref().is_some_and(|p| !phone_ok(p)) {
+            errs.push(FieldError::new(
+                "crisis_line",
+                "enter the crisis line's phone number of 10 to 15 digits, like 0800 123 4567",
+            ));
         }
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));
@@ -186,8 +193,17 @@ impl OrgInput {
             contact_name,
             contact_email,
             contact_phone,
+            crisis_line,
         })
     }
+}
+
+/// A phone number as people write it: 10 to 15 digits, with spaces, brackets, hyphens or a plus.
+fn phone_ok(p: &str) -> bool {
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    (10..=15).contains(&digits)
+        && p.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-'))
 }
 
 fn org_subject(id: Option<OrgId>) -> Subject {
@@ -441,6 +457,7 @@ mod tests {
             contact_email: "jo@".into(),
             contact_phone: "12".into(),
             contact_name: "x".repeat(201),
+            crisis_line: "999".into(),
         }
         .parse()
         .unwrap_err();
@@ -453,7 +470,8 @@ mod tests {
                 "org_identifier",
                 "contact_name",
                 "contact_email",
-                "contact_phone"
+                "contact_phone",
+                "crisis_line"
             ]
         );
         let e = OrgInput {

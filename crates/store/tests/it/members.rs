@@ -54,9 +54,20 @@ async fn members_story_on_every_backend() {
         let renamed = OrgFields {
             name: "Canal Side Cafe".into(),
             contact_phone: Some("0113 496 0000".into()),
+            crisis_line: Some("0800 123 4567".into()),
             ..fields.clone()
         };
         assert!(tx.org_update(cafe, &renamed).await.unwrap());
+        assert_eq!(
+            tx.org_details(cafe)
+                .await
+                .unwrap()
+                .unwrap()
+                .crisis_line
+                .as_deref(),
+            Some("0800 123 4567"),
+            "the crisis line is kept"
+        );
         assert_eq!(tx.org_details_list().await.unwrap().len(), 2);
         assert_eq!(tx.org_open_detentions(trust).await.unwrap(), 0);
 

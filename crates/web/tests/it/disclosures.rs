@@ -448,8 +448,8 @@ async fn the_board_and_episode_pages_name_people_only_as_the_policy_allows() {
         )
         .await;
         assert_eq!(res.status, StatusCode::OK);
-        assert!(res.body.contains("Saw the name on the detentions board"));
-        assert!(res.body.contains("Saw the name on a detention record"));
+        assert!(res.body.contains("Saw your name on the detentions board"));
+        assert!(res.body.contains("Saw your name on a detention record"));
     }
 }
 

@@ -19,5 +19,6 @@ mod oidc;
 mod openapi;
 mod operations;
 mod plain;
+mod plan_first;
 mod plans;
 mod ux;

@@ -337,7 +337,7 @@ const QUERIES: &[(&str, &str)] = &[
     ("/api/v1/people", "?nhs_number=9434765919"),
     ("/exports/home-office.csv", "?from=2024-01-01&to=2028-12-31"),
     ("/exports/outcomes.csv", "?from=2024-01-01&to=2028-12-31"),
-    ("/privacy/audit", "?person_id=1"),
+    ("/privacy/audit", "?from=01/01/2024"),
 ];
 
 /// One request as `c`. Routes that end a session get a session or token of their own.
