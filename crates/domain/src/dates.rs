@@ -84,13 +84,59 @@ impl DateInputError {
     }
 }
 
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// "20 December 1975" or "20 Dec 1975", as pages write dates (so a date copied from a page can be typed back).
+fn parse_written(s: &str) -> Result<NaiveDate, DateInputError> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let [day, month, year] = parts[..] else {
+        return Err(DateInputError::NotADate);
+    };
+    let month = month.trim_end_matches('.').to_lowercase();
+    let m = MONTHS
+        .iter()
+        .position(|name| *name == month || (month.len() >= 3 && name.starts_with(month.as_str())))
+        .ok_or(DateInputError::NotADate)?;
+    if !day.bytes().all(|b| b.is_ascii_digit()) || day.is_empty() || day.len() > 2 {
+        return Err(DateInputError::NotADate);
+    }
+    if !year.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DateInputError::NotADate);
+    }
+    match year.len() {
+        4 => {}
+        1 | 2 => return Err(DateInputError::TwoDigitYear),
+        _ => return Err(DateInputError::NotADate),
+    }
+    let (Ok(y), Ok(d)) = (year.parse(), day.parse()) else {
+        return Err(DateInputError::NotADate);
+    };
+    NaiveDate::from_ymd_opt(y, m as u32 + 1, d).ok_or(DateInputError::NotADate)
+}
+
 /// Reads a date as people type it: day, month and year as "20/12/1975" or "20-12-1975" (one or two
-/// digits for the day and month), or "1975-12-20". A year must have four digits: "20/12/75" is refused
-/// rather than guessed.
+/// digits for the day and month), "1975-12-20", or written as pages show it ("20 December 1975",
+/// "20 Dec 1975"). A year must have four digits: "20/12/75" is refused rather than guessed.
 pub fn parse_date(input: &str) -> Result<NaiveDate, DateInputError> {
     let s = input.trim();
     if s.is_empty() {
         return Err(DateInputError::Empty);
+    }
+    if s.bytes().any(|b| b.is_ascii_alphabetic()) && !s.contains('/') && !s.contains('-') {
+        return parse_written(s);
     }
     let sep = if s.contains('/') { '/' } else { '-' };
     let parts: Vec<&str> = s.split(sep).map(str::trim).collect();
@@ -190,6 +236,11 @@ mod tests {
         assert_eq!(parse_date("1975-12-20"), want);
         assert_eq!(parse_date(" 20 / 12 / 1975 "), want);
         assert_eq!(parse_date("1/2/1990"), Ok(ymd(1990, 2, 1)));
+        // As pages write them, so a date copied from a page can be typed back.
+        assert_eq!(parse_date("20 December 1975"), want);
+        assert_eq!(parse_date("20 Dec 1975"), want);
+        assert_eq!(parse_date("1 sept 2001"), Ok(ymd(2001, 9, 1)));
+        assert_eq!(parse_date(&date_long(ymd(1983, 8, 9))), Ok(ymd(1983, 8, 9)));
     }
 
     #[test]
@@ -197,6 +248,7 @@ mod tests {
         assert_eq!(parse_date("20/12/75"), Err(DateInputError::TwoDigitYear));
         assert_eq!(parse_date("20-12-75"), Err(DateInputError::TwoDigitYear));
         assert_eq!(parse_date("1/1/5"), Err(DateInputError::TwoDigitYear));
+        assert_eq!(parse_date("20 Dec 75"), Err(DateInputError::TwoDigitYear));
         let m = DateInputError::TwoDigitYear.message("date of birth");
         assert!(m.contains("date of birth") && m.contains("4 digits"), "{m}");
     }
@@ -213,6 +265,10 @@ mod tests {
             "20/12/19751",
             "123/12/1975",
             "1975-12-20T10:00",
+            "20 Decembre 1975",
+            "31 February 1990",
+            "December 20 1975",
+            "20 De 1975",
         ] {
             assert_eq!(parse_date(bad), Err(DateInputError::NotADate), "{bad}");
         }

@@ -555,9 +555,21 @@ async fn mfa_resets_reach_the_privacy_officer_and_roles_can_be_switched() {
             home.body
                 .contains("Multi-factor authentication resets in the last 30 days")
         );
+        // The administrator is named by name and role, not by username.
+        let by = {
+            let mut tx = t.store.begin().await.unwrap();
+            let (_, display, roles) = tx
+                .staff_names(&["demo.admin".to_string()])
+                .await
+                .unwrap()
+                .remove(0);
+            concordat_app::staff::staff_label(&display, &roles)
+        };
         assert!(
             home.body
-                .contains(&format!("<td>demo.admin</td><td>{nurse}</td>"))
+                .contains(&format!("<td>{by}</td><td>{nurse}</td>")),
+            "{by}: {}",
+            home.body
         );
 
         // A second role for the nurse; the header links to the role page, which switches.

@@ -111,7 +111,7 @@ async fn the_demo_is_current_on_any_day_it_is_generated() {
             let counted = between(&support.body, "Counted up to ", ".").unwrap_or("");
             // The list never counts past the real today, so a region generated for a later day is counted up to today.
             let as_of = day.min(today);
-            assert_eq!(counted, as_of.format("%d/%m/%Y").to_string(), "{day}");
+            assert_eq!(counted, concordat_domain::dates::date_long(as_of), "{day}");
             let people: usize = between(&support.body, &format!("{counted}. "), " people.")
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
