@@ -5,6 +5,7 @@
 //! the source of the crates that write audit events (app, store, binary) and checks every string
 //! literal shaped like an action code (`word.word`, lower case) either has words or is one of the
 //! listed strings that are not action codes (form field names, settings, file names).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use concordat_domain::audit::actions::words;
 use std::path::{Path, PathBuf};
