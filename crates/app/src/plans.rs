@@ -1419,7 +1419,8 @@ impl App {
         tx.commit().await?;
         Ok(SupportList {
             thresholds,
-            as_of: concordat_domain::model::from_millis(end).date_naive(),
+            // The day in the UK of the last moment counted (a contact at 00:30 in summer is 23:30 UTC).
+            as_of: concordat_domain::mha::london_date(concordat_domain::model::from_millis(end - 1)),
             rows,
             not_shown,
         })
