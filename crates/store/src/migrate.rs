@@ -58,6 +58,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_administration.sql"),
         postgres: include_str!("../migrations/postgres/0010_administration.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_contact_partners_places",
+        sqlite: include_str!("../migrations/sqlite/0011_contact_partners_places.sql"),
+        postgres: include_str!("../migrations/postgres/0011_contact_partners_places.sql"),
+    },
 ];
 
 /// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix

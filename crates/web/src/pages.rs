@@ -713,6 +713,19 @@ struct PersonPage {
     plan: Option<concordat_app::plans::PlanView>,
     may_edit: bool,
     consent: Option<concordat_domain::consent::PlanConsent>,
+    /// "Record a contact" and "Record a detention" about this person, for roles the policy lets record them.
+    may_record_contact: bool,
+    may_record_detention: bool,
+    /// Their crisis contacts that this user may see (`None` for roles that do not work with contacts).
+    contacts: Option<concordat_app::operations::ContactList>,
+}
+
+impl PersonPage {
+    fn contact_when(&self, c: &concordat_app::operations::ContactLine) -> String {
+        chrono::DateTime::from_timestamp_millis(c.called_at)
+            .map(concordat_domain::mha::london_local)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Template)]
@@ -724,7 +737,7 @@ struct DeniedPage {
     may_break_glass: bool,
 }
 
-fn person_result(
+async fn person_result(
     state: &AppState,
     s: &Signed,
     id: i64,
@@ -734,6 +747,23 @@ fn person_result(
     match r {
         Ok(l) => {
             let title = format!("{} {}", l.person.given_name, l.person.family_name);
+            let role = s.ctx.membership.as_ref().map(|m| m.role);
+            let may = |a: concordat_domain::policy::Action| {
+                role.is_some_and(|r| concordat_domain::policy::may(r, a))
+            };
+            let may_record_contact = may(concordat_domain::policy::Action::RecordContact);
+            let may_record_detention = may(concordat_domain::policy::Action::RecordDetention);
+            // Their contact history, decided and audited like the contacts list narrowed to them.
+            let contacts = match (may_record_contact, s.actor()) {
+                (true, Ok(actor)) => {
+                    let q = concordat_app::operations::ContactListQuery {
+                        person_id: Some(l.person.id),
+                        ..Default::default()
+                    };
+                    state.app.contacts_list(&actor, &q).await.ok()
+                }
+                _ => None,
+            };
             render(
                 if errors.is_empty() {
                     StatusCode::OK
@@ -746,6 +776,9 @@ fn person_result(
                     plan: l.plan,
                     may_edit: l.may_edit,
                     consent: l.consent,
+                    may_record_contact,
+                    may_record_detention,
+                    contacts,
                 },
             )
         }
@@ -788,7 +821,7 @@ pub async fn person(State(state): St, s: Signed, Path(id): Path<i64>) -> Respons
         Err(e) => return e.into_response(),
     };
     let r = state.app.person_lookup(&actor, PersonId(id), None).await;
-    person_result(&state, &s, id, r, vec![])
+    person_result(&state, &s, id, r, vec![]).await
 }
 
 #[derive(Deserialize)]
@@ -823,13 +856,14 @@ pub async fn person_break_glass(
                 "reason",
                 "say why you need to see this, in at least 10 characters",
             )],
-        );
+        )
+        .await;
     }
     let r = state
         .app
         .person_lookup(&actor, PersonId(id), Some(form.reason.trim()))
         .await;
-    person_result(&state, &s, id, r, vec![])
+    person_result(&state, &s, id, r, vec![]).await
 }
 
 // ---- partnership pages --------------------------------------------------------------------------
