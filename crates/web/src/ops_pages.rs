@@ -159,6 +159,7 @@ async fn chooser(
     person_id: &str,
     pairs: &[(String, String)],
     search: bool,
+    lookup: bool,
 ) -> Result<(Chooser, Vec<FieldError>), Response> {
     let mut c = Chooser {
         chosen: None,
@@ -170,8 +171,10 @@ async fn chooser(
         nhs_number: pair(pairs, "find.nhs_number"),
     };
     let mut errors = Vec::new();
+    // After a refused choice the number is not looked up again (the refusal is audited once).
     if let Ok(id) = c.chosen_id.parse::<i64>()
         && id > 0
+        && lookup
     {
         match state.app.person_choice(actor, id).await {
             Ok(p) => c.chosen = Some(p),
@@ -582,11 +585,19 @@ async fn new_episode_page(
         Ok(p) => p,
         Err(e) => return WebError::html(e).into_response(),
     };
-    let (chooser, find_errors) =
-        match chooser(state, &actor, &pair(&values, "person_id"), &values, search).await {
-            Ok(c) => c,
-            Err(r) => return r,
-        };
+    let (chooser, find_errors) = match chooser(
+        state,
+        &actor,
+        &pair(&values, "person_id"),
+        &values,
+        search,
+        !errors.iter().any(|e| e.field == "person_id"),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     errors.extend(find_errors);
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -907,11 +918,19 @@ async fn contact_page(
         Ok(o) => o,
         Err(e) => return WebError::html(e).into_response(),
     };
-    let (chooser, find_errors) =
-        match chooser(state, &actor, &form.person_id, sub.pairs, sub.search).await {
-            Ok(c) => c,
-            Err(r) => return r,
-        };
+    let (chooser, find_errors) = match chooser(
+        state,
+        &actor,
+        &form.person_id,
+        sub.pairs,
+        sub.search,
+        !errors.iter().any(|e| e.field == "person_id"),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     errors.extend(find_errors);
     let status = if errors.is_empty() {
         StatusCode::OK

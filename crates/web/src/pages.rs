@@ -717,7 +717,7 @@ struct PersonPage {
     may_record_contact: bool,
     may_record_detention: bool,
     /// Their crisis contacts that this user may see (`None` for roles that do not work with contacts).
-    contacts: Option<concordat_app::operations::ContactList>,
+    contacts: Option<Vec<concordat_app::operations::ContactLine>>,
 }
 
 impl PersonPage {
@@ -753,15 +753,9 @@ async fn person_result(
             };
             let may_record_contact = may(concordat_domain::policy::Action::RecordContact);
             let may_record_detention = may(concordat_domain::policy::Action::RecordDetention);
-            // Their contact history, decided and audited like the contacts list narrowed to them.
+            // Their contact history, each contact decided, the history audited as one disclosure.
             let contacts = match (may_record_contact, s.actor()) {
-                (true, Ok(actor)) => {
-                    let q = concordat_app::operations::ContactListQuery {
-                        person_id: Some(l.person.id),
-                        ..Default::default()
-                    };
-                    state.app.contacts_list(&actor, &q).await.ok()
-                }
+                (true, Ok(actor)) => state.app.person_contacts(&actor, l.person.id).await.ok(),
                 _ => None,
             };
             render(

@@ -9,7 +9,8 @@ use concordat_domain::model::{Neighbourhood, OrgId, Person, PersonId};
 use concordat_domain::policy::{Action, Decision};
 use concordat_domain::{DataCategory, OrgKind, Postcode};
 use concordat_store::{
-    CONTACT_DRAFT, CONTACT_FINAL, ContactData, ContactFilter, ContactRecord, ContactVersion, Tx,
+    CONTACT_DRAFT, CONTACT_FINAL, ContactData, ContactFilter, ContactListRow, ContactRecord,
+    ContactVersion, Tx,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -866,29 +867,7 @@ impl App {
                 }
                 withheld = person.is_none();
             }
-            let joined = r.partners.iter().any(|(o, _)| *o == org.0);
-            let own = owner == org;
-            lines.push(ContactLine {
-                id: r.record.id,
-                version: r.record.version,
-                called_at: r.record.data.called_at,
-                draft: r.record.data.status == CONTACT_DRAFT,
-                source: r.record.data.source.clone(),
-                setting: r.record.data.setting.clone(),
-                outcomes: r.record.data.outcomes.clone(),
-                neighbourhood: r.record.data.neighbourhood.clone(),
-                postcode: r.record.data.postcode.clone(),
-                owner_org_name: r.owner_org_name.clone(),
-                partners: r.partners.iter().map(|(_, n)| n.clone()).collect(),
-                own,
-                joined,
-                may_join: !own
-                    && !joined
-                    && access.record(Action::JoinContact, Some(owner)).is_allowed(),
-                person,
-                person_withheld: withheld,
-                person_description: r.record.data.person_description.clone(),
-            });
+            lines.push(line_of(&r, org, &access, person, withheld));
         }
         let person = match filter_person {
             Some(pid) => {
@@ -923,6 +902,87 @@ impl App {
             person,
             more,
         })
+    }
+
+    /// A person's crisis contacts for their page: the contacts the actor may find (as in the list) about a
+    /// person the actor may see, each decided by the policy. The page names the person already, so the
+    /// history is one disclosure: one audit event (`contact.history`) with the person's id, written when
+    /// at least one contact is shown. Nothing for a person the actor may not see.
+    pub async fn person_contacts(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+    ) -> Result<Vec<ContactLine>, AppError> {
+        let mut tx = self.store.begin().await?;
+        let access = Access::load(&mut tx, actor).await?;
+        let decision = access.record(Action::RecordContact, None);
+        if !decision.is_allowed() {
+            drop(tx);
+            audit_denial(
+                self,
+                actor,
+                "contact.history",
+                &subject(None, Some(person_id)),
+                &decision,
+            )
+            .await?;
+            return Err(deny(decision));
+        }
+        let org = actor_org(actor).ok_or(AppError::Unauthenticated)?;
+        let Some(p) = tx.person_get(PersonId(person_id)).await? else {
+            return Ok(Vec::new());
+        };
+        let identity = access
+            .person(
+                &mut tx,
+                p.id,
+                p.owner_org_id,
+                Action::ViewPerson(DataCategory::Identity),
+                None,
+            )
+            .await?;
+        if !identity.is_allowed() {
+            return Ok(Vec::new());
+        }
+        let joinable: Vec<i64> = access
+            .owners_sharing(DataCategory::IncidentHistory)
+            .into_iter()
+            .map(|o| o.0)
+            .collect();
+        let filter = ContactFilter {
+            person_id: Some(person_id),
+            ..Default::default()
+        };
+        let rows = tx
+            .contacts_listed(org.0, &joinable, &filter, CONTACT_LIST_LIMIT)
+            .await?;
+        let lines: Vec<ContactLine> = rows
+            .iter()
+            .filter(|r| {
+                access
+                    .record(Action::RecordContact, Some(OrgId(r.record.owner_org_id)))
+                    .is_allowed()
+            })
+            .map(|r| line_of(r, org, &access, None, false))
+            .collect();
+        if !lines.is_empty() {
+            let ids: Vec<String> = lines.iter().map(|l| l.id.to_string()).collect();
+            audit_allowed(
+                &mut tx,
+                actor,
+                "contact.history",
+                &Subject {
+                    person_id: Some(person_id),
+                    resource_kind: "crisis_contact",
+                    resource_id: Some(ids.join(",")),
+                },
+                &identity,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(lines)
     }
 
     /// Joins a contact as a partner: the actor's organisation is added to the organisations on the response,
@@ -1030,6 +1090,38 @@ impl App {
         }
         tx.commit().await?;
         Ok(list)
+    }
+}
+
+/// A contact as a line of a list, with what the actor's organisation may do with it.
+fn line_of(
+    r: &ContactListRow,
+    org: OrgId,
+    access: &Access<'_>,
+    person: Option<PersonSummary>,
+    person_withheld: bool,
+) -> ContactLine {
+    let owner = OrgId(r.record.owner_org_id);
+    let joined = r.partners.iter().any(|(o, _)| *o == org.0);
+    let own = owner == org;
+    ContactLine {
+        id: r.record.id,
+        version: r.record.version,
+        called_at: r.record.data.called_at,
+        draft: r.record.data.status == CONTACT_DRAFT,
+        source: r.record.data.source.clone(),
+        setting: r.record.data.setting.clone(),
+        outcomes: r.record.data.outcomes.clone(),
+        neighbourhood: r.record.data.neighbourhood.clone(),
+        postcode: r.record.data.postcode.clone(),
+        owner_org_name: r.owner_org_name.clone(),
+        partners: r.partners.iter().map(|(_, n)| n.clone()).collect(),
+        own,
+        joined,
+        may_join: !own && !joined && access.record(Action::JoinContact, Some(owner)).is_allowed(),
+        person,
+        person_withheld,
+        person_description: r.record.data.person_description.clone(),
     }
 }
 
