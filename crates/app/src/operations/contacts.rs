@@ -1136,11 +1136,10 @@ fn summary(p: &Person) -> PersonSummary {
 }
 
 async fn owner_of(tx: &mut Tx, person: i64) -> Result<OrgId, AppError> {
-    Ok(tx
-        .person_get(PersonId(person))
+    tx.person_get(PersonId(person))
         .await?
         .map(|p| p.owner_org_id)
-        .ok_or(AppError::NotFound)?)
+        .ok_or(AppError::NotFound)
 }
 
 pub(crate) fn deny(d: Decision) -> AppError {
