@@ -4,6 +4,7 @@
 
 use crate::{AppError, actor_org};
 use chrono::{NaiveDate, Utc};
+use concordat_domain::DataCategory;
 use concordat_domain::consent::{ConsentStatus, PlanConsent};
 use concordat_domain::model::{OrgId, PersonId, SharingAgreement};
 use concordat_domain::policy::{Action, Actor, Consent, Decision, Relationship, Request, decide};
@@ -29,6 +30,23 @@ impl<'a> Access<'a> {
             agreements,
             today: Utc::now().date_naive(),
         })
+    }
+
+    /// The organisations whose `category` records an agreement shares with the actor's organisation now
+    /// (candidates only: every record found through them is still decided with [`Access::record`]).
+    pub(crate) fn owners_sharing(&self, category: DataCategory) -> Vec<OrgId> {
+        let Some(me) = actor_org(self.actor) else {
+            return Vec::new();
+        };
+        let mut out: Vec<OrgId> = self
+            .agreements
+            .iter()
+            .filter(|a| a.from_org_id != me && a.covers(a.from_org_id, me, category))
+            .map(|a| a.from_org_id)
+            .collect();
+        out.sort_by_key(|o| o.0);
+        out.dedup();
+        out
     }
 
     /// A decision on a shared operational record (a contact, an episode) owned by `owner`,

@@ -8,7 +8,10 @@ mod demo_load;
 mod episodes;
 mod reports;
 
-pub use contacts::{ContactForm, ContactView, Options, contact_options};
+pub use contacts::{
+    CONTACT_LIST_LIMIT, ContactForm, ContactLine, ContactList, ContactListQuery, ContactView,
+    Options, contact_options,
+};
 pub use episodes::{BoardRow, EpisodeStep, EpisodeView};
 pub use reports::{ExportKind, PlaceAvailability};
 

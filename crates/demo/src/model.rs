@@ -361,6 +361,8 @@ pub struct Place {
     pub sessions: Vec<OpeningSession>,
     /// Whether it accepts people under 18.
     pub accepts_under_18: bool,
+    /// The number to ring ahead on: synthetic, from Ofcom's range for drama (01632 960000 to 960999).
+    pub phone: String,
     /// Notes for responders, in plain English.
     pub notes: String,
 }

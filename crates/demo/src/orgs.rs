@@ -618,38 +618,42 @@ const PLACES: &[PlaceRow] = &[
 pub(crate) fn places(rng: &mut DemoRng, geo: &Geography) -> Vec<Place> {
     PLACES
         .iter()
-        .filter_map(|(key, name, kind, org, nbh, capacity, under18, notes)| {
-            let unit = geo.random_unit(rng, *nbh)?;
-            let number = rng.random_range(1..=60u32);
-            let (open_24_7, sessions) = match kind {
-                PlaceKind::CrisisHouse => (true, Vec::new()),
-                PlaceKind::SafeHaven => {
-                    let mut s = every_day(time(18, 0), time(23, 0));
-                    for session in &mut s {
-                        if matches!(session.day, Weekday::Fri | Weekday::Sat) {
-                            session.closes = time(1, 0);
+        .enumerate()
+        .filter_map(
+            |(i, (key, name, kind, org, nbh, capacity, under18, notes))| {
+                let unit = geo.random_unit(rng, *nbh)?;
+                let number = rng.random_range(1..=60u32);
+                let (open_24_7, sessions) = match kind {
+                    PlaceKind::CrisisHouse => (true, Vec::new()),
+                    PlaceKind::SafeHaven => {
+                        let mut s = every_day(time(18, 0), time(23, 0));
+                        for session in &mut s {
+                            if matches!(session.day, Weekday::Fri | Weekday::Sat) {
+                                session.closes = time(1, 0);
+                            }
                         }
+                        (false, s)
                     }
-                    (false, s)
-                }
-                _ => (true, Vec::new()),
-            };
-            Some(Place {
-                key: (*key).to_string(),
-                name: (*name).to_string(),
-                kind: *kind,
-                org: (*org).to_string(),
-                address_line: format!("{number} {}", unit.street),
-                postcode: unit.postcode.clone(),
-                x_m: unit.x_m,
-                y_m: unit.y_m,
-                capacity: *capacity,
-                open_24_7,
-                sessions,
-                accepts_under_18: *under18,
-                notes: (*notes).to_string(),
-            })
-        })
+                    _ => (true, Vec::new()),
+                };
+                Some(Place {
+                    key: (*key).to_string(),
+                    name: (*name).to_string(),
+                    kind: *kind,
+                    org: (*org).to_string(),
+                    address_line: format!("{number} {}", unit.street),
+                    postcode: unit.postcode.clone(),
+                    x_m: unit.x_m,
+                    y_m: unit.y_m,
+                    capacity: *capacity,
+                    open_24_7,
+                    sessions,
+                    accepts_under_18: *under18,
+                    phone: format!("01632 960{:03}", 101 + i),
+                    notes: (*notes).to_string(),
+                })
+            },
+        )
         .collect()
 }
 

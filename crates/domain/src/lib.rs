@@ -11,6 +11,7 @@ pub mod mha;
 pub mod model;
 pub mod org;
 pub mod password;
+pub mod places;
 pub mod policy;
 pub mod text;
 

@@ -83,6 +83,11 @@ pub enum Action {
     /// Create, change or open a crisis contact: the shared record of one response.
     /// Clinical detail in it (presenting needs, physical health) also needs `ViewPerson(IncidentHistory)`.
     RecordContact,
+    /// Join a crisis contact as a partner: the actor's organisation is added to the organisations on the
+    /// response (a paramedic arriving after the police), so the contact is in its list. The same decision as
+    /// writing to it: the actor's own organisation's contact, or another's that an agreement shares incident
+    /// records from with the actor's organisation.
+    JoinContact,
     /// Record or change an s136/s135 episode (detention, places of safety, assessment, extension, outcome).
     RecordDetention,
     /// Download the Home Office return and the outcome table: one row per detention, nobody named.
@@ -108,6 +113,7 @@ impl Action {
             Action::ViewAggregates => "aggregate.view".into(),
             Action::ViewRepeatContactList => "repeat_contact.view".into(),
             Action::RecordContact => "contact.record".into(),
+            Action::JoinContact => "contact.join".into(),
             Action::RecordDetention => "detention.record".into(),
             Action::ExportReturns => "returns.export".into(),
             Action::ViewOrganisationContacts => "organisation.view_contacts".into(),
@@ -376,7 +382,7 @@ pub fn decide(req: &Request<'_>) -> Decision {
         Action::ViewPerson(category) => mfa_gate(user, view_person(req, user, category)),
         // The people on a response (officer, nurse, paramedic) all write to one shared record:
         // their own organisation's, or another's that an agreement shares incident records with them.
-        Action::RecordContact => {
+        Action::RecordContact | Action::JoinContact => {
             let may = matches!(
                 role,
                 Role::Responder | Role::TriageClinician | Role::CrisisClinician

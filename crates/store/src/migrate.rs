@@ -59,6 +59,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_administration.sql"),
     },
     Migration {
+        version: 11,
+        name: "0011_contact_partners_places",
+        sqlite: include_str!("../migrations/sqlite/0011_contact_partners_places.sql"),
+        postgres: include_str!("../migrations/postgres/0011_contact_partners_places.sql"),
+    },
+    Migration {
         version: 12,
         name: "0012_crisis_line",
         sqlite: include_str!("../migrations/sqlite/0012_crisis_line.sql"),

@@ -84,8 +84,21 @@ pub struct NewPlace {
     pub accepts_under_18: bool,
     pub address_line: String,
     pub postcode: Option<String>,
+    /// The number to ring ahead on.
+    pub phone: String,
     pub notes: String,
     pub synthetic: bool,
+}
+
+/// Who last changed a place's availability (a detention arriving, moving on or ending there), and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AvailabilityUpdate {
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    /// The user's display name (their name, not their username).
+    pub by_name: String,
+    /// The organisation they acted for.
+    pub org_name: String,
 }
 
 /// A place with its occupancy, derived from open episodes whose current stay is there.
@@ -96,6 +109,34 @@ pub struct PlaceRow {
     pub place: NewPlace,
     /// Open episodes whose person is there now.
     pub occupied: i64,
+    /// The last change to who is there, when one was recorded.
+    pub updated: Option<AvailabilityUpdate>,
+}
+
+/// A contact in a list, with what the list shows beside it (who and where): the owning organisation,
+/// the partners that joined it, and the linked person's name and record owner (shown only where the app's
+/// policy decision allows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactListRow {
+    pub record: ContactRecord,
+    pub owner_org_name: String,
+    /// The organisations that joined it: (id, name).
+    pub partners: Vec<(i64, String)>,
+    pub person_name: Option<String>,
+    pub person_owner_org_id: Option<i64>,
+}
+
+/// Which contacts a list asks for, beyond the organisations it may see.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactFilter {
+    /// Called at or after this instant (ms), e.g. the start of today in London.
+    pub called_from: Option<i64>,
+    /// Only drafts.
+    pub drafts_only: bool,
+    /// Only contacts with a version saved by this username.
+    pub saved_by: Option<String>,
+    /// Only contacts about this person.
+    pub person_id: Option<i64>,
 }
 
 /// A new s136/s135 episode.
@@ -183,13 +224,22 @@ fn contact_from(r: &AnyRow) -> Result<ContactRecord> {
     })
 }
 
-const PLACE_COLS: &str = "p.id, p.owner_org_id, o.name AS org_name, p.name, p.kind, p.capacity, p.open_24_7, p.opening_hours, p.accepts_under_18, p.address_line, p.postcode, p.notes, p.synthetic";
+const PLACE_COLS: &str = "p.id, p.owner_org_id, o.name AS org_name, p.name, p.kind, p.capacity, p.open_24_7, p.opening_hours, p.accepts_under_18, p.address_line, p.postcode, p.phone, p.notes, p.synthetic, p.availability_updated_at, u.display_name AS updated_by_name, uo.name AS updated_org_name";
+const PLACE_FROM: &str = "places_of_safety p JOIN organisations o ON o.id = p.owner_org_id LEFT JOIN users u ON u.id = p.availability_updated_by LEFT JOIN organisations uo ON uo.id = p.availability_updated_org";
 
 fn place_from(r: &AnyRow, occupied: i64) -> Result<PlaceRow> {
+    let at: Option<i64> = r.try_get("availability_updated_at")?;
+    let by: Option<String> = r.try_get("updated_by_name")?;
+    let org: Option<String> = r.try_get("updated_org_name")?;
     Ok(PlaceRow {
         id: r.try_get("id")?,
         org_name: r.try_get("org_name")?,
         occupied,
+        updated: at.map(|at| AvailabilityUpdate {
+            at,
+            by_name: by.unwrap_or_default(),
+            org_name: org.unwrap_or_default(),
+        }),
         place: NewPlace {
             owner_org_id: r.try_get("owner_org_id")?,
             name: r.try_get("name")?,
@@ -200,6 +250,7 @@ fn place_from(r: &AnyRow, occupied: i64) -> Result<PlaceRow> {
             accepts_under_18: get_bool(r, "accepts_under_18")?,
             address_line: r.try_get("address_line")?,
             postcode: r.try_get("postcode")?,
+            phone: r.try_get("phone")?,
             notes: r.try_get("notes")?,
             synthetic: get_bool(r, "synthetic")?,
         },
@@ -396,11 +447,145 @@ impl Tx {
         rows.iter().map(contact_from).collect()
     }
 
+    /// The contacts an organisation may find, newest first (drafts first), at most `limit`: its own, those it
+    /// joined as a partner, and the drafts of `joinable_owners` (organisations whose contacts it may join).
+    /// The app decides each one with the policy before showing it.
+    pub async fn contacts_listed(
+        &mut self,
+        org_id: i64,
+        joinable_owners: &[i64],
+        filter: &ContactFilter,
+        limit: i64,
+    ) -> Result<Vec<ContactListRow>> {
+        let cols: Vec<String> = CONTACT_COLS.split(", ").map(|c| format!("c.{c}")).collect();
+        let mut marks = 2;
+        let mut next = || {
+            marks += 1;
+            format!("${marks}")
+        };
+        let joinable: Vec<String> = joinable_owners.iter().map(|_| next()).collect();
+        let mut reach = vec![
+            "c.owner_org_id = $1".to_string(),
+            "EXISTS (SELECT 1 FROM crisis_contact_partners cp WHERE cp.contact_id = c.id AND cp.org_id = $1)".to_string(),
+        ];
+        if !joinable.is_empty() {
+            reach.push(format!(
+                "(c.status = '{CONTACT_DRAFT}' AND c.owner_org_id IN ({}))",
+                joinable.join(", ")
+            ));
+        }
+        let mut conds = vec![format!("({})", reach.join(" OR "))];
+        if filter.called_from.is_some() {
+            conds.push(format!("c.called_at >= {}", next()));
+        }
+        if filter.drafts_only {
+            conds.push(format!("c.status = '{CONTACT_DRAFT}'"));
+        }
+        if filter.saved_by.is_some() {
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM crisis_contact_versions v WHERE v.contact_id = c.id AND lower(v.saved_by) = lower({}))",
+                next()
+            ));
+        }
+        if filter.person_id.is_some() {
+            conds.push(format!("c.person_id = {}", next()));
+        }
+        let sql = format!(
+            "SELECT {}, o.name AS owner_org_name, pe.given_name, pe.family_name, pe.owner_org_id AS person_owner_org_id FROM crisis_contacts c JOIN organisations o ON o.id = c.owner_org_id LEFT JOIN people pe ON pe.id = c.person_id WHERE {} ORDER BY CASE WHEN c.status = '{CONTACT_DRAFT}' THEN 0 ELSE 1 END, c.called_at DESC, c.id DESC LIMIT $2",
+            cols.join(", "),
+            conds.join(" AND ")
+        );
+        let mut q = self.q(&sql).bind(org_id).bind(limit);
+        for o in joinable_owners {
+            q = q.bind(*o);
+        }
+        if let Some(t) = filter.called_from {
+            q = q.bind(t);
+        }
+        if let Some(u) = &filter.saved_by {
+            q = q.bind(u.clone());
+        }
+        if let Some(p) = filter.person_id {
+            q = q.bind(p);
+        }
+        let rows = self.all(q).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let given: Option<String> = r.try_get("given_name")?;
+            let family: Option<String> = r.try_get("family_name")?;
+            out.push(ContactListRow {
+                record: contact_from(r)?,
+                owner_org_name: r.try_get("owner_org_name")?,
+                partners: Vec::new(),
+                person_name: match (given, family) {
+                    (Some(g), Some(f)) => Some(format!("{g} {f}")),
+                    _ => None,
+                },
+                person_owner_org_id: r.try_get("person_owner_org_id")?,
+            });
+        }
+        let ids: Vec<i64> = out.iter().map(|c| c.record.id).collect();
+        let partners = self.contact_partners_of(&ids).await?;
+        for c in &mut out {
+            c.partners = partners
+                .iter()
+                .filter(|(cid, _, _)| *cid == c.record.id)
+                .map(|(_, o, n)| (*o, n.clone()))
+                .collect();
+        }
+        Ok(out)
+    }
+
+    /// The partners of some contacts: (contact id, organisation id, organisation name), in joining order.
+    pub async fn contact_partners_of(
+        &mut self,
+        contact_ids: &[i64],
+    ) -> Result<Vec<(i64, i64, String)>> {
+        if contact_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=contact_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT cp.contact_id, cp.org_id, o.name FROM crisis_contact_partners cp JOIN organisations o ON o.id = cp.org_id WHERE cp.contact_id IN ({}) ORDER BY cp.joined_at, cp.org_id",
+            marks.join(", ")
+        );
+        let mut q = self.q(&sql);
+        for id in contact_ids {
+            q = q.bind(*id);
+        }
+        let rows = self.all(q).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("contact_id")?,
+                    r.try_get("org_id")?,
+                    r.try_get("name")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Adds an organisation as a partner on a contact; false when it was one already.
+    pub async fn contact_partner_add(
+        &mut self,
+        contact_id: i64,
+        org_id: i64,
+        joined_by: Option<i64>,
+    ) -> Result<bool> {
+        let q = self
+            .q("INSERT INTO crisis_contact_partners (contact_id, org_id, joined_by, joined_at) VALUES ($1, $2, $3, $4) ON CONFLICT (contact_id, org_id) DO NOTHING")
+            .bind(contact_id)
+            .bind(org_id)
+            .bind(joined_by)
+            .bind(now_ms());
+        Ok(self.exec(q).await? > 0)
+    }
+
     // ---- places of safety ----------------------------------------------------------------------
 
     pub async fn place_insert(&mut self, p: &NewPlace) -> Result<i64> {
         let q = self
-            .q("INSERT INTO places_of_safety (owner_org_id, name, kind, capacity, open_24_7, opening_hours, accepts_under_18, address_line, postcode, notes, synthetic, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id")
+            .q("INSERT INTO places_of_safety (owner_org_id, name, kind, capacity, open_24_7, opening_hours, accepts_under_18, address_line, postcode, notes, synthetic, created_at, phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id")
             .bind(p.owner_org_id)
             .bind(p.name.clone())
             .bind(p.kind.clone())
@@ -412,7 +597,8 @@ impl Tx {
             .bind(p.postcode.clone())
             .bind(p.notes.clone())
             .bind(p.synthetic)
-            .bind(now_ms());
+            .bind(now_ms())
+            .bind(p.phone.clone());
         match q.fetch_one(&mut *self.tx).await {
             Ok(row) => Ok(row.try_get("id")?),
             Err(e) => Err(StoreError::conflict_as(e, "place name")),
@@ -422,7 +608,7 @@ impl Tx {
     /// Every place with the number of open episodes whose person is there now.
     pub async fn places_with_occupancy(&mut self) -> Result<Vec<PlaceRow>> {
         let sql = format!(
-            "SELECT {PLACE_COLS}, (SELECT COUNT(*) FROM mha_episodes e WHERE e.current_place_id = p.id AND e.is_open = $1) AS occupied FROM places_of_safety p JOIN organisations o ON o.id = p.owner_org_id ORDER BY p.kind, p.name"
+            "SELECT {PLACE_COLS}, (SELECT COUNT(*) FROM mha_episodes e WHERE e.current_place_id = p.id AND e.is_open = $1) AS occupied FROM {PLACE_FROM} ORDER BY p.kind, p.name"
         );
         let rows = self.all(self.q(&sql).bind(true)).await?;
         rows.iter()
@@ -432,13 +618,31 @@ impl Tx {
 
     pub async fn place_get(&mut self, id: i64) -> Result<Option<PlaceRow>> {
         let sql = format!(
-            "SELECT {PLACE_COLS}, (SELECT COUNT(*) FROM mha_episodes e WHERE e.current_place_id = p.id AND e.is_open = $1) AS occupied FROM places_of_safety p JOIN organisations o ON o.id = p.owner_org_id WHERE p.id = $2"
+            "SELECT {PLACE_COLS}, (SELECT COUNT(*) FROM mha_episodes e WHERE e.current_place_id = p.id AND e.is_open = $1) AS occupied FROM {PLACE_FROM} WHERE p.id = $2"
         );
         let q = self.q(&sql).bind(true).bind(id);
         match self.opt(q).await? {
             Some(r) => Ok(Some(place_from(&r, r.try_get("occupied")?)?)),
             None => Ok(None),
         }
+    }
+
+    /// Records that a user at an organisation changed who is at a place (a detention arrived, moved on or ended).
+    pub async fn place_availability_touch(
+        &mut self,
+        place_id: i64,
+        user_id: Option<i64>,
+        org_id: Option<i64>,
+        at_ms: i64,
+    ) -> Result<()> {
+        let q = self
+            .q("UPDATE places_of_safety SET availability_updated_at = $1, availability_updated_by = $2, availability_updated_org = $3 WHERE id = $4")
+            .bind(at_ms)
+            .bind(user_id)
+            .bind(org_id)
+            .bind(place_id);
+        self.exec(q).await?;
+        Ok(())
     }
 
     // ---- s136/s135 episodes --------------------------------------------------------------------

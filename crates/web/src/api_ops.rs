@@ -82,7 +82,18 @@ pub struct PlaceDto {
     capacity: i64,
     occupied: i64,
     availability: String,
+    /// True when more people are there than it has places (a warning, not a refusal).
+    over_capacity: bool,
+    /// The full or over-capacity warning in words, when there is one.
+    warning: Option<String>,
+    /// Open or closed now, from its opening hours, in words.
+    open_now: String,
+    is_open: bool,
     opening_hours: String,
+    /// The number to ring ahead on.
+    phone: String,
+    /// When availability last changed, and by whom (name and organisation).
+    last_updated: String,
     accepts_under_18: bool,
     address: String,
 }
@@ -106,7 +117,13 @@ async fn places(State(state): St, u: ApiUser) -> Result<Json<Vec<PlaceDto>>, Web
                 capacity: p.capacity,
                 occupied: p.occupied,
                 availability: p.availability,
+                over_capacity: p.over_capacity,
+                warning: p.warning,
+                open_now: p.open_now,
+                is_open: p.is_open,
                 opening_hours: p.hours,
+                phone: p.phone,
+                last_updated: p.updated,
                 accepts_under_18: p.accepts_under_18,
                 address: p.address,
             })

@@ -8,16 +8,20 @@ use crate::pages::{Card, Layout, Saved, St, check_csrf, render};
 use crate::{AppState, Route};
 use askama::Template;
 use axum::Form;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use concordat_app::operations::{
-    BoardRow, ContactForm, ContactView, EpisodeView, ExportKind, Options, PlaceAvailability,
-    contact_options, form_time,
+    BoardRow, ContactForm, ContactLine, ContactList, ContactListQuery, ContactView, EpisodeView,
+    ExportKind, Options, PlaceAvailability, contact_options, form_time,
 };
+use concordat_app::people::{PersonSummary, SearchInput};
 use concordat_app::{AppError, FieldError};
+use concordat_domain::Role;
 use concordat_domain::mha;
+use concordat_domain::policy::Actor;
 use concordat_domain::policy::{Action, may};
 use concordat_domain::{DataCategory, Role};
 use serde::Deserialize;
@@ -35,6 +39,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/contacts/new", contact_new_form),
         Route::get("/contacts/{id}", contact),
         Route::post("/contacts/{id}", contact_update),
+        Route::post("/contacts/{id}/join", contact_join),
         Route::get("/places", places),
         Route::get("/exports", exports),
         Route::get("/exports/home-office.csv", export_home_office),
@@ -122,6 +127,99 @@ fn label(list: &[(&str, &str)], code: &str) -> String {
     list.iter()
         .find(|(c, _)| *c == code)
         .map_or_else(|| code.to_string(), |(_, l)| (*l).to_string())
+}
+
+// ---- the person chooser ----------------------------------------------------------------------------
+
+/// The person chooser on the contact and detention forms: works without JavaScript. "Find the person"
+/// submits the whole form with `find_person`, and the page comes back with what was typed and the people
+/// the search found that the user may see (the search decides and audits each one, like a view); the
+/// person chosen is shown by name only where the policy allows (`App::person_choice`).
+pub(crate) struct Chooser {
+    /// The person chosen, named.
+    chosen: Option<PersonSummary>,
+    /// The record number chosen (kept even when the person cannot be named to this user).
+    chosen_id: String,
+    /// The search's results, after a search.
+    results: Option<Vec<PersonSummary>>,
+    more: bool,
+    family_name: String,
+    date_of_birth: String,
+    nhs_number: String,
+}
+
+/// Whether a form was submitted to find a person rather than to save.
+fn wants_search(pairs: &[(String, String)]) -> bool {
+    pairs.iter().any(|(k, _)| k == "find_person")
+}
+
+/// Builds the chooser for `person_id` (as submitted), searching when asked. Search input problems come
+/// back as field errors on `find.*`.
+async fn chooser(
+    state: &AppState,
+    actor: &Actor,
+    person_id: &str,
+    pairs: &[(String, String)],
+    search: bool,
+    lookup: bool,
+) -> Result<(Chooser, Vec<FieldError>), Response> {
+    let mut c = Chooser {
+        chosen: None,
+        chosen_id: person_id.trim().to_string(),
+        results: None,
+        more: false,
+        family_name: pair(pairs, "find.family_name"),
+        date_of_birth: pair(pairs, "find.date_of_birth"),
+        nhs_number: pair(pairs, "find.nhs_number"),
+    };
+    let mut errors = Vec::new();
+    // After a refused choice the number is not looked up again (the refusal is audited once).
+    if let Ok(id) = c.chosen_id.parse::<i64>()
+        && id > 0
+        && lookup
+    {
+        match state.app.person_choice(actor, id).await {
+            Ok(p) => c.chosen = Some(p),
+            Err(AppError::Invalid(_)) => {}
+            Err(e) => return Err(WebError::html(e).into_response()),
+        }
+    }
+    if search {
+        let input = SearchInput {
+            nhs_number: c.nhs_number.clone(),
+            family_name: c.family_name.clone(),
+            date_of_birth: c.date_of_birth.clone(),
+            postcode: String::new(),
+        };
+        if [&input.nhs_number, &input.family_name, &input.date_of_birth]
+            .iter()
+            .all(|v| v.trim().is_empty())
+        {
+            errors.push(FieldError::new(
+                "find.family_name",
+                "Enter the family name and date of birth, or the NHS number, to find the person",
+            ));
+        } else {
+            match state.app.search_people(actor, &input).await {
+                Ok(r) => {
+                    c.more = r.more;
+                    c.results = Some(r.people);
+                }
+                Err(AppError::Invalid(errs)) => errors.extend(
+                    errs.into_iter()
+                        .map(|e| FieldError::new(&format!("find.{}", e.field), e.message)),
+                ),
+                Err(e) => return Err(WebError::html(e).into_response()),
+            }
+        }
+    }
+    Ok((c, errors))
+}
+
+#[derive(Deserialize, Default)]
+struct PersonQuery {
+    #[serde(default)]
+    person: String,
 }
 
 // ---- board -----------------------------------------------------------------------------------------
@@ -455,6 +553,7 @@ async fn episode_record(
 #[template(path = "ops_episode_new.html")]
 struct EpisodeNewPage {
     layout: Layout,
+    chooser: Chooser,
     places: Vec<(i64, String, String)>,
     values: Vec<(String, String)>,
     powers: Vec<(&'static str, &'static str)>,
@@ -490,12 +589,31 @@ async fn new_episode_page(
     state: &AppState,
     s: &Signed,
     values: Vec<(String, String)>,
-    errors: Vec<FieldError>,
+    mut errors: Vec<FieldError>,
+    search: bool,
 ) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
     let places = match state.app.episode_places().await {
         Ok(p) => p,
         Err(e) => return WebError::html(e).into_response(),
     };
+    let (chooser, find_errors) = match chooser(
+        state,
+        &actor,
+        &pair(&values, "person_id"),
+        &values,
+        search,
+        !errors.iter().any(|e| e.field == "person_id"),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    errors.extend(find_errors);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -505,6 +623,7 @@ async fn new_episode_page(
         status,
         &EpisodeNewPage {
             layout: Layout::for_session("Record a detention", state, &s.ctx).with_errors(errors),
+            chooser,
             places,
             values,
             powers: codes!(mha::Power),
@@ -519,7 +638,11 @@ async fn new_episode_page(
     )
 }
 
-async fn episode_new_form(State(state): St, s: Signed) -> Response {
+async fn episode_new_form(
+    State(state): St,
+    s: Signed,
+    q: Result<Query<PersonQuery>, QueryRejection>,
+) -> Response {
     // A role that cannot record a detention is refused the form, with the reason (403).
     let actor = match s.actor() {
         Ok(a) => a,
@@ -536,8 +659,13 @@ async fn episode_new_form(State(state): St, s: Signed) -> Response {
             "detention_place".to_string(),
             "street_or_public_place".to_string(),
         ),
+        // From the person's page: "Record a detention" chooses them.
+        (
+            "person_id".to_string(),
+            q.map(|Query(q)| q.person).unwrap_or_default(),
+        ),
     ];
-    new_episode_page(&state, &s, values, Vec::new()).await
+    new_episode_page(&state, &s, values, Vec::new(), false).await
 }
 
 async fn episode_create(
@@ -552,68 +680,153 @@ async fn episode_create(
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
+    if wants_search(&pairs) {
+        // Authorised like the form itself, then the search: nothing is saved.
+        if let Err(e) = state.app.episode_form(&actor).await {
+            return WebError::html(e).into_response();
+        }
+        return new_episode_page(&state, &s, pairs, Vec::new(), true).await;
+    }
     match state.app.episode_create(&actor, &pairs).await {
         Ok(id) => Saved::Detention
             .redirect(&format!("/episodes/{id}"))
             .into_response(),
-        Err(AppError::Invalid(errors)) => new_episode_page(&state, &s, pairs, errors).await,
+        Err(AppError::Invalid(errors)) => new_episode_page(&state, &s, pairs, errors, false).await,
         Err(e) => WebError::html(e).into_response(),
     }
 }
 
 // ---- contacts --------------------------------------------------------------------------------------
 
-struct ContactLine {
-    id: i64,
-    called: String,
-    draft: bool,
-    source: String,
-    setting: String,
-    outcome: String,
-    version: i64,
+/// The contacts list's filters, as the query string gives them.
+#[derive(Deserialize, Default)]
+struct ContactsQuery {
+    #[serde(default)]
+    today: String,
+    #[serde(default)]
+    mine: String,
+    #[serde(default)]
+    drafts: String,
+    #[serde(default)]
+    person: String,
 }
 
 #[derive(Template)]
 #[template(path = "ops_contacts.html")]
 struct ContactsPage {
     layout: Layout,
-    lines: Vec<ContactLine>,
+    list: ContactList,
+    q: ContactListQuery,
+    /// Neighbourhood code → name, for "where".
+    neighbourhoods: Vec<(String, String)>,
     /// Whether the "Record a new contact" button is shown.
     may_record: bool,
 }
 
-async fn contacts(State(state): St, s: Signed) -> Response {
+impl ContactsPage {
+    fn called(&self, c: &ContactLine) -> String {
+        ms_local(c.called_at)
+    }
+    fn source(&self, c: &ContactLine) -> String {
+        use concordat_app::operations::contacts_lists as l;
+        label(l::SOURCES, &c.source)
+    }
+    fn setting(&self, c: &ContactLine) -> String {
+        use concordat_app::operations::contacts_lists as l;
+        label(l::SETTINGS, &c.setting)
+    }
+    fn outcome(&self, c: &ContactLine) -> String {
+        use concordat_app::operations::contacts_lists as l;
+        c.outcomes
+            .iter()
+            .map(|o| label(l::OUTCOMES, o))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+    /// Where, in words: the neighbourhood's name and the postcode, as far as recorded.
+    fn place(&self, c: &ContactLine) -> String {
+        let n = c.neighbourhood.as_ref().map(|code| {
+            self.neighbourhoods
+                .iter()
+                .find(|(k, _)| k == code)
+                .map_or_else(|| code.clone(), |(_, name)| name.clone())
+        });
+        match (n, &c.postcode) {
+            (Some(n), Some(p)) => format!("{n} ({p})"),
+            (Some(n), None) => n,
+            (None, Some(p)) => p.clone(),
+            (None, None) => "Not recorded yet".into(),
+        }
+    }
+}
+
+fn flag(v: &str) -> bool {
+    matches!(v, "1" | "yes" | "on" | "true")
+}
+
+async fn contacts(
+    State(state): St,
+    s: Signed,
+    q: Result<Query<ContactsQuery>, QueryRejection>,
+) -> Response {
     let actor = match s.actor() {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    use concordat_app::operations::contacts_lists as l;
-    match state.app.contacts_recent(&actor).await {
-        Ok(list) => render(
-            StatusCode::OK,
-            &ContactsPage {
-                layout: Layout::for_session("Crisis contacts", &state, &s.ctx),
-                may_record: role_of(&s).is_some_and(records_contacts),
-                lines: list
-                    .into_iter()
-                    .map(|c| ContactLine {
-                        id: c.id,
-                        called: ms_local(c.data.called_at),
-                        draft: c.data.status == "draft",
-                        source: label(l::SOURCES, &c.data.source),
-                        setting: label(l::SETTINGS, &c.data.setting),
-                        outcome: c
-                            .data
-                            .outcomes
-                            .iter()
-                            .map(|o| label(l::OUTCOMES, o))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        version: c.version,
-                    })
-                    .collect(),
-            },
-        ),
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let person_id = match q.person.trim() {
+        "" => None,
+        p => match p.parse::<i64>() {
+            Ok(id) if id > 0 => Some(id),
+            // A number that is not a number matches nobody, and is answered as such.
+            _ => Some(0),
+        },
+    };
+    let query = ContactListQuery {
+        today: flag(&q.today),
+        mine: flag(&q.mine),
+        drafts: flag(&q.drafts),
+        person_id,
+    };
+    let list = match state.app.contacts_list(&actor, &query).await {
+        Ok(l) => l,
+        Err(e) => return WebError::html(e).into_response(),
+    };
+    let neighbourhoods = match contact_options(&state.app).await {
+        Ok(o) => o
+            .neighbourhoods
+            .into_iter()
+            .map(|n| (n.code, n.name))
+            .collect(),
+        Err(e) => return WebError::html(e).into_response(),
+    };
+    render(
+        StatusCode::OK,
+        &ContactsPage {
+            layout: Layout::for_session("Crisis contacts", &state, &s.ctx),
+            may_record: role_of(&s).is_some_and(records_contacts),
+            list,
+            q: query,
+            neighbourhoods,
+        },
+    )
+}
+
+async fn contact_join(
+    State(state): St,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(e) = check_csrf(&s.ctx, &pair(&pairs, "csrf")) {
+        return e.into_response();
+    }
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match state.app.contact_join(&actor, id).await {
+        Ok(_) => Redirect::to(&format!("/contacts/{id}?joined=1")).into_response(),
         Err(e) => WebError::html(e).into_response(),
     }
 }
@@ -628,6 +841,7 @@ struct ContactFormPage {
     o: Options,
     clinical_visible: bool,
     view: Option<ContactView>,
+    chooser: Chooser,
 }
 
 impl ContactFormPage {
@@ -692,18 +906,49 @@ impl ContactFormPage {
     }
 }
 
+/// What the contact form page is showing besides the form: the submitted pairs (for the chooser's search
+/// fields) and whether to search.
+struct Submitted<'a> {
+    pairs: &'a [(String, String)],
+    search: bool,
+}
+
+const NOTHING_SUBMITTED: Submitted<'static> = Submitted {
+    pairs: &[],
+    search: false,
+};
+
 async fn contact_page(
     state: &AppState,
     s: &Signed,
     id: Option<i64>,
     form: ContactForm,
     view: Option<ContactView>,
-    errors: Vec<FieldError>,
+    mut errors: Vec<FieldError>,
+    sub: Submitted<'_>,
 ) -> Response {
+    let actor = match s.actor() {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
     let o = match contact_options(&state.app).await {
         Ok(o) => o,
         Err(e) => return WebError::html(e).into_response(),
     };
+    let (chooser, find_errors) = match chooser(
+        state,
+        &actor,
+        &form.person_id,
+        sub.pairs,
+        sub.search,
+        !errors.iter().any(|e| e.field == "person_id"),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    errors.extend(find_errors);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else if errors.iter().any(|e| e.field == "version") {
@@ -736,11 +981,16 @@ async fn contact_page(
             o,
             clinical_visible,
             view,
+            chooser,
         },
     )
 }
 
-async fn contact_new_form(State(state): St, s: Signed) -> Response {
+async fn contact_new_form(
+    State(state): St,
+    s: Signed,
+    q: Result<Query<PersonQuery>, QueryRejection>,
+) -> Response {
     // A role that cannot record a contact is refused the form, with the reason (403).
     let actor = match s.actor() {
         Ok(a) => a,
@@ -749,7 +999,10 @@ async fn contact_new_form(State(state): St, s: Signed) -> Response {
     if let Err(e) = state.app.contact_form(&actor).await {
         return WebError::html(e).into_response();
     }
-    contact_page(&state, &s, None, ContactForm::new_now(), None, Vec::new()).await
+    // From the person's page: "Record a contact" chooses them.
+    let mut form = ContactForm::new_now();
+    form.person_id = q.map(|Query(q)| q.person).unwrap_or_default();
+    contact_page(&state, &s, None, form, None, Vec::new(), NOTHING_SUBMITTED).await
 }
 
 async fn contact_create(
@@ -765,11 +1018,28 @@ async fn contact_create(
         Err(e) => return e.into_response(),
     };
     let form = ContactForm::from_pairs(&pairs);
+    if wants_search(&pairs) {
+        // Authorised like the form itself, then the search: nothing is saved.
+        if let Err(e) = state.app.contact_form(&actor).await {
+            return WebError::html(e).into_response();
+        }
+        let sub = Submitted {
+            pairs: &pairs,
+            search: true,
+        };
+        return contact_page(&state, &s, None, form, None, Vec::new(), sub).await;
+    }
     match state.app.contact_create(&actor, &form).await {
         Ok(id) => Saved::Contact
             .redirect(&format!("/contacts/{id}"))
             .into_response(),
-        Err(AppError::Invalid(errors)) => contact_page(&state, &s, None, form, None, errors).await,
+        Err(AppError::Invalid(errors)) => {
+            let sub = Submitted {
+                pairs: &pairs,
+                search: false,
+            };
+            contact_page(&state, &s, None, form, None, errors, sub).await
+        }
         Err(e) => WebError::html(e).into_response(),
     }
 }
@@ -782,7 +1052,16 @@ async fn contact(State(state): St, s: Signed, Path(id): Path<i64>) -> Response {
     match state.app.contact_view(&actor, id).await {
         Ok(v) => {
             let form = ContactForm::from_record(&v.record);
-            contact_page(&state, &s, Some(id), form, Some(v), Vec::new()).await
+            contact_page(
+                &state,
+                &s,
+                Some(id),
+                form,
+                Some(v),
+                Vec::new(),
+                NOTHING_SUBMITTED,
+            )
+            .await
         }
         Err(e) => WebError::html(e).into_response(),
     }
@@ -802,15 +1081,20 @@ async fn contact_update(
         Err(e) => return e.into_response(),
     };
     let mut form = ContactForm::from_pairs(&pairs);
-    let errors = match state.app.contact_update(&actor, id, &form).await {
-        Ok(_) => {
-            return Saved::Contact
-                .redirect(&format!("/contacts/{id}"))
-                .into_response();
+    let search = wants_search(&pairs);
+    let errors = if search {
+        Vec::new()
+    } else {
+        match state.app.contact_update(&actor, id, &form).await {
+            Ok(_) => {
+                return Saved::Contact
+                    .redirect(&format!("/contacts/{id}"))
+                    .into_response();
+            },
+            Err(AppError::Invalid(errors)) => errors,
+            Err(AppError::Conflict(m)) => vec![FieldError::new("version", m)],
+            Err(e) => return WebError::html(e).into_response(),
         }
-        Err(AppError::Invalid(errors)) => errors,
-        Err(AppError::Conflict(m)) => vec![FieldError::new("version", m)],
-        Err(e) => return WebError::html(e).into_response(),
     };
     // Show the current record's history beside what they typed; on a conflict, their version number stays
     // the old one so that saving again is refused until they reopen the contact and see the other changes.
@@ -822,7 +1106,11 @@ async fn contact_update(
         form.presenting_needs.clear();
         form.physical_health_check = false;
     }
-    contact_page(&state, &s, Some(id), form, Some(view), errors).await
+    let sub = Submitted {
+        pairs: &pairs,
+        search,
+    };
+    contact_page(&state, &s, Some(id), form, Some(view), errors, sub).await
 }
 
 // ---- places ----------------------------------------------------------------------------------------

@@ -804,6 +804,17 @@ struct PersonPage {
     consent: Option<concordat_domain::consent::PlanConsent>,
     /// The holding service's crisis line as written and as a `tel:` number.
     crisis_line: Option<(String, String)>,
+    /// "Record a contact" and "Record a detention" about this person, for roles the policy lets record them.
+    may_record_contact: bool,
+    may_record_detention: bool,
+    /// Their crisis contacts that this user may see (`None` for roles that do not work with contacts).
+    contacts: Option<Vec<concordat_app::operations::ContactLine>>,
+}
+
+impl PersonPage {
+    fn contact_when(&self, c: &concordat_app::operations::ContactLine) -> String {
+        crate::dates::ms_short(c.called_at)
+    }
 }
 
 #[derive(Template)]
@@ -815,7 +826,7 @@ struct DeniedPage {
     may_break_glass: bool,
 }
 
-fn person_result(
+async fn person_result(
     state: &AppState,
     s: &Signed,
     id: i64,
@@ -825,6 +836,17 @@ fn person_result(
     match r {
         Ok(l) => {
             let title = format!("{} {}", l.person.given_name, l.person.family_name);
+            let role = s.ctx.membership.as_ref().map(|m| m.role);
+            let may = |a: concordat_domain::policy::Action| {
+                role.is_some_and(|r| concordat_domain::policy::may(r, a))
+            };
+            let may_record_contact = may(concordat_domain::policy::Action::RecordContact);
+            let may_record_detention = may(concordat_domain::policy::Action::RecordDetention);
+            // Their contact history, each contact decided, the history audited as one disclosure.
+            let contacts = match (may_record_contact, s.actor()) {
+                (true, Ok(actor)) => state.app.person_contacts(&actor, l.person.id).await.ok(),
+                _ => None,
+            };
             render(
                 if errors.is_empty() {
                     StatusCode::OK
@@ -846,6 +868,9 @@ fn person_result(
                             .collect();
                         (line, tel)
                     }),
+                    may_record_contact,
+                    may_record_detention,
+                    contacts,
                 },
             )
         }
@@ -880,7 +905,7 @@ pub async fn person(State(state): St, s: Signed, Path(id): Path<i64>) -> Respons
         Err(e) => return e.into_response(),
     };
     let r = state.app.person_lookup(&actor, PersonId(id), None).await;
-    person_result(&state, &s, id, r, vec![])
+    person_result(&state, &s, id, r, vec![]).await
 }
 
 #[derive(Deserialize)]
@@ -915,13 +940,14 @@ pub async fn person_break_glass(
                 "reason",
                 "say why you need to see this, in at least 10 characters",
             )],
-        );
+        )
+        .await;
     }
     let r = state
         .app
         .person_lookup(&actor, PersonId(id), Some(form.reason.trim()))
         .await;
-    person_result(&state, &s, id, r, vec![])
+    person_result(&state, &s, id, r, vec![]).await
 }
 
 // ---- partnership pages --------------------------------------------------------------------------

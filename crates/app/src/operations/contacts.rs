@@ -2,15 +2,18 @@
 
 use super::{Refused, check_person_choice, form_time, parse_local, person_choice_error};
 use crate::access::Access;
+use crate::people::PersonSummary;
 use crate::{Actor, App, AppError, FieldError, Subject, actor_org, audit_allowed, audit_denial};
 use chrono::Utc;
-use concordat_domain::model::{Neighbourhood, OrgId};
+use concordat_domain::model::{Neighbourhood, OrgId, Person, PersonId};
 use concordat_domain::policy::{Action, Decision};
 use concordat_domain::{DataCategory, OrgKind, Postcode};
 use concordat_store::{
-    CONTACT_DRAFT, CONTACT_FINAL, ContactData, ContactRecord, ContactVersion, Tx,
+    CONTACT_DRAFT, CONTACT_FINAL, ContactData, ContactFilter, ContactListRow, ContactRecord,
+    ContactVersion, Tx,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// How the contact reached services.
 pub const SOURCES: &[(&str, &str)] = &[
@@ -458,7 +461,66 @@ pub struct ContactView {
     /// False for roles that may not see incident history (e.g. police): needs and the physical health check are left out.
     pub clinical_visible: bool,
     pub versions: Vec<ContactVersion>,
+    /// The organisation that holds the contact.
+    pub owner_org_name: String,
+    /// The organisations that joined it as partners.
+    pub partners: Vec<String>,
+    /// Whether the actor's organisation may join it (another organisation's contact, not joined yet).
+    pub may_join: bool,
 }
+
+/// Which contacts the list shows (all the actor may see when nothing is set).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ContactListQuery {
+    /// Called today (Europe/London).
+    pub today: bool,
+    /// Saved by the actor (any version).
+    pub mine: bool,
+    pub drafts: bool,
+    /// About one person (who must be one the actor may see).
+    pub person_id: Option<i64>,
+}
+
+/// One contact in the list: who and where, and what the actor may do with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactLine {
+    pub id: i64,
+    pub version: i64,
+    pub called_at: i64,
+    pub draft: bool,
+    pub source: String,
+    pub setting: String,
+    pub outcomes: Vec<String>,
+    /// Where: the neighbourhood code and postcode as recorded.
+    pub neighbourhood: Option<String>,
+    pub postcode: Option<String>,
+    pub owner_org_name: String,
+    pub partners: Vec<String>,
+    /// The actor's organisation holds it.
+    pub own: bool,
+    /// The actor's organisation joined it.
+    pub joined: bool,
+    /// The actor's organisation may join it (a partner's open contact).
+    pub may_join: bool,
+    /// The person's name and record number, only where the policy lets this viewer see their identity.
+    pub person: Option<PersonSummary>,
+    /// A person is linked but this viewer may not see who.
+    pub person_withheld: bool,
+    /// The description recorded when the person was not identified.
+    pub person_description: Option<String>,
+}
+
+/// The contacts list, and the person it was narrowed to (if any).
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactList {
+    pub lines: Vec<ContactLine>,
+    pub person: Option<PersonSummary>,
+    /// More contacts matched than are shown.
+    pub more: bool,
+}
+
+/// The most contacts the list shows.
+pub const CONTACT_LIST_LIMIT: i64 = 50;
 
 fn subject(id: Option<i64>, person: Option<i64>) -> Subject {
     Subject {
@@ -587,11 +649,23 @@ impl App {
             }
         }
         audit_allowed(&mut tx, actor, "contact.view", &sub, &decision, None).await?;
+        let owner = OrgId(record.owner_org_id);
+        let owner_org_name = tx.org_get(owner).await?.map(|o| o.name).unwrap_or_default();
+        let partner_rows = tx.contact_partners_of(&[id]).await?;
+        let joined = partner_rows
+            .iter()
+            .any(|(_, o, _)| Some(OrgId(*o)) == actor_org(actor));
+        let may_join = Some(owner) != actor_org(actor)
+            && !joined
+            && access.record(Action::JoinContact, Some(owner)).is_allowed();
         tx.commit().await?;
         Ok(ContactView {
             record,
             clinical_visible,
             versions,
+            owner_org_name,
+            partners: partner_rows.into_iter().map(|(_, _, n)| n).collect(),
+            may_join,
         })
     }
 
@@ -660,6 +734,335 @@ impl App {
         Ok(version)
     }
 
+    /// The contacts the actor may find, newest first (drafts first), at most [`CONTACT_LIST_LIMIT`]: their
+    /// organisation's own, those it joined as a partner, and partners' drafts it may join. Each contact is
+    /// decided by the policy (the decision opening it would get) and audited (`contact.list`, with the
+    /// person's id where one is linked); each person named is decided per person (identity, the same
+    /// decision as opening their page) and audited once (`person.view.identity.contacts`); a person the
+    /// viewer may not see is shown without a name. A person to narrow the list to must be one the actor
+    /// may see, or the list is refused like a person chosen for a contact.
+    pub async fn contacts_list(
+        &self,
+        actor: &Actor,
+        q: &ContactListQuery,
+    ) -> Result<ContactList, AppError> {
+        let mut tx = self.store.begin().await?;
+        let access = Access::load(&mut tx, actor).await?;
+        let decision = access.record(Action::RecordContact, None);
+        if !decision.is_allowed() {
+            drop(tx);
+            audit_denial(self, actor, "contact.list", &subject(None, None), &decision).await?;
+            return Err(deny(decision));
+        }
+        let org = actor_org(actor).ok_or(AppError::Unauthenticated)?;
+        let filter_person = match q.person_id {
+            Some(pid) => {
+                if let Some(refused) =
+                    check_person_choice(&mut tx, &access, pid, "person.choose.contacts").await?
+                {
+                    drop(tx);
+                    refused.audit(self, actor).await?;
+                    return Err(person_choice_error());
+                }
+                Some(pid)
+            }
+            None => None,
+        };
+        let called_from = if q.today {
+            let today = concordat_domain::mha::london_date(Utc::now());
+            today
+                .and_hms_opt(0, 0, 0)
+                .and_then(|m| concordat_domain::mha::from_london_local(m).ok())
+                .map(|t| t.timestamp_millis())
+        } else {
+            None
+        };
+        let filter = ContactFilter {
+            called_from,
+            drafts_only: q.drafts,
+            saved_by: q.mine.then(|| actor.username().to_string()),
+            person_id: filter_person,
+        };
+        let joinable: Vec<i64> = access
+            .owners_sharing(DataCategory::IncidentHistory)
+            .into_iter()
+            .map(|o| o.0)
+            .collect();
+        let mut rows = tx
+            .contacts_listed(org.0, &joinable, &filter, CONTACT_LIST_LIMIT + 1)
+            .await?;
+        let more = rows.len() as i64 > CONTACT_LIST_LIMIT;
+        rows.truncate(CONTACT_LIST_LIMIT as usize);
+        let people: Vec<PersonId> = {
+            let mut v: Vec<PersonId> = rows
+                .iter()
+                .filter_map(|r| r.record.data.person_id.map(PersonId))
+                .collect();
+            v.sort_by_key(|p| p.0);
+            v.dedup();
+            v
+        };
+        let inputs = access.people_inputs(&mut tx, &people).await?;
+        let identity = Action::ViewPerson(DataCategory::Identity);
+        // Each person decided once, and their name audited once however many of their contacts are shown.
+        let mut named: HashMap<i64, Option<PersonSummary>> = HashMap::new();
+        let mut lines = Vec::new();
+        for r in rows {
+            let owner = OrgId(r.record.owner_org_id);
+            let d = access.record(Action::RecordContact, Some(owner));
+            if !d.is_allowed() {
+                continue;
+            }
+            audit_allowed(
+                &mut tx,
+                actor,
+                "contact.list",
+                &subject(Some(r.record.id), r.record.data.person_id),
+                &d,
+                None,
+            )
+            .await?;
+            let mut person = None;
+            let mut withheld = false;
+            if let (Some(pid), Some(powner), Some(name)) = (
+                r.record.data.person_id,
+                r.person_owner_org_id,
+                r.person_name.as_ref(),
+            ) {
+                if let Some(known) = named.get(&pid) {
+                    person = known.clone();
+                } else {
+                    let shown = match inputs.get(&PersonId(pid)) {
+                        Some(i) => {
+                            let pd = access.decide_person(i, OrgId(powner), identity, None);
+                            if pd.is_allowed() {
+                                audit_allowed(
+                                    &mut tx,
+                                    actor,
+                                    "person.view.identity.contacts",
+                                    &Subject {
+                                        person_id: Some(pid),
+                                        resource_kind: "crisis_contact",
+                                        resource_id: Some(r.record.id.to_string()),
+                                    },
+                                    &pd,
+                                    None,
+                                )
+                                .await?;
+                                Some(PersonSummary {
+                                    id: pid,
+                                    name: name.clone(),
+                                    date_of_birth: None,
+                                    postcode_district: None,
+                                    synthetic: r.record.data.synthetic,
+                                })
+                            } else {
+                                None
+                            }
+                        }
+                        None => None,
+                    };
+                    named.insert(pid, shown.clone());
+                    person = shown;
+                }
+                withheld = person.is_none();
+            }
+            lines.push(line_of(&r, org, &access, person, withheld));
+        }
+        let person = match filter_person {
+            Some(pid) => {
+                let p = tx.person_get(PersonId(pid)).await?;
+                p.map(|p| summary(&p))
+            }
+            None => None,
+        };
+        if let Some(p) = &person {
+            // The person the list was narrowed to is named in its heading: audited like a name in the list.
+            let owner = owner_of(&mut tx, p.id).await?;
+            let d = access
+                .person(&mut tx, PersonId(p.id), owner, identity, None)
+                .await?;
+            audit_allowed(
+                &mut tx,
+                actor,
+                "person.view.identity.contacts",
+                &Subject {
+                    person_id: Some(p.id),
+                    resource_kind: "person",
+                    resource_id: Some(p.id.to_string()),
+                },
+                &d,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ContactList {
+            lines,
+            person,
+            more,
+        })
+    }
+
+    /// A person's crisis contacts for their page: the contacts the actor may find (as in the list) about a
+    /// person the actor may see, each decided by the policy. The page names the person already, so the
+    /// history is one disclosure: one audit event (`contact.history`) with the person's id, written when
+    /// at least one contact is shown. Nothing for a person the actor may not see.
+    pub async fn person_contacts(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+    ) -> Result<Vec<ContactLine>, AppError> {
+        let mut tx = self.store.begin().await?;
+        let access = Access::load(&mut tx, actor).await?;
+        let decision = access.record(Action::RecordContact, None);
+        if !decision.is_allowed() {
+            drop(tx);
+            audit_denial(
+                self,
+                actor,
+                "contact.history",
+                &subject(None, Some(person_id)),
+                &decision,
+            )
+            .await?;
+            return Err(deny(decision));
+        }
+        let org = actor_org(actor).ok_or(AppError::Unauthenticated)?;
+        let Some(p) = tx.person_get(PersonId(person_id)).await? else {
+            return Ok(Vec::new());
+        };
+        let identity = access
+            .person(
+                &mut tx,
+                p.id,
+                p.owner_org_id,
+                Action::ViewPerson(DataCategory::Identity),
+                None,
+            )
+            .await?;
+        if !identity.is_allowed() {
+            return Ok(Vec::new());
+        }
+        let joinable: Vec<i64> = access
+            .owners_sharing(DataCategory::IncidentHistory)
+            .into_iter()
+            .map(|o| o.0)
+            .collect();
+        let filter = ContactFilter {
+            person_id: Some(person_id),
+            ..Default::default()
+        };
+        let rows = tx
+            .contacts_listed(org.0, &joinable, &filter, CONTACT_LIST_LIMIT)
+            .await?;
+        let lines: Vec<ContactLine> = rows
+            .iter()
+            .filter(|r| {
+                access
+                    .record(Action::RecordContact, Some(OrgId(r.record.owner_org_id)))
+                    .is_allowed()
+            })
+            .map(|r| line_of(r, org, &access, None, false))
+            .collect();
+        if !lines.is_empty() {
+            let ids: Vec<String> = lines.iter().map(|l| l.id.to_string()).collect();
+            audit_allowed(
+                &mut tx,
+                actor,
+                "contact.history",
+                &Subject {
+                    person_id: Some(person_id),
+                    resource_kind: "crisis_contact",
+                    resource_id: Some(ids.join(",")),
+                },
+                &identity,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(lines)
+    }
+
+    /// Joins a contact as a partner: the actor's organisation is added to the organisations on the response,
+    /// so the contact is in its list. Decided by the policy (`JoinContact`, the decision writing to it gets);
+    /// a contact the actor may not reach is "not found", like opening it. Joining twice, or one's own
+    /// organisation's contact, changes nothing. Audited (`contact.join`). Returns whether it was joined now.
+    pub async fn contact_join(&self, actor: &Actor, id: i64) -> Result<bool, AppError> {
+        let (mut tx, access, record, _) =
+            self.contact_authorised(actor, id, "contact.join").await?;
+        let owner = OrgId(record.owner_org_id);
+        let org = actor_org(actor).ok_or(AppError::Unauthenticated)?;
+        let d = access.record(Action::JoinContact, Some(owner));
+        let sub = subject(Some(id), record.data.person_id);
+        if !d.is_allowed() {
+            drop(tx);
+            audit_denial(self, actor, "contact.join", &sub, &d).await?;
+            return Err(AppError::NotFound);
+        }
+        if owner == org {
+            return Ok(false);
+        }
+        let user = actor.as_user().map(|u| u.user_id.0);
+        let joined = tx.contact_partner_add(id, org.0, user).await?;
+        if joined {
+            audit_allowed(
+                &mut tx,
+                actor,
+                "contact.join",
+                &sub,
+                &d,
+                Some("joined as a partner"),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(joined)
+    }
+
+    /// A person chosen for a contact or detention by record number (from their page or a search), shown on
+    /// the form by name: the same decision as opening their page (identity), audited
+    /// (`person.view.identity.chooser`); a number that matches nobody the actor may see is refused alike.
+    pub async fn person_choice(&self, actor: &Actor, id: i64) -> Result<PersonSummary, AppError> {
+        let mut tx = self.store.begin().await?;
+        let access = Access::load(&mut tx, actor).await?;
+        if let Some(refused) =
+            check_person_choice(&mut tx, &access, id, "person.view.identity.chooser").await?
+        {
+            drop(tx);
+            refused.audit(self, actor).await?;
+            return Err(person_choice_error());
+        }
+        let Some(p) = tx.person_get(PersonId(id)).await? else {
+            return Err(person_choice_error());
+        };
+        let d = access
+            .person(
+                &mut tx,
+                p.id,
+                p.owner_org_id,
+                Action::ViewPerson(DataCategory::Identity),
+                None,
+            )
+            .await?;
+        audit_allowed(
+            &mut tx,
+            actor,
+            "person.view.identity.chooser",
+            &Subject {
+                person_id: Some(id),
+                resource_kind: "person",
+                resource_id: Some(id.to_string()),
+            },
+            &d,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(summary(&p))
+    }
+
     /// The newest contacts the actor's organisation holds (drafts first); one audit event per contact listed,
     /// with the person's id where one is linked.
     pub async fn contacts_recent(&self, actor: &Actor) -> Result<Vec<ContactRecord>, AppError> {
@@ -688,6 +1091,55 @@ impl App {
         tx.commit().await?;
         Ok(list)
     }
+}
+
+/// A contact as a line of a list, with what the actor's organisation may do with it.
+fn line_of(
+    r: &ContactListRow,
+    org: OrgId,
+    access: &Access<'_>,
+    person: Option<PersonSummary>,
+    person_withheld: bool,
+) -> ContactLine {
+    let owner = OrgId(r.record.owner_org_id);
+    let joined = r.partners.iter().any(|(o, _)| *o == org.0);
+    let own = owner == org;
+    ContactLine {
+        id: r.record.id,
+        version: r.record.version,
+        called_at: r.record.data.called_at,
+        draft: r.record.data.status == CONTACT_DRAFT,
+        source: r.record.data.source.clone(),
+        setting: r.record.data.setting.clone(),
+        outcomes: r.record.data.outcomes.clone(),
+        neighbourhood: r.record.data.neighbourhood.clone(),
+        postcode: r.record.data.postcode.clone(),
+        owner_org_name: r.owner_org_name.clone(),
+        partners: r.partners.iter().map(|(_, n)| n.clone()).collect(),
+        own,
+        joined,
+        may_join: !own && !joined && access.record(Action::JoinContact, Some(owner)).is_allowed(),
+        person,
+        person_withheld,
+        person_description: r.record.data.person_description.clone(),
+    }
+}
+
+fn summary(p: &Person) -> PersonSummary {
+    PersonSummary {
+        id: p.id.0,
+        name: format!("{} {}", p.given_name, p.family_name),
+        date_of_birth: p.date_of_birth,
+        postcode_district: p.postcode.as_ref().map(|pc| pc.district().to_string()),
+        synthetic: p.synthetic,
+    }
+}
+
+async fn owner_of(tx: &mut Tx, person: i64) -> Result<OrgId, AppError> {
+    tx.person_get(PersonId(person))
+        .await?
+        .map(|p| p.owner_org_id)
+        .ok_or(AppError::NotFound)
 }
 
 pub(crate) fn deny(d: Decision) -> AppError {

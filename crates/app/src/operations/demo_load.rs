@@ -221,6 +221,7 @@ async fn load_at(
                 accepts_under_18: p.accepts_under_18,
                 address_line: p.address_line.clone(),
                 postcode: Some(p.postcode.to_string()),
+                phone: p.phone.clone(),
                 notes: p.notes.clone(),
                 synthetic: true,
             })
@@ -233,6 +234,30 @@ async fn load_at(
         .iter()
         .map(|p| (p.key.as_str(), p.sex.code()))
         .collect();
+    // Each place's availability was last changed by the place-of-safety coordinator when someone last
+    // arrived there or left (up to now), as if they kept the board up to date.
+    let mut last_change: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    for e in region.episodes.iter().chain(live.episodes.iter()) {
+        for st in &e.stays {
+            let Some(key) = st.place.as_deref() else {
+                continue;
+            };
+            for t in [Some(st.arrived_at), st.departed_at].into_iter().flatten() {
+                if t <= now {
+                    let slot = last_change.entry(key).or_insert(t);
+                    *slot = (*slot).max(t);
+                }
+            }
+        }
+    }
+    let coordinator = ids.staff_user.get("demo.pos").map(|u| u.0);
+    let coordinator_org = ids.staff_org.get("demo.pos").map(|o| o.0);
+    for (key, at) in &last_change {
+        if let Some(id) = places.get(key) {
+            tx.place_availability_touch(*id, coordinator, coordinator_org, at.timestamp_millis())
+                .await?;
+        }
+    }
     let mut contacts: HashMap<&str, i64> = HashMap::new();
     for c in region.contacts.iter().chain(live.contacts.iter()) {
         let owner = ids

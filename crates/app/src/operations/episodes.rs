@@ -14,6 +14,7 @@ use concordat_domain::mha::{
     SeniorApproval, Stay, Transport,
 };
 use concordat_domain::model::{OrgId, PersonId};
+use concordat_domain::places;
 use concordat_domain::policy::{Action, Decision};
 use concordat_store::{EpisodeRow, NewEpisode, Tx};
 use serde::Serialize;
@@ -52,6 +53,9 @@ pub struct EpisodeView {
     pub problems: Vec<mha::FieldError>,
     /// Places to choose for a transfer: (id, name, kind code).
     pub places: Vec<(i64, String, String)>,
+    /// A warning in words when the place the person is at has more people than places (never a refusal:
+    /// the person still needs somewhere safe).
+    pub place_warning: Option<String>,
 }
 
 /// One step recorded on an episode page.
@@ -579,14 +583,73 @@ fn new_problems(before: &Episode, after: &Episode, book: &RuleBook) -> Vec<mha::
         .collect()
 }
 
+/// The places an episode may be at: (id, name, kind code). The name says when a place is full or over
+/// capacity, so the choice is made knowing it (a warning, never a refusal).
 async fn place_list(tx: &mut Tx) -> Result<Vec<(i64, String, String)>, AppError> {
     Ok(tx
         .places_with_occupancy()
         .await?
         .into_iter()
         .filter(|p| PlaceOfSafetyKind::from_code(&p.place.kind).is_some())
-        .map(|p| (p.id, p.place.name, p.place.kind))
+        .map(|p| {
+            let counted = !matches!(
+                p.place.kind.as_str(),
+                "private_home" | "other_suitable_place"
+            );
+            let name = match places::Capacity::of(p.occupied, p.place.capacity) {
+                places::Capacity::Over { .. } if counted => format!(
+                    "{} (over capacity: {} people here, {} places)",
+                    p.place.name, p.occupied, p.place.capacity
+                ),
+                places::Capacity::Full if counted => {
+                    format!(
+                        "{} (full: {} of {} in use)",
+                        p.place.name, p.occupied, p.place.capacity
+                    )
+                }
+                _ => p.place.name,
+            };
+            (p.id, name, p.place.kind)
+        })
         .collect())
+}
+
+/// The over-capacity warning for the place an open episode is at, if it has more people than places.
+async fn place_warning(tx: &mut Tx, row: &EpisodeRow) -> Result<Option<String>, AppError> {
+    let Some(id) = row.new.current_place_id else {
+        return Ok(None);
+    };
+    if row.new.episode.ended_at.is_some() {
+        return Ok(None);
+    }
+    let Some(p) = tx.place_get(id).await? else {
+        return Ok(None);
+    };
+    if matches!(
+        p.place.kind.as_str(),
+        "private_home" | "other_suitable_place"
+    ) {
+        return Ok(None);
+    }
+    Ok(match places::Capacity::of(p.occupied, p.place.capacity) {
+        places::Capacity::Over { .. } => Some(format!(
+            "{}: {}. The detention is recorded: the person still needs somewhere safe",
+            p.place.name,
+            places::Capacity::warning(p.occupied, p.place.capacity).unwrap_or_default()
+        )),
+        _ => None,
+    })
+}
+
+/// Records who changed a place's availability, and when.
+async fn touch_place(tx: &mut Tx, actor: &Actor, place: Option<i64>) -> Result<(), AppError> {
+    if let Some(id) = place {
+        let user = actor.as_user().map(|u| u.user_id.0);
+        let org = actor_org(actor).map(|o| o.0);
+        tx.place_availability_touch(id, user, org, Utc::now().timestamp_millis())
+            .await?;
+    }
+    Ok(())
 }
 
 impl App {
@@ -704,10 +767,11 @@ impl App {
         )
         .await?;
         let places = place_list(&mut tx).await?;
+        let warning = place_warning(&mut tx, &row).await?;
         tx.commit().await?;
-        Ok(view_of(
-            row, &book, now, places, person, person_id, withheld,
-        ))
+        let mut v = view_of(row, &book, now, places, person, person_id, withheld);
+        v.place_warning = warning;
+        Ok(v)
     }
 
     /// Whether the actor may open the new-detention form: the decision that saving it would get (a new
@@ -760,6 +824,7 @@ impl App {
         }
         let person_id = new.person_id;
         let id = tx.episode_insert(&new).await?;
+        touch_place(&mut tx, actor, new.current_place_id).await?;
         audit_allowed(
             &mut tx,
             actor,
@@ -812,6 +877,13 @@ impl App {
         let version = tx
             .episode_update(id, expected_version, &after, place)
             .await?;
+        // Who is where changed: at the place left and the place arrived at, or where the detention ended.
+        if place != row.new.current_place_id {
+            touch_place(&mut tx, actor, row.new.current_place_id).await?;
+            touch_place(&mut tx, actor, place).await?;
+        } else if matches!(step, EpisodeStep::End { .. }) {
+            touch_place(&mut tx, actor, place).await?;
+        }
         audit_allowed(
             &mut tx,
             actor,
@@ -886,5 +958,6 @@ fn view_of(
         problems: mha::validate(&ep, book),
         episode: ep,
         places,
+        place_warning: None,
     }
 }

@@ -2,8 +2,9 @@
 
 use super::contacts::deny;
 use crate::{Actor, App, AppError, Subject, audit_allowed, audit_denial, decide_org_wide};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use concordat_domain::mha::{self, Demographics, Period, RuleBook, SummaryRecord};
+use concordat_domain::places;
 use concordat_domain::policy::Action;
 use serde::Serialize;
 
@@ -16,12 +17,107 @@ pub struct PlaceAvailability {
     pub org_name: String,
     pub capacity: i64,
     pub occupied: i64,
-    /// "2 of 3 places free", "Full", in words.
+    /// "2 of 3 places free", "Full", "Over capacity", "Closed now", in words.
     pub availability: String,
+    /// A warning in words when the place is full or over capacity (never a refusal).
+    pub warning: Option<String>,
+    /// True when more people are there than it has places.
+    pub over_capacity: bool,
+    /// Open or closed now, from its opening hours ("Closed now: opens Mon 18:00").
+    pub open_now: String,
+    pub is_open: bool,
     pub hours: String,
+    /// The number to ring ahead on (empty when not recorded).
+    pub phone: String,
+    /// "Mon 7 Dec 2026 16:20 GMT by Mags Penrose (Northvale NHS Trust)", or that it was never updated.
+    pub updated: String,
     pub accepts_under_18: bool,
     pub address: String,
     pub notes: String,
+}
+
+/// A place's availability in words, now: open or closed from its hours, free places, full or over capacity.
+pub(crate) fn availability_of(
+    r: concordat_store::PlaceRow,
+    now: DateTime<Utc>,
+) -> PlaceAvailability {
+    let open = places::open_now(r.place.open_24_7, &r.place.opening_hours, now);
+    let capacity = places::Capacity::of(r.occupied, r.place.capacity);
+    let counted_by_place =
+        !(r.place.kind == "private_home" || r.place.kind == "other_suitable_place");
+    let warning = if counted_by_place {
+        places::Capacity::warning(r.occupied, r.place.capacity)
+    } else {
+        None
+    };
+    let availability = if !counted_by_place {
+        format!("{} here now", r.occupied)
+    } else {
+        match capacity {
+            places::Capacity::Over { .. } => format!(
+                "Over capacity: {} people here, {} places",
+                r.occupied, r.place.capacity
+            ),
+            places::Capacity::Full => {
+                format!("Full: {} of {} in use", r.occupied, r.place.capacity)
+            }
+            places::Capacity::Free { free } if open.is_open() => {
+                format!("{free} of {} free", r.place.capacity)
+            }
+            places::Capacity::Free { .. } => "Closed now: no places until it opens".to_string(),
+        }
+    };
+    let updated = match &r.updated {
+        Some(u) => format!(
+            "Last updated {} by {}{}",
+            DateTime::from_timestamp_millis(u.at)
+                .map(mha::london_local)
+                .unwrap_or_default(),
+            if u.by_name.is_empty() {
+                "the system"
+            } else {
+                u.by_name.as_str()
+            },
+            if u.org_name.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", u.org_name)
+            }
+        ),
+        None => "Not updated since it was added: nobody has recorded a detention there".to_string(),
+    };
+    PlaceAvailability {
+        id: r.id,
+        kind_label: kind_label(&r.place.kind),
+        name: r.place.name,
+        org_name: r.org_name,
+        capacity: r.place.capacity,
+        occupied: r.occupied,
+        availability,
+        over_capacity: counted_by_place && matches!(capacity, places::Capacity::Over { .. }),
+        warning,
+        open_now: open.words(),
+        is_open: open.is_open(),
+        hours: if r.place.open_24_7 {
+            "Open 24 hours, every day".into()
+        } else if r.place.opening_hours.is_empty() {
+            "Not recorded: ring ahead".into()
+        } else {
+            r.place.opening_hours
+        },
+        phone: r.place.phone,
+        updated,
+        accepts_under_18: r.place.accepts_under_18,
+        address: format!(
+            "{}{}",
+            r.place.address_line,
+            r.place
+                .postcode
+                .map(|p| format!(", {p}"))
+                .unwrap_or_default()
+        ),
+        notes: r.place.notes,
+    }
 }
 
 fn kind_label(code: &str) -> String {
@@ -96,44 +192,8 @@ impl App {
         let rows = tx.places_with_occupancy().await?;
         audit_allowed(&mut tx, actor, "places.view", &sub, &d, None).await?;
         tx.commit().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let free = (r.place.capacity - r.occupied).max(0);
-                let availability =
-                    if r.place.kind == "private_home" || r.place.kind == "other_suitable_place" {
-                        format!("{} here now", r.occupied)
-                    } else if free == 0 {
-                        format!("Full: {} of {} in use", r.occupied, r.place.capacity)
-                    } else {
-                        format!("{free} of {} free", r.place.capacity)
-                    };
-                PlaceAvailability {
-                    id: r.id,
-                    kind_label: kind_label(&r.place.kind),
-                    name: r.place.name,
-                    org_name: r.org_name,
-                    capacity: r.place.capacity,
-                    occupied: r.occupied,
-                    availability,
-                    hours: if r.place.open_24_7 {
-                        "Open 24 hours, every day".into()
-                    } else {
-                        r.place.opening_hours
-                    },
-                    accepts_under_18: r.place.accepts_under_18,
-                    address: format!(
-                        "{}{}",
-                        r.place.address_line,
-                        r.place
-                            .postcode
-                            .map(|p| format!(", {p}"))
-                            .unwrap_or_default()
-                    ),
-                    notes: r.place.notes,
-                }
-            })
-            .collect())
+        let now = Utc::now();
+        Ok(rows.into_iter().map(|r| availability_of(r, now)).collect())
     }
 
     /// Whether the actor may open the returns page (its forms download the exports): the decision the

@@ -446,6 +446,37 @@ fn crisis_operations_records() {
 }
 
 #[test]
+fn joining_a_partners_contact() {
+    // A paramedic joins the police's contact: the roles that record contacts, wherever an agreement shares
+    // incident records from the contact's organisation (consent plays no part: a contact is not a plan).
+    for scope in [Own, Shared, AgreementNoConsent, Withdrawn, CareTeam] {
+        check(Action::JoinContact, scope, "AAADDDDDDD");
+    }
+    // No agreement: nobody joins, and joining never breaks glass.
+    check(Action::JoinContact, NoAgreement, "DDDDDDDDDD");
+    // An agreement that shares identity but not incident records is not enough.
+    let a = actor(Role::Responder, true);
+    let identity_only = vec![SharingAgreement {
+        categories: vec![DataCategory::Identity],
+        ..all_categories_agreement().remove(0)
+    }];
+    let d = decide(&Request {
+        actor: &a,
+        action: Action::JoinContact,
+        owner_org: Some(OTHER_ORG),
+        agreements: &identity_only,
+        consent: &Consent::NotRecorded,
+        relationship: Relationship::None,
+        break_glass_reason: None,
+        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    });
+    assert_eq!(d, Decision::Deny(DenyReason::NoAgreement));
+    // The web layer offers "Join this contact" only to the roles that may.
+    assert!(may(Role::Responder, Action::JoinContact));
+    assert!(!may(Role::PlaceOfSafetyCoordinator, Action::JoinContact));
+}
+
+#[test]
 fn mfa_is_required_for_personal_data() {
     for role in ROLES {
         for action in [
@@ -453,6 +484,7 @@ fn mfa_is_required_for_personal_data() {
             Action::SearchPeople,
             Action::CreatePerson,
             Action::RecordContact,
+            Action::JoinContact,
             Action::RecordDetention,
             Action::ExportReturns,
             Action::ViewOrganisationContacts,

@@ -4,7 +4,7 @@ use chrono::{TimeZone, Utc};
 use concordat_domain::OrgKind;
 use concordat_domain::mha::{DetentionPlace, Episode, PersonAge, PlaceOfSafetyKind, Power, Stay};
 use concordat_store::{
-    CONTACT_DRAFT, CONTACT_FINAL, ContactData, NewEpisode, NewPlace, StoreError,
+    CONTACT_DRAFT, CONTACT_FINAL, ContactData, ContactFilter, NewEpisode, NewPlace, StoreError,
 };
 
 #[tokio::test]
@@ -67,6 +67,7 @@ async fn operations_story_on_every_backend() {
             accepts_under_18: true,
             address_line: "1 Road".into(),
             postcode: Some("ZZ1 1AA".into()),
+            phone: "01632 960123".into(),
             notes: String::new(),
             synthetic: true,
         };
@@ -98,6 +99,7 @@ async fn operations_story_on_every_backend() {
         assert_eq!((places.len(), places[0].occupied), (1, 1));
         assert_eq!(places[0].place, place);
         assert_eq!(places[0].org_name, "Trust");
+        assert_eq!(places[0].updated, None);
         let row = tx.episode_get(eid).await.unwrap().unwrap();
         assert_eq!((row.version, &row.new), (1, &new));
         assert_eq!(row.place_name.as_deref(), Some("Suite"));
@@ -133,5 +135,114 @@ async fn operations_story_on_every_backend() {
             tx.place_insert(&place).await,
             Err(StoreError::Conflict("place name"))
         ));
+    }
+}
+
+/// The contacts list's query: own contacts, joined ones, partners' drafts, and the filters; joining once.
+#[tokio::test]
+async fn contact_partners_and_the_list_on_every_backend() {
+    for store in concordat_store::testing::all_backends().await.unwrap() {
+        let mut tx = store.begin().await.unwrap();
+        let police = tx
+            .org_insert("Police", OrgKind::PoliceForce, None, None)
+            .await
+            .unwrap()
+            .0;
+        let ambulance = tx
+            .org_insert("Ambulance", OrgKind::AmbulanceService, None, None)
+            .await
+            .unwrap()
+            .0;
+        let draft = ContactData {
+            status: CONTACT_DRAFT.into(),
+            called_at: 1_700_000_000_000,
+            source: "999".into(),
+            setting: "street_or_public_place".into(),
+            ..Default::default()
+        };
+        let finished = ContactData {
+            status: CONTACT_FINAL.into(),
+            called_at: 1_600_000_000_000,
+            ..draft.clone()
+        };
+        let d = tx.contact_create(police, &draft, "pc.jones").await.unwrap();
+        let f = tx
+            .contact_create(police, &finished, "pc.other")
+            .await
+            .unwrap();
+        let ids = |rows: Vec<concordat_store::ContactListRow>| -> Vec<i64> {
+            rows.iter().map(|r| r.record.id).collect()
+        };
+        let all = ContactFilter::default();
+        // The police see both, drafts first; the ambulance service nothing until it may join the police's.
+        assert_eq!(
+            ids(tx.contacts_listed(police, &[], &all, 50).await.unwrap()),
+            vec![d, f]
+        );
+        assert!(
+            tx.contacts_listed(ambulance, &[], &all, 50)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Joinable: only the draft.
+        assert_eq!(
+            ids(tx
+                .contacts_listed(ambulance, &[police], &all, 50)
+                .await
+                .unwrap()),
+            vec![d]
+        );
+        // Joining the finished one puts it in the ambulance service's own list; joining twice is once.
+        assert!(tx.contact_partner_add(f, ambulance, None).await.unwrap());
+        assert!(!tx.contact_partner_add(f, ambulance, None).await.unwrap());
+        let rows = tx.contacts_listed(ambulance, &[], &all, 50).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].record.id, f);
+        assert_eq!(rows[0].owner_org_name, "Police");
+        assert_eq!(rows[0].partners, vec![(ambulance, "Ambulance".to_string())]);
+        // Filters: drafts, saved by, called from, person.
+        let drafts = ContactFilter {
+            drafts_only: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(tx.contacts_listed(police, &[], &drafts, 50).await.unwrap()),
+            vec![d]
+        );
+        let mine = ContactFilter {
+            saved_by: Some("PC.Other".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(tx.contacts_listed(police, &[], &mine, 50).await.unwrap()),
+            vec![f]
+        );
+        let recent = ContactFilter {
+            called_from: Some(1_650_000_000_000),
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(tx.contacts_listed(police, &[], &recent, 50).await.unwrap()),
+            vec![d]
+        );
+        let nobody = ContactFilter {
+            person_id: Some(999),
+            ..Default::default()
+        };
+        assert!(
+            tx.contacts_listed(police, &[], &nobody, 50)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            tx.contacts_listed(police, &[], &all, 1)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        tx.commit().await.unwrap();
     }
 }

@@ -16,34 +16,6 @@ fn ago(minutes: i64) -> String {
     form_time(Utc::now() - TimeDelta::minutes(minutes))
 }
 
-async fn org_of(t: &TestApp, kind: OrgKind) -> i64 {
-    let mut tx = t.store.begin().await.unwrap();
-    tx.org_list()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|o| o.kind == kind)
-        .unwrap()
-        .id
-        .0
-}
-
-/// A person created through the API by `user`, so owned by that user's organisation.
-async fn person_of(t: &TestApp, user: &str, given: &str, family: &str) -> i64 {
-    let token = api_token(&t.router, user).await;
-    let body = format!(
-        r#"{{"given_name":"{given}","family_name":"{family}","date_of_birth":"1990-05-06"}}"#
-    );
-    let res = send(
-        &t.router,
-        json("POST", "/api/v1/people", Some(&token), &body),
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    let v: serde_json::Value = serde_json::from_str(&res.body).unwrap();
-    v["id"].as_i64().unwrap()
-}
-
 fn contact_form<'a>(csrf: &'a str, called: &'a str, person: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
@@ -56,17 +28,6 @@ fn contact_form<'a>(csrf: &'a str, called: &'a str, person: &'a str) -> Vec<(&'a
         ("conveyance", "none"),
         ("outcomes", "signposted"),
     ]
-}
-
-/// The newest 1,000 audit events that name the person.
-async fn events_of(t: &TestApp, person: i64) -> Vec<AuditEvent> {
-    let mut tx = t.store.begin().await.unwrap();
-    let filter = concordat_store::AuditFilter {
-        person_id: Some(person),
-        limit: 1000,
-        ..Default::default()
-    };
-    tx.audit_search(&filter).await.unwrap()
 }
 
 /// An open s136 episode stored directly (as records linked before choices were checked would be).

@@ -2,6 +2,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use concordat_app::{App, AppConfig};
+use concordat_domain::OrgKind;
+use concordat_domain::audit::AuditEvent;
 use concordat_domain::policy::Actor;
 use concordat_store::Store;
 use concordat_web::{Application, Config};
@@ -213,4 +215,44 @@ pub async fn audit_count(store: &Store) -> i64 {
 
 pub fn system() -> Actor {
     Actor::system("test")
+}
+
+/// The id of the first organisation of a kind.
+pub async fn org_of(t: &TestApp, kind: OrgKind) -> i64 {
+    let mut tx = t.store.begin().await.unwrap();
+    tx.org_list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.kind == kind)
+        .unwrap()
+        .id
+        .0
+}
+
+/// A person created through the API by `user`, so owned by that user's organisation.
+pub async fn person_of(t: &TestApp, user: &str, given: &str, family: &str) -> i64 {
+    let token = api_token(&t.router, user).await;
+    let body = format!(
+        r#"{{"given_name":"{given}","family_name":"{family}","date_of_birth":"1990-05-06"}}"#
+    );
+    let res = send(
+        &t.router,
+        json("POST", "/api/v1/people", Some(&token), &body),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let v: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    v["id"].as_i64().unwrap()
+}
+
+/// The newest 1,000 audit events that name the person.
+pub async fn events_of(t: &TestApp, person: i64) -> Vec<AuditEvent> {
+    let mut tx = t.store.begin().await.unwrap();
+    let filter = concordat_store::AuditFilter {
+        person_id: Some(person),
+        limit: 1000,
+        ..Default::default()
+    };
+    tx.audit_search(&filter).await.unwrap()
 }

@@ -5,6 +5,7 @@
 mod admin;
 mod auth;
 mod config;
+mod contacts;
 mod dashboard;
 mod demo_dates;
 mod disclosure;
