@@ -214,3 +214,33 @@ pub async fn audit_count(store: &Store) -> i64 {
 pub fn system() -> Actor {
     Actor::system("test")
 }
+
+/// The id of the demo region's first organisation of a kind (a kind code such as `police_force`).
+pub async fn org_of_kind(t: &TestApp, kind: &str) -> i64 {
+    t.app
+        .organisations()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.kind.code() == kind)
+        .unwrap()
+        .id
+        .0
+}
+
+/// The audit events with this action, oldest first.
+pub async fn events_named(t: &TestApp, action: &str) -> Vec<concordat_domain::audit::AuditEvent> {
+    let mut tx = t.store.begin().await.unwrap();
+    let mut found: Vec<_> = tx
+        .audit_search(&concordat_store::AuditFilter {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.draft.action == action)
+        .collect();
+    found.sort_by_key(|e| e.seq);
+    found
+}
