@@ -55,6 +55,10 @@ struct Cli {
     /// A step change in demand, as WEEK:FACTOR (e.g. 148:1.7 for ×1.7 from week 148 on).
     #[arg(long)]
     level_shift: Option<String>,
+    /// GLM: precision of the priors on the trend and holiday effects (0 turns them off, the
+    /// fit before 2026-12-08).
+    #[arg(long, default_value_t = 1.0)]
+    glm_prior_precision: f64,
 }
 
 fn main() {
@@ -86,6 +90,7 @@ fn main() {
         decay_per_week: cli.decay,
         shrinkage_weeks: cli.shrinkage_weeks,
         smooth_hours: cli.smooth_hours,
+        glm_prior_precision: cli.glm_prior_precision,
         ..ModelParams::default()
     };
     let bt = BacktestConfig {
