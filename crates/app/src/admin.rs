@@ -19,6 +19,10 @@ pub struct ServiceChange {
 /// A data sharing agreement as people read it.
 #[derive(Debug, Clone)]
 pub struct AgreementView {
+    pub id: i64,
+    /// Agreed by every party and in force today: data flows under it.
+    pub in_force: bool,
+    pub status: String,
     pub from: String,
     pub to: String,
     pub categories: Vec<String>,
@@ -161,8 +165,9 @@ impl App {
         Ok(org)
     }
 
-    /// Records a data sharing agreement between two organisations (administrators only), naming the categories
-    /// of personal data that may flow, the legal basis and the review date.
+    /// Records a data sharing agreement between two organisations as already agreed outside Concordat,
+    /// in force from today (see [`App::record_agreed_agreement`]), naming the categories of personal data
+    /// that may flow, the legal basis and the review date.
     pub async fn add_agreement(
         &self,
         actor: &Actor,
@@ -172,62 +177,16 @@ impl App {
         legal_basis: LegalBasis,
         review_date: chrono::NaiveDate,
     ) -> Result<i64, AppError> {
-        let subject = Subject {
-            resource_kind: "sharing_agreement",
-            ..Default::default()
-        };
-        require(self, actor, Action::ManageOrganisations, &subject).await?;
-        if categories.is_empty() {
-            return Err(AppError::invalid(
-                "categories",
-                "name at least one category of information",
-            ));
-        }
-        let mut tx = self.store.begin().await?;
-        let mut errs = Vec::new();
-        let from = tx.org_by_name(from_org.trim()).await?;
-        let to = tx.org_by_name(to_org.trim()).await?;
-        if from.is_none() {
-            errs.push(FieldError::new(
-                "from",
-                format!("no organisation is called {:?}", from_org.trim()),
-            ));
-        }
-        if to.is_none() {
-            errs.push(FieldError::new(
-                "to",
-                format!("no organisation is called {:?}", to_org.trim()),
-            ));
-        }
-        let (Some(from), Some(to)) = (from, to) else {
-            return Err(AppError::Invalid(errs));
-        };
-        if from.id == to.id {
-            return Err(AppError::invalid(
-                "to",
-                "an organisation does not need an agreement with itself",
-            ));
-        }
-        let id = tx
-            .agreement_insert(from.id, to.id, categories, legal_basis, review_date)
-            .await?;
-        let decision = decide_org_wide(actor, Action::ManageOrganisations);
-        let subject = Subject {
-            resource_kind: "sharing_agreement",
-            resource_id: Some(id.to_string()),
-            person_id: None,
-        };
-        audit_allowed(
-            &mut tx,
+        self.record_agreed_agreement(
             actor,
-            "agreement.create",
-            &subject,
-            &decision,
-            None,
+            from_org,
+            to_org,
+            categories,
+            legal_basis,
+            chrono::Utc::now().date_naive(),
+            review_date,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        .await
     }
 
     /// Lists organisations (any signed-in member may see who is in the partnership).
@@ -252,6 +211,9 @@ impl App {
             .await?
             .into_iter()
             .map(|a| AgreementView {
+                id: a.id,
+                in_force: a.in_force(today),
+                status: a.status.label().to_string(),
                 from: orgs.get(&a.from_org_id).cloned().unwrap_or_default(),
                 to: orgs.get(&a.to_org_id).cloned().unwrap_or_default(),
                 categories: a.categories.iter().map(|c| c.label().to_string()).collect(),

@@ -142,15 +142,68 @@ impl App {
                 });
             }
         }
+        // The demo's agreements were agreed before its history begins: each party's signatory (its
+        // privacy officer where the region has one, else its most senior named member of staff) signed
+        // a fortnight before the first day.
         for a in &region.sharing_agreements {
-            tx.agreement_insert(
-                org(&a.from_org)?,
-                org(&a.to_org)?,
-                &a.categories,
-                a.legal_basis,
-                a.review_on,
-            )
-            .await?;
+            let from = org(&a.from_org)?;
+            let to = org(&a.to_org)?;
+            let name_of = |key: &str| orgs.get(key).map(|(_, n)| n.clone()).unwrap_or_default();
+            let id = tx
+                .agreement_create(&concordat_store::NewAgreement {
+                    from,
+                    to,
+                    title: format!("{} to {}", name_of(&a.from_org), name_of(&a.to_org)),
+                    purpose: a.purpose.clone(),
+                    categories: a.categories.clone(),
+                    legal_basis: a.legal_basis,
+                    in_force_from: a.starts_on,
+                    in_force_until: None,
+                    review_date: a.review_on,
+                    status: concordat_domain::model::AgreementStatus::Agreed,
+                    agreed_how: "signatures",
+                    drafted_by: None,
+                })
+                .await?;
+            for (key, org_id) in [(&a.from_org, from), (&a.to_org, to)] {
+                let staff: Vec<_> = region.staff.iter().filter(|s| &s.org == key).collect();
+                let signatory = staff
+                    .iter()
+                    .find(|s| s.role == Role::PrivacyOfficer)
+                    .or_else(|| staff.iter().find(|s| s.role == Role::Administrator))
+                    .or_else(|| staff.first());
+                let (user_id, name, role, position) = match signatory {
+                    Some(s) => (
+                        staff_user.get(&s.username).copied(),
+                        s.display_name.clone(),
+                        s.role.code().to_string(),
+                        s.job_title.clone(),
+                    ),
+                    None => (
+                        None,
+                        format!("Senior Information Risk Owner, {}", name_of(key)),
+                        "signatory".to_string(),
+                        "Senior Information Risk Owner".to_string(),
+                    ),
+                };
+                let signed_on = a.starts_on - chrono::Days::new(14);
+                tx.agreement_sign(
+                    id,
+                    &concordat_store::SignatureRow {
+                        org_id,
+                        user_id,
+                        signatory_name: name,
+                        signatory_role: role,
+                        position,
+                        signed_on,
+                        signed_at: signed_on
+                            .and_hms_opt(12, 0, 0)
+                            .map(|t| t.and_utc().timestamp_millis())
+                            .unwrap_or_default(),
+                    },
+                )
+                .await?;
+            }
         }
         let mut people = HashMap::new();
         for p in &region.people {

@@ -285,7 +285,9 @@ enum OrgCommand {
 
 #[derive(Debug, Subcommand)]
 enum AgreementCommand {
-    /// Record that categories of personal data may flow from one organisation to another.
+    /// Record an agreement already agreed by every party outside Concordat: categories of personal data
+    /// may flow from one organisation to another from today (or --in-force-from). Agreements drafted
+    /// and signed in Concordat go through the /agreements pages instead.
     Add {
         #[arg(long, env = "CONCORDAT_DATABASE_URL")]
         database_url: String,
@@ -305,6 +307,9 @@ enum AgreementCommand {
         /// When the agreement must be reviewed (YYYY-MM-DD).
         #[arg(long)]
         review_date: String,
+        /// The first day data may flow (YYYY-MM-DD); today if not given.
+        #[arg(long)]
+        in_force_from: Option<String>,
     },
 }
 
@@ -562,6 +567,7 @@ async fn run_command(cmd: Command) -> Result<ExitCode, String> {
             categories,
             legal_basis,
             review_date,
+            in_force_from,
         }) => {
             use concordat_domain::{DataCategory, LegalBasis};
             let cats = categories
@@ -588,20 +594,28 @@ async fn run_command(cmd: Command) -> Result<ExitCode, String> {
             let date = chrono::NaiveDate::parse_from_str(review_date.trim(), "%Y-%m-%d").map_err(
                 |_| format!("--review-date {review_date:?} is not a date like 2027-03-31"),
             )?;
+            let starts = match in_force_from {
+                None => chrono::Utc::now().date_naive(),
+                Some(s) => chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                    .map_err(|_| format!("--in-force-from {s:?} is not a date like 2027-04-01"))?,
+            };
             let store = connect(&database_url, false).await?;
             let app = App::new(store, AppConfig::default());
             let id = app
-                .add_agreement(
+                .record_agreed_agreement(
                     &Actor::system("cli:agreement-add"),
                     &from,
                     &to,
                     &cats,
                     basis,
+                    starts,
                     date,
                 )
                 .await
                 .map_err(app_error)?;
-            println!("Recorded agreement {id}: {from} → {to}.");
+            println!(
+                "Recorded agreement {id}: {from} → {to}, as already agreed by both parties, in force from {starts}."
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Add {

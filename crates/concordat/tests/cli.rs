@@ -332,6 +332,8 @@ fn migrate_add_a_user_and_verify_then_catch_tampering() {
     let (code, out, err) = agree("identity,crisis_plan_summary", "Nowhere Police");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Recorded agreement"), "{out}");
+    // Recorded as agreed outside Concordat, in force from today.
+    assert!(out.contains("as already agreed by both parties"), "{out}");
     let (code, out, err) = run(&["audit", "verify", "--database-url", &url], None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("intact: 4 events"), "{out}");

@@ -299,6 +299,9 @@ mod tests {
                 categories: DataCategory::ALL.to_vec(),
                 legal_basis: LegalBasis::DirectCare,
                 review_date: today(),
+                status: crate::model::AgreementStatus::Agreed,
+                in_force_from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+                in_force_until: None,
             })
             .collect()
     }

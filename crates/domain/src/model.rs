@@ -120,6 +120,51 @@ impl fmt::Debug for NewPerson {
     }
 }
 
+/// Where a data sharing agreement is in its life: drafted by one party, agreed once every party's
+/// signatory has signed, and then ended (or withdrawn before it was agreed). Only an agreed agreement,
+/// on a day inside its dates, lets data flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementStatus {
+    Draft,
+    Agreed,
+    Withdrawn,
+    Ended,
+}
+
+impl AgreementStatus {
+    pub const ALL: [AgreementStatus; 4] = [
+        AgreementStatus::Draft,
+        AgreementStatus::Agreed,
+        AgreementStatus::Withdrawn,
+        AgreementStatus::Ended,
+    ];
+
+    /// The stable code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            AgreementStatus::Draft => "draft",
+            AgreementStatus::Agreed => "agreed",
+            AgreementStatus::Withdrawn => "withdrawn",
+            AgreementStatus::Ended => "ended",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Plain English.
+    pub fn label(self) -> &'static str {
+        match self {
+            AgreementStatus::Draft => "Draft: waiting for signatures",
+            AgreementStatus::Agreed => "Agreed by every party",
+            AgreementStatus::Withdrawn => "Withdrawn before it was agreed",
+            AgreementStatus::Ended => "Ended",
+        }
+    }
+}
+
 /// A data sharing agreement: which categories may flow from one organisation to another, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharingAgreement {
@@ -129,13 +174,29 @@ pub struct SharingAgreement {
     pub categories: Vec<DataCategory>,
     pub legal_basis: LegalBasis,
     pub review_date: NaiveDate,
+    pub status: AgreementStatus,
+    /// The first day data may flow.
+    pub in_force_from: NaiveDate,
+    /// The last day data may flow (`None`: until it is ended).
+    pub in_force_until: Option<NaiveDate>,
 }
 
 impl SharingAgreement {
-    /// Whether this agreement lets `category` flow from `from` to `to` on `today`.
-    /// An agreement past its review date still applies (flows must not stop overnight) but is flagged for review.
-    pub fn covers(&self, from: OrgId, to: OrgId, category: DataCategory) -> bool {
-        self.from_org_id == from && self.to_org_id == to && self.categories.contains(&category)
+    /// Whether the agreement is agreed by every party and `today` lies within its dates.
+    pub fn in_force(&self, today: NaiveDate) -> bool {
+        self.status == AgreementStatus::Agreed
+            && self.in_force_from <= today
+            && self.in_force_until.is_none_or(|u| today <= u)
+    }
+
+    /// Whether this agreement lets `category` flow from `from` to `to` on `today`: it must be in force
+    /// ([`SharingAgreement::in_force`]). An agreement past its review date still applies (flows must not
+    /// stop overnight) but is flagged for review.
+    pub fn covers(&self, from: OrgId, to: OrgId, category: DataCategory, today: NaiveDate) -> bool {
+        self.from_org_id == from
+            && self.to_org_id == to
+            && self.categories.contains(&category)
+            && self.in_force(today)
     }
 }
 

@@ -96,6 +96,13 @@ pub enum Action {
     /// sees who is in the partnership (names, kinds, codes, whether active); the contacts are staff's
     /// personal data, for the roles that run the partnership and its data sharing.
     ViewOrganisationContacts,
+    /// Draft a data sharing agreement, withdraw a draft or end an agreement. `owner_org` is a party
+    /// organisation the actor acts for: an administrator of a party, or a partnership-wide administrator.
+    ManageAgreements,
+    /// Sign a data sharing agreement for one party. `owner_org` is the party signed for: only a privacy
+    /// officer of that organisation (its Caldicott Guardian, data protection officer or information
+    /// governance lead) signs for it, never anyone else's.
+    SignAgreement,
 }
 
 impl Action {
@@ -117,6 +124,8 @@ impl Action {
             Action::RecordDetention => "detention.record".into(),
             Action::ExportReturns => "returns.export".into(),
             Action::ViewOrganisationContacts => "organisation.view_contacts".into(),
+            Action::ManageAgreements => "agreement.manage".into(),
+            Action::SignAgreement => "agreement.sign".into(),
         }
     }
 }
@@ -234,6 +243,8 @@ pub enum DenyReason {
         "only a partnership-wide administrator (an administrator at the integrated care board) can manage other organisations and their staff"
     )]
     NotPartnershipWide,
+    #[error("only a privacy officer of a party organisation can sign an agreement for it")]
+    NotSignatory,
     #[error(
         "every organisation you work for in Concordat has been deactivated, so you cannot sign in: ask the partnership's administrator"
     )]
@@ -315,7 +326,7 @@ pub fn decide(req: &Request<'_>) -> Decision {
         break_glass: false,
     };
     match req.action {
-        Action::ManageUsers | Action::ManageOrganisations => {
+        Action::ManageUsers | Action::ManageOrganisations | Action::ManageAgreements => {
             if role != Role::Administrator {
                 return Decision::Deny(DenyReason::RoleNotPermitted);
             }
@@ -418,6 +429,16 @@ pub fn decide(req: &Request<'_>) -> Decision {
                 Decision::Deny(DenyReason::RoleNotPermitted)
             }
         }
+        // A signatory commits their own organisation, and only it.
+        Action::SignAgreement => {
+            if role != Role::PrivacyOfficer {
+                return Decision::Deny(DenyReason::RoleNotPermitted);
+            }
+            match req.owner_org {
+                Some(org) if org == user.org_id => mfa_gate(user, allow_role),
+                _ => Decision::Deny(DenyReason::NotSignatory),
+            }
+        }
         // Returns name nobody, but hold one row per detention: analysts and coordinators only.
         Action::ExportReturns => {
             let may = matches!(
@@ -481,7 +502,7 @@ fn shared_write(req: &Request<'_>, user: &UserActor, category: DataCategory) -> 
         Some(owner) => match req
             .agreements
             .iter()
-            .find(|a| a.covers(owner, user.org_id, category))
+            .find(|a| a.covers(owner, user.org_id, category, req.today))
         {
             Some(a) => Decision::Allow {
                 basis: Basis::Agreement(a.legal_basis),
@@ -572,7 +593,7 @@ fn normal_view(req: &Request<'_>, user: &UserActor, category: DataCategory) -> D
     for agreement in req
         .agreements
         .iter()
-        .filter(|a| a.covers(owner, user.org_id, category))
+        .filter(|a| a.covers(owner, user.org_id, category, req.today))
     {
         match flow_basis(req, user, category, agreement.legal_basis) {
             Ok(basis) => {

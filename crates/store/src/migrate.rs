@@ -70,6 +70,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_crisis_line.sql"),
         postgres: include_str!("../migrations/postgres/0012_crisis_line.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_agreement_workflow",
+        sqlite: include_str!("../migrations/sqlite/0013_agreement_workflow.sql"),
+        postgres: include_str!("../migrations/postgres/0013_agreement_workflow.sql"),
+    },
 ];
 
 /// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix

@@ -162,14 +162,25 @@ pub struct LookupBundle {
     pub agreements: Option<Vec<concordat_domain::model::SharingAgreement>>,
 }
 
-/// Agreements from the `id|from|to|categories|basis|review` list of [`Tx::person_lookup_bundle`], sorted by id.
+/// Agreements from the `id|from|to|categories|basis|review|status|from|until` list of [`Tx::person_lookup_bundle`], sorted by id.
 fn agreements_from_list(
     list: Option<&str>,
 ) -> Result<Vec<concordat_domain::model::SharingAgreement>> {
     let mut out = Vec::new();
     for item in list.unwrap_or("").split(';').filter(|s| !s.is_empty()) {
         let f: Vec<&str> = item.split('|').collect();
-        let [id, from, to, cats, basis, review] = f.as_slice() else {
+        let [
+            id,
+            from,
+            to,
+            cats,
+            basis,
+            review,
+            status,
+            in_force_from,
+            until,
+        ] = f.as_slice()
+        else {
             return Err(corrupt("sharing agreement", item));
         };
         let num = |s: &str| {
@@ -183,6 +194,9 @@ fn agreements_from_list(
             cats,
             basis,
             review,
+            status,
+            in_force_from,
+            Some(until),
         )?);
     }
     out.sort_by_key(|a| a.id);
@@ -245,7 +259,8 @@ impl Tx {
                 };
                 format!(
                     "(SELECT {agg}(CAST(a.id AS TEXT) || '|' || CAST(a.from_org_id AS TEXT) || '|' || CAST(a.to_org_id AS TEXT) \
-                     || '|' || a.categories || '|' || a.legal_basis || '|' || a.review_date, ';') \
+                     || '|' || a.categories || '|' || a.legal_basis || '|' || a.review_date || '|' || a.status \
+                     || '|' || a.in_force_from || '|' || COALESCE(a.in_force_until, ''), ';') \
                      FROM sharing_agreements a WHERE a.to_org_id = $3) AS agreements, "
                 )
             }

@@ -152,7 +152,8 @@ fn bind_draft(q: Query, draft: &AuditDraft) -> Query {
         .bind(draft.request_id.clone())
 }
 
-/// A sharing agreement from its stored columns.
+/// A sharing agreement from its stored columns (`until` empty or absent: no end date).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn agreement_from(
     id: i64,
     from: i64,
@@ -160,6 +161,9 @@ pub(crate) fn agreement_from(
     cats: &str,
     basis: &str,
     review: &str,
+    status: &str,
+    in_force_from: &str,
+    until: Option<&str>,
 ) -> Result<SharingAgreement> {
     Ok(SharingAgreement {
         id,
@@ -172,7 +176,32 @@ pub(crate) fn agreement_from(
             .collect::<Result<_>>()?,
         legal_basis: LegalBasis::from_code(basis).ok_or_else(|| corrupt("legal basis", basis))?,
         review_date: parse_date(review)?,
+        status: AgreementStatus::from_code(status)
+            .ok_or_else(|| corrupt("agreement status", status))?,
+        in_force_from: parse_date(in_force_from)?,
+        in_force_until: until
+            .filter(|u| !u.is_empty())
+            .map(parse_date)
+            .transpose()?,
     })
+}
+
+/// The columns [`agreement_from_row`] reads.
+pub(crate) const AGREEMENT_COLS: &str = "id, from_org_id, to_org_id, categories, legal_basis, review_date, status, in_force_from, in_force_until";
+
+/// A sharing agreement from a row with [`AGREEMENT_COLS`].
+pub(crate) fn agreement_from_row(r: &AnyRow) -> Result<SharingAgreement> {
+    agreement_from(
+        r.try_get("id")?,
+        r.try_get("from_org_id")?,
+        r.try_get("to_org_id")?,
+        &r.try_get::<String, _>("categories")?,
+        &r.try_get::<String, _>("legal_basis")?,
+        &r.try_get::<String, _>("review_date")?,
+        &r.try_get::<String, _>("status")?,
+        &r.try_get::<String, _>("in_force_from")?,
+        r.try_get::<Option<String>, _>("in_force_until")?.as_deref(),
+    )
 }
 
 /// The statement of [`Tx::session_resolve`].
@@ -501,6 +530,9 @@ impl Tx {
 
     // ---- sharing agreements --------------------------------------------------------------------
 
+    /// Records an agreement as agreed outside Concordat (`agreed_how = 'recorded'`), in force from today
+    /// with no end date: what `concordat agreement add` records. Drafts go through
+    /// [`Tx::agreement_create`].
     pub async fn agreement_insert(
         &mut self,
         from: OrgId,
@@ -511,37 +543,28 @@ impl Tx {
     ) -> Result<i64> {
         let cats: Vec<&str> = categories.iter().map(|c| c.code()).collect();
         let q = self
-            .q("INSERT INTO sharing_agreements (from_org_id, to_org_id, categories, legal_basis, review_date, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .q("INSERT INTO sharing_agreements (from_org_id, to_org_id, categories, legal_basis, review_date, created_at, status, agreed_how, in_force_from) VALUES ($1, $2, $3, $4, $5, $6, 'agreed', 'recorded', $7) RETURNING id")
             .bind(from.0)
             .bind(to.0)
             .bind(cats.join(","))
             .bind(legal_basis.code())
             .bind(review_date.format("%Y-%m-%d").to_string())
-            .bind(now_ms());
+            .bind(now_ms())
+            .bind(chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string());
         Ok(self.one(q).await?.try_get("id")?)
     }
 
-    /// Agreements under which data flows to `to` (from anyone), or all agreements when `to` is `None`.
+    /// Agreements under which data flows to `to` (from anyone), or all agreements when `to` is `None`,
+    /// whatever their status: the policy decides which are in force.
     pub async fn agreements(&mut self, to: Option<OrgId>) -> Result<Vec<SharingAgreement>> {
         let q = match to {
             Some(t) => self
-                .q("SELECT id, from_org_id, to_org_id, categories, legal_basis, review_date FROM sharing_agreements WHERE to_org_id = $1 ORDER BY id")
+                .q(&format!("SELECT {AGREEMENT_COLS} FROM sharing_agreements WHERE to_org_id = $1 ORDER BY id"))
                 .bind(t.0),
-            None => self.q("SELECT id, from_org_id, to_org_id, categories, legal_basis, review_date FROM sharing_agreements ORDER BY id"),
+            None => self.q(&format!("SELECT {AGREEMENT_COLS} FROM sharing_agreements ORDER BY id")),
         };
         let rows = self.all(q).await?;
-        rows.iter()
-            .map(|r| {
-                agreement_from(
-                    r.try_get("id")?,
-                    r.try_get("from_org_id")?,
-                    r.try_get("to_org_id")?,
-                    &r.try_get::<String, _>("categories")?,
-                    &r.try_get::<String, _>("legal_basis")?,
-                    &r.try_get::<String, _>("review_date")?,
-                )
-            })
-            .collect()
+        rows.iter().map(agreement_from_row).collect()
     }
 
     // ---- people --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 //! No SQL and no policy decisions here: those live in the store and the app.
 
 mod admin;
+mod agreements;
 mod api;
 mod api_admin;
 mod api_ops;
@@ -155,6 +156,7 @@ fn page_routes() -> Vec<Route> {
     r.extend(plans_pages::routes());
     r.extend(ops_pages::routes());
     r.extend(admin::routes());
+    r.extend(agreements::routes());
     r.extend(sso::routes());
     r
 }

@@ -4,7 +4,7 @@
 //! `A` allowed normally, `G` allowed only with a break-glass reason (denied without), `D` denied either way.
 
 use super::*;
-use crate::model::OrgId;
+use crate::model::{AgreementStatus, OrgId};
 
 const ROLES: [Role; 10] = [
     Role::Responder,
@@ -57,6 +57,9 @@ fn all_categories_agreement() -> Vec<SharingAgreement> {
         categories: DataCategory::ALL.to_vec(),
         legal_basis: LegalBasis::DirectCare,
         review_date: NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+        status: AgreementStatus::Agreed,
+        in_force_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+        in_force_until: None,
     }]
 }
 
@@ -752,4 +755,166 @@ fn system_actor_is_allowed_and_says_so() {
             break_glass: false
         }
     );
+}
+
+#[test]
+fn agreements_are_drafted_by_administrators_and_signed_by_privacy_officers() {
+    // Own: the actor's organisation is a party; the other scopes name another organisation.
+    check(Action::ManageAgreements, Own, "DDDDDDDDDA");
+    check(Action::SignAgreement, Own, "DDDDDDDDAD");
+    for scope in [Shared, AgreementNoConsent, NoAgreement, Withdrawn, CareTeam] {
+        check(Action::ManageAgreements, scope, "DDDDDDDDDD");
+        check(Action::SignAgreement, scope, "DDDDDDDDDD");
+    }
+    assert!(may(Role::Administrator, Action::ManageAgreements));
+    assert!(may(Role::PrivacyOfficer, Action::SignAgreement));
+    assert!(!may(Role::Administrator, Action::SignAgreement));
+}
+
+/// Who drafts and who signs for which party: (actor's organisation kind, role, target, mfa, may
+/// ManageAgreements, may SignAgreement). A partnership-wide administrator drafts for any party, but
+/// nobody signs for an organisation other than their own.
+#[test]
+fn agreement_workflow_table() {
+    use OrgKind::*;
+    let rows: &[(OrgKind, Role, &str, bool, bool, bool)] = &[
+        (
+            MentalHealthTrust,
+            Role::Administrator,
+            "own",
+            true,
+            true,
+            false,
+        ),
+        (
+            MentalHealthTrust,
+            Role::Administrator,
+            "other",
+            true,
+            false,
+            false,
+        ),
+        (Icb, Role::Administrator, "other", true, true, false),
+        (
+            MentalHealthTrust,
+            Role::PrivacyOfficer,
+            "own",
+            true,
+            false,
+            true,
+        ),
+        (
+            MentalHealthTrust,
+            Role::PrivacyOfficer,
+            "other",
+            true,
+            false,
+            false,
+        ),
+        (Icb, Role::PrivacyOfficer, "other", true, false, false),
+        (
+            MentalHealthTrust,
+            Role::PrivacyOfficer,
+            "own",
+            false,
+            false,
+            false,
+        ),
+        (
+            MentalHealthTrust,
+            Role::Administrator,
+            "own",
+            false,
+            false,
+            false,
+        ),
+        (PoliceForce, Role::Responder, "own", true, false, false),
+    ];
+    for &(kind, role, target, mfa, manage, sign) in rows {
+        let a = Actor::User(UserActor {
+            user_id: UserId(10),
+            username: "u".into(),
+            role,
+            org_id: ACTOR_ORG,
+            org_kind: kind,
+            mfa_satisfied: mfa,
+            request_id: None,
+        });
+        let owner = if target == "own" {
+            ACTOR_ORG
+        } else {
+            OTHER_ORG
+        };
+        for (action, want) in [
+            (Action::ManageAgreements, manage),
+            (Action::SignAgreement, sign),
+        ] {
+            let d = decide(&Request {
+                actor: &a,
+                action,
+                owner_org: Some(owner),
+                agreements: &[],
+                consent: &Consent::NotRecorded,
+                relationship: Relationship::None,
+                break_glass_reason: None,
+                today: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            });
+            assert_eq!(
+                d.is_allowed(),
+                want,
+                "{kind:?} {role:?} {target} mfa={mfa} {action:?}: {d:?}"
+            );
+        }
+    }
+}
+
+/// The policy honours an agreement only when every party has agreed it and the day is inside its dates.
+#[test]
+fn only_agreed_agreements_in_force_on_the_day_let_data_flow() {
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let base = SharingAgreement {
+        status: AgreementStatus::Agreed,
+        in_force_from: day(2026, 12, 1),
+        in_force_until: Some(day(2026, 12, 31)),
+        ..all_categories_agreement()[0].clone()
+    };
+    let a = actor(Role::TriageClinician, true);
+    let decide_on = |ag: &SharingAgreement, today| {
+        decide(&Request {
+            actor: &a,
+            action: Action::ViewPerson(DataCategory::Identity),
+            owner_org: Some(OTHER_ORG),
+            agreements: std::slice::from_ref(ag),
+            consent: &Consent::NotRecorded,
+            relationship: Relationship::None,
+            break_glass_reason: None,
+            today,
+        })
+    };
+    let rows: &[(AgreementStatus, NaiveDate, bool)] = &[
+        (AgreementStatus::Agreed, day(2026, 12, 1), true),
+        (AgreementStatus::Agreed, day(2026, 12, 31), true),
+        (AgreementStatus::Agreed, day(2026, 11, 30), false),
+        (AgreementStatus::Agreed, day(2027, 1, 1), false),
+        (AgreementStatus::Draft, day(2026, 12, 15), false),
+        (AgreementStatus::Withdrawn, day(2026, 12, 15), false),
+        (AgreementStatus::Ended, day(2026, 12, 15), false),
+    ];
+    for &(status, today, allowed) in rows {
+        let ag = SharingAgreement {
+            status,
+            ..base.clone()
+        };
+        let d = decide_on(&ag, today);
+        assert_eq!(d.is_allowed(), allowed, "{status:?} on {today}: {d:?}");
+        if !allowed {
+            assert_eq!(d, Decision::Deny(DenyReason::NoAgreement));
+        }
+    }
+    // No end date: in force from its first day onwards.
+    let open = SharingAgreement {
+        in_force_until: None,
+        ..base.clone()
+    };
+    assert!(decide_on(&open, day(2040, 1, 1)).is_allowed());
 }

@@ -2,7 +2,9 @@ use chrono::NaiveDate;
 use concordat_domain::audit::{AuditDraft, AuditOutcome, ChainError, ChainVerifier};
 use concordat_domain::model::*;
 use concordat_domain::{DataCategory, LegalBasis, NhsNumber, OrgKind, Postcode, Role};
-use concordat_store::{AuditFilter, PersonQuery, SessionRow, Store, StoreError};
+use concordat_store::{
+    AuditFilter, NewAgreement, PersonQuery, SessionRow, SignatureRow, Store, StoreError,
+};
 
 fn draft(action: &str, person: Option<i64>, break_glass: bool) -> AuditDraft {
     AuditDraft {
@@ -103,9 +105,90 @@ async fn story(store: Store) {
     .unwrap();
     let ag = tx.agreements(Some(police)).await.unwrap();
     assert_eq!(ag.len(), 1);
-    assert!(ag[0].covers(trust, police, DataCategory::CrisisPlanSummary));
-    assert!(!ag[0].covers(trust, police, DataCategory::CrisisPlanClinical));
+    let today = chrono::Utc::now().date_naive();
+    // Recorded at the command line: agreed outside Concordat, in force from today.
+    assert_eq!(ag[0].status, AgreementStatus::Agreed);
+    assert_eq!(ag[0].in_force_from, today);
+    assert!(ag[0].covers(trust, police, DataCategory::CrisisPlanSummary, today));
+    assert!(!ag[0].covers(trust, police, DataCategory::CrisisPlanClinical, today));
     assert!(tx.agreements(Some(trust)).await.unwrap().is_empty());
+
+    // The workflow: a dsa, one signature per party, agreed, ended.
+    let dsa = tx
+        .agreement_create(&NewAgreement {
+            from: police,
+            to: trust,
+            title: "Incidents to the trust".into(),
+            purpose: "Care after a crisis".into(),
+            categories: vec![DataCategory::IncidentHistory],
+            legal_basis: LegalBasis::DirectCare,
+            in_force_from: today,
+            in_force_until: Some(today),
+            review_date: review,
+            status: AgreementStatus::Draft,
+            agreed_how: "signatures",
+            drafted_by: None,
+        })
+        .await
+        .unwrap();
+    let stored = tx.agreements(Some(trust)).await.unwrap();
+    assert_eq!(stored[0].status, AgreementStatus::Draft);
+    assert!(!stored[0].covers(police, trust, DataCategory::IncidentHistory, today));
+    assert!(
+        tx.agreement_lock(dsa, AgreementStatus::Draft)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.agreement_lock(dsa, AgreementStatus::Agreed)
+            .await
+            .unwrap()
+    );
+    let sig = |org| SignatureRow {
+        org_id: org,
+        user_id: None,
+        signatory_name: "A Signatory".into(),
+        signatory_role: "privacy_officer".into(),
+        position: "Caldicott Guardian".into(),
+        signed_on: today,
+        signed_at: 1,
+    };
+    tx.agreement_sign(dsa, &sig(police)).await.unwrap();
+    tx.agreement_sign(dsa, &sig(trust)).await.unwrap();
+    assert!(tx.agreement_mark_agreed(dsa).await.unwrap());
+    let row = tx.agreement_get(dsa).await.unwrap().unwrap();
+    assert_eq!(row.signatures.len(), 2);
+    assert_eq!(row.agreement.in_force_until, Some(today));
+    assert!(
+        row.agreement
+            .covers(police, trust, DataCategory::IncidentHistory, today)
+    );
+    assert!(!row.agreement.covers(
+        police,
+        trust,
+        DataCategory::IncidentHistory,
+        today + chrono::Days::new(1)
+    ));
+    assert!(
+        tx.agreement_close(
+            dsa,
+            AgreementStatus::Agreed,
+            AgreementStatus::Ended,
+            None,
+            "test"
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(
+        tx.agreement_get(dsa)
+            .await
+            .unwrap()
+            .unwrap()
+            .agreement
+            .status,
+        AgreementStatus::Ended
+    );
 
     let new = NewPerson {
         owner_org_id: trust,

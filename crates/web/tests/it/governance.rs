@@ -11,18 +11,6 @@ use concordat_store::AuditFilter;
 
 const CONTACT: &str = "Jo Contactperson";
 
-async fn org_of_kind(t: &TestApp, kind: &str) -> i64 {
-    t.app
-        .organisations()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|o| o.kind.code() == kind)
-        .unwrap()
-        .id
-        .0
-}
-
 async fn events(t: &TestApp, action: &str) -> Vec<concordat_domain::audit::AuditEvent> {
     let mut tx = t.store.begin().await.unwrap();
     tx.audit_search(&AuditFilter {

@@ -230,6 +230,19 @@ pub async fn org_of(t: &TestApp, kind: OrgKind) -> i64 {
         .0
 }
 
+/// The id of the demo region's first organisation of a kind (a kind code such as `police_force`).
+pub async fn org_of_kind(t: &TestApp, kind: &str) -> i64 {
+    t.app
+        .organisations()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.kind.code() == kind)
+        .unwrap()
+        .id
+        .0
+}
+
 /// A person created through the API by `user`, so owned by that user's organisation.
 pub async fn person_of(t: &TestApp, user: &str, given: &str, family: &str) -> i64 {
     let token = api_token(&t.router, user).await;
@@ -255,4 +268,21 @@ pub async fn events_of(t: &TestApp, person: i64) -> Vec<AuditEvent> {
         ..Default::default()
     };
     tx.audit_search(&filter).await.unwrap()
+}
+
+/// The audit events with this action, oldest first.
+pub async fn events_named(t: &TestApp, action: &str) -> Vec<concordat_domain::audit::AuditEvent> {
+    let mut tx = t.store.begin().await.unwrap();
+    let mut found: Vec<_> = tx
+        .audit_search(&concordat_store::AuditFilter {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.draft.action == action)
+        .collect();
+    found.sort_by_key(|e| e.seq);
+    found
 }

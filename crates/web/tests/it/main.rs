@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod agreements;
 mod auth;
 mod config;
 mod contacts;
