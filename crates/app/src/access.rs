@@ -41,7 +41,7 @@ impl<'a> Access<'a> {
         let mut out: Vec<OrgId> = self
             .agreements
             .iter()
-            .filter(|a| a.from_org_id != me && a.covers(a.from_org_id, me, category))
+            .filter(|a| a.from_org_id != me && a.covers(a.from_org_id, me, category, self.today))
             .map(|a| a.from_org_id)
             .collect();
         out.sort_by_key(|o| o.0);

@@ -85,7 +85,8 @@ pub fn withheld_words(reason: DenyReason) -> &'static str {
         DenyReason::OtherOrganisationsRecord
         | DenyReason::BreakGlassReasonTooShort
         | DenyReason::NotPartnershipWide
-        | DenyReason::OrganisationDeactivated => "These parts are not shared with you.",
+        | DenyReason::OrganisationDeactivated
+        | DenyReason::NotSignatory => "These parts are not shared with you.",
     }
 }
 
@@ -1420,7 +1421,9 @@ impl App {
         Ok(SupportList {
             thresholds,
             // The day in the UK of the last moment counted (a contact at 00:30 in summer is 23:30 UTC).
-            as_of: concordat_domain::mha::london_date(concordat_domain::model::from_millis(end - 1)),
+            as_of: concordat_domain::mha::london_date(concordat_domain::model::from_millis(
+                end - 1,
+            )),
             rows,
             not_shown,
         })

@@ -19,7 +19,6 @@ use concordat_app::operations::{
 };
 use concordat_app::people::{PersonSummary, SearchInput};
 use concordat_app::{AppError, FieldError};
-use concordat_domain::Role;
 use concordat_domain::mha;
 use concordat_domain::policy::Actor;
 use concordat_domain::policy::{Action, may};
@@ -826,7 +825,7 @@ async fn contact_join(
         Err(e) => return e.into_response(),
     };
     match state.app.contact_join(&actor, id).await {
-        Ok(_) => Redirect::to(&format!("/contacts/{id}?joined=1")).into_response(),
+        Ok(_) => axum::response::Redirect::to(&format!("/contacts/{id}?joined=1")).into_response(),
         Err(e) => WebError::html(e).into_response(),
     }
 }
@@ -1090,7 +1089,7 @@ async fn contact_update(
                 return Saved::Contact
                     .redirect(&format!("/contacts/{id}"))
                     .into_response();
-            },
+            }
             Err(AppError::Invalid(errors)) => errors,
             Err(AppError::Conflict(m)) => vec![FieldError::new("version", m)],
             Err(e) => return WebError::html(e).into_response(),

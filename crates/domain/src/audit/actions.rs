@@ -95,6 +95,22 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("contact.update", "changed a crisis contact record"),
     ("contact.view", "viewed a crisis contact record"),
     (
+        "contact.join",
+        "joined the response to a crisis contact with you",
+    ),
+    (
+        "contact.history",
+        "viewed the crisis contacts with you on your page",
+    ),
+    (
+        "person.view.identity.contacts",
+        "saw your name in a list of crisis contacts",
+    ),
+    (
+        "person.view.identity.chooser",
+        "saw your name when choosing who a record is about",
+    ),
+    (
         "contact.list",
         "saw a crisis contact with you in a list of contacts",
     ),
@@ -195,6 +211,22 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("organisation.deactivate", "deactivated an organisation"),
     ("organisation.reactivate", "reactivated an organisation"),
     ("agreement.create", "added a data sharing agreement"),
+    (
+        "agreement.record",
+        "recorded an agreed data sharing agreement",
+    ),
+    ("agreement.manage", "drafted a data sharing agreement"),
+    ("agreement.draft", "drafted a data sharing agreement"),
+    ("agreement.sign", "signed a data sharing agreement"),
+    (
+        "agreement.agreed",
+        "brought a data sharing agreement into force",
+    ),
+    (
+        "agreement.withdraw",
+        "withdrew a draft data sharing agreement",
+    ),
+    ("agreement.end", "ended a data sharing agreement"),
     ("demo.load", "loaded the demo region"),
 ];
 
@@ -231,6 +263,9 @@ mod tests {
             Action::RecordDetention,
             Action::ExportReturns,
             Action::ViewOrganisationContacts,
+            Action::JoinContact,
+            Action::ManageAgreements,
+            Action::SignAgreement,
         ];
         actions.extend(DataCategory::ALL.iter().map(|c| Action::ViewPerson(*c)));
         for a in actions {
@@ -249,7 +284,10 @@ mod tests {
                 | Action::RecordContact
                 | Action::RecordDetention
                 | Action::ExportReturns
-                | Action::ViewOrganisationContacts => {}
+                | Action::ViewOrganisationContacts
+                | Action::JoinContact
+                | Action::ManageAgreements
+                | Action::SignAgreement => {}
             }
             assert!(
                 words(&a.code()).is_some(),
