@@ -42,6 +42,7 @@ const NOT_ACTIONS: &[&str] = &[
     // Demo usernames and file names.
     "demo.crisis",
     "demo.paramedic",
+    "demo.pos",
     "demo.triage",
     "concordat.db",
     "ids.txt",

@@ -23,7 +23,11 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
         .spawn()
         .unwrap();
     if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        // A child that exits before reading its input closes the pipe; its exit status and stderr,
+        // checked by the caller, then say why (a broken pipe here would hide it).
+        if let Err(e) = child.stdin.take().unwrap().write_all(s.as_bytes()) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
     } else {
         drop(child.stdin.take());
     }

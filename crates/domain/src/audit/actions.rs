@@ -86,6 +86,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "linked your record to a crisis contact",
     ),
     (
+        "person.choose.contacts",
+        "listed the crisis contacts with you",
+    ),
+    (
         "person.choose.episode",
         "linked your record to a detention record",
     ),
