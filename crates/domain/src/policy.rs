@@ -91,6 +91,11 @@ pub enum Action {
     /// sees who is in the partnership (names, kinds, codes, whether active); the contacts are staff's
     /// personal data, for the roles that run the partnership and its data sharing.
     ViewOrganisationContacts,
+    /// See the alliance: its members (what each chose to show, decided field by field by
+    /// `crate::alliance::field_visible`). For the alliance's roles: coordinator, member, expert by experience.
+    ViewAlliance,
+    /// Add member organisations and invite individual members to the alliance: alliance coordinators.
+    ManageAlliance,
 }
 
 impl Action {
@@ -111,6 +116,8 @@ impl Action {
             Action::RecordDetention => "detention.record".into(),
             Action::ExportReturns => "returns.export".into(),
             Action::ViewOrganisationContacts => "organisation.view_contacts".into(),
+            Action::ViewAlliance => "alliance.view".into(),
+            Action::ManageAlliance => "alliance.manage".into(),
         }
     }
 }
@@ -408,6 +415,26 @@ pub fn decide(req: &Request<'_>) -> Decision {
             );
             if may {
                 mfa_gate(user, allow_role)
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+        // The alliance's own roles; none of them sees personal data of people in crisis, so no MFA here
+        // (they are never sent to enrol). Members' profiles are decided field by field by the member's choice.
+        Action::ViewAlliance => {
+            let may = matches!(
+                role,
+                Role::AllianceCoordinator | Role::AllianceMember | Role::ExpertByExperience
+            );
+            if may {
+                allow_role
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+        Action::ManageAlliance => {
+            if role == Role::AllianceCoordinator {
+                allow_role
             } else {
                 Decision::Deny(DenyReason::RoleNotPermitted)
             }
