@@ -4,6 +4,7 @@
 
 mod access;
 pub mod admin;
+pub mod alliance;
 pub mod auth;
 pub mod dashboard;
 pub mod demo;

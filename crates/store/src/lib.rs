@@ -8,6 +8,7 @@
 //! an operation and its audit event land together or not at all.
 
 mod access;
+mod alliance;
 mod backend;
 mod backup;
 mod figures;
@@ -22,6 +23,7 @@ mod sso;
 pub mod testing;
 mod tx;
 
+pub use alliance::{AllianceMemberRow, NewAllianceMember, ProfileFields};
 pub use backend::{
     Backend, ConnectError, ConnectOptionsCfg, MissingDatabase, Store, create_private_dir,
     redact_url,

@@ -58,6 +58,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_administration.sql"),
         postgres: include_str!("../migrations/postgres/0010_administration.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_alliance",
+        sqlite: include_str!("../migrations/sqlite/0014_alliance.sql"),
+        postgres: include_str!("../migrations/postgres/0014_alliance.sql"),
+    },
 ];
 
 /// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix

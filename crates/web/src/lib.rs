@@ -2,8 +2,10 @@
 //! No SQL and no policy decisions here: those live in the store and the app.
 
 mod admin;
+mod alliance_pages;
 mod api;
 mod api_admin;
+mod api_alliance;
 mod api_ops;
 mod api_plans;
 pub mod application;
@@ -147,6 +149,7 @@ fn page_routes() -> Vec<Route> {
     r.extend(plans_pages::routes());
     r.extend(ops_pages::routes());
     r.extend(admin::routes());
+    r.extend(alliance_pages::routes());
     r.extend(sso::routes());
     r
 }
