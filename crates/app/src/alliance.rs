@@ -666,51 +666,6 @@ impl App {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(vis: Visibility) -> AllianceMemberRow {
-        AllianceMemberRow {
-            id: 1,
-            kind: MemberKind::Individual,
-            name: "Sam".into(),
-            org_identifier: None,
-            org_size: None,
-            user_id: None,
-            expert_by_experience: true,
-            joined_on: "2026-01-01".into(),
-            contact_name: None,
-            contact_email: Some("sam@example.org".into()),
-            contact_phone: None,
-            offers: Some("peer support".into()),
-            communities: None,
-            lived_experience: Some("my story".into()),
-            contact_visibility: vis,
-            about_visibility: Visibility::Alliance,
-            lived_experience_visibility: vis,
-        }
-    }
-
-    #[test]
-    fn a_profile_shows_only_what_the_member_chose() {
-        let (p, shown) = decide_profile(&row(Visibility::OnlyMe), Viewer::Coordinator);
-        assert_eq!(p.lived_experience, None);
-        assert_eq!(p.contact_email, None);
-        assert_eq!(p.offers.as_deref(), Some("peer support"));
-        assert_eq!(shown, vec!["offers"]);
-        assert!(p.visibility.is_none());
-        let (p, _) = decide_profile(&row(Visibility::Coordinators), Viewer::Coordinator);
-        assert_eq!(p.lived_experience.as_deref(), Some("my story"));
-        let (p, _) = decide_profile(&row(Visibility::Coordinators), Viewer::AllianceMember);
-        assert_eq!(p.lived_experience, None);
-        let (p, shown) = decide_profile(&row(Visibility::OnlyMe), Viewer::TheMember);
-        assert_eq!(p.lived_experience.as_deref(), Some("my story"));
-        assert!(p.visibility.is_some());
-        assert_eq!(shown.len(), 3);
-    }
-}
-
 /// The demo organisation that hosts the alliance (the integrated care board).
 const DEMO_HOST: &str = "northvale-icb";
 
@@ -880,3 +835,48 @@ pub(crate) async fn load_demo(
 }
 
 type UserIdOf = concordat_domain::model::UserId;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(vis: Visibility) -> AllianceMemberRow {
+        AllianceMemberRow {
+            id: 1,
+            kind: MemberKind::Individual,
+            name: "Sam".into(),
+            org_identifier: None,
+            org_size: None,
+            user_id: None,
+            expert_by_experience: true,
+            joined_on: "2026-01-01".into(),
+            contact_name: None,
+            contact_email: Some("sam@example.org".into()),
+            contact_phone: None,
+            offers: Some("peer support".into()),
+            communities: None,
+            lived_experience: Some("my story".into()),
+            contact_visibility: vis,
+            about_visibility: Visibility::Alliance,
+            lived_experience_visibility: vis,
+        }
+    }
+
+    #[test]
+    fn a_profile_shows_only_what_the_member_chose() {
+        let (p, shown) = decide_profile(&row(Visibility::OnlyMe), Viewer::Coordinator);
+        assert_eq!(p.lived_experience, None);
+        assert_eq!(p.contact_email, None);
+        assert_eq!(p.offers.as_deref(), Some("peer support"));
+        assert_eq!(shown, vec!["offers"]);
+        assert!(p.visibility.is_none());
+        let (p, _) = decide_profile(&row(Visibility::Coordinators), Viewer::Coordinator);
+        assert_eq!(p.lived_experience.as_deref(), Some("my story"));
+        let (p, _) = decide_profile(&row(Visibility::Coordinators), Viewer::AllianceMember);
+        assert_eq!(p.lived_experience, None);
+        let (p, shown) = decide_profile(&row(Visibility::OnlyMe), Viewer::TheMember);
+        assert_eq!(p.lived_experience.as_deref(), Some("my story"));
+        assert!(p.visibility.is_some());
+        assert_eq!(shown.len(), 3);
+    }
+}

@@ -75,12 +75,15 @@ pub fn viewer_of(role: Role, is_self: bool) -> Viewer {
 
 /// Whether `viewer` may see a field the member set to `vis`. Deny by default.
 pub fn field_visible(viewer: Viewer, vis: Visibility) -> bool {
-    match (viewer, vis) {
-        (Viewer::TheMember, _) => true,
-        (Viewer::Coordinator, Visibility::Coordinators | Visibility::Alliance) => true,
-        (Viewer::AllianceMember, Visibility::Alliance) => true,
-        _ => false,
-    }
+    matches!(
+        (viewer, vis),
+        (Viewer::TheMember, _)
+            | (
+                Viewer::Coordinator,
+                Visibility::Coordinators | Visibility::Alliance
+            )
+            | (Viewer::AllianceMember, Visibility::Alliance)
+    )
 }
 
 /// Whether a member is an organisation or one person.
