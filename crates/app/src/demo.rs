@@ -236,6 +236,7 @@ impl App {
         };
         crate::operations::load_demo(&mut tx, region, &ids).await?;
         crate::plans::load_demo(&mut tx, region, &ids).await?;
+        crate::alliance::load_demo(&mut tx, region, &ids, &hash).await?;
         let loaded = DemoLoaded {
             organisations: region.organisations.len(),
             staff: region.staff.len(),

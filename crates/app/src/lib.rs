@@ -5,6 +5,7 @@
 mod access;
 pub mod admin;
 pub mod agreements;
+pub mod alliance;
 pub mod auth;
 pub mod dashboard;
 pub mod demo;

@@ -3,6 +3,7 @@
 //! Nothing here does IO, async or SQL: the crate is a set of values and pure functions,
 //! so the rules that matter most (who may see what, the s136 clock) can be tested exhaustively.
 
+pub mod alliance;
 pub mod audit;
 pub mod consent;
 pub mod dates;

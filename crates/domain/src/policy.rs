@@ -103,6 +103,11 @@ pub enum Action {
     /// officer of that organisation (its Caldicott Guardian, data protection officer or information
     /// governance lead) signs for it, never anyone else's.
     SignAgreement,
+    /// See the alliance: its members (what each chose to show, decided field by field by
+    /// `crate::alliance::field_visible`). For the alliance's roles: coordinator, member, expert by experience.
+    ViewAlliance,
+    /// Add member organisations and invite individual members to the alliance: alliance coordinators.
+    ManageAlliance,
 }
 
 impl Action {
@@ -126,6 +131,8 @@ impl Action {
             Action::ViewOrganisationContacts => "organisation.view_contacts".into(),
             Action::ManageAgreements => "agreement.manage".into(),
             Action::SignAgreement => "agreement.sign".into(),
+            Action::ViewAlliance => "alliance.view".into(),
+            Action::ManageAlliance => "alliance.manage".into(),
         }
     }
 }
@@ -437,6 +444,26 @@ pub fn decide(req: &Request<'_>) -> Decision {
             match req.owner_org {
                 Some(org) if org == user.org_id => mfa_gate(user, allow_role),
                 _ => Decision::Deny(DenyReason::NotSignatory),
+            }
+        }
+        // The alliance's own roles; none of them sees personal data of people in crisis, so no MFA here
+        // (they are never sent to enrol). Members' profiles are decided field by field by the member's choice.
+        Action::ViewAlliance => {
+            let may = matches!(
+                role,
+                Role::AllianceCoordinator | Role::AllianceMember | Role::ExpertByExperience
+            );
+            if may {
+                allow_role
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+        Action::ManageAlliance => {
+            if role == Role::AllianceCoordinator {
+                allow_role
+            } else {
+                Decision::Deny(DenyReason::RoleNotPermitted)
             }
         }
         // Returns name nobody, but hold one row per detention: analysts and coordinators only.

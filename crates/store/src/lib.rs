@@ -9,6 +9,7 @@
 
 mod access;
 mod agreements;
+mod alliance;
 mod backend;
 mod backup;
 mod figures;
@@ -24,6 +25,7 @@ pub mod testing;
 mod tx;
 
 pub use agreements::{AgreementRow, NewAgreement, SignatureRow};
+pub use alliance::{AllianceMemberRow, NewAllianceMember, ProfileFields};
 pub use backend::{
     Backend, ConnectError, ConnectOptionsCfg, MissingDatabase, Store, create_private_dir,
     redact_url,

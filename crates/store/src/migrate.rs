@@ -76,6 +76,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_agreement_workflow.sql"),
         postgres: include_str!("../migrations/postgres/0013_agreement_workflow.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_alliance",
+        sqlite: include_str!("../migrations/sqlite/0014_alliance.sql"),
+        postgres: include_str!("../migrations/postgres/0014_alliance.sql"),
+    },
 ];
 
 /// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix

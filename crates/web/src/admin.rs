@@ -372,7 +372,7 @@ struct InviteForm {
 
 /// The link a person opens: on the configured public address (`server.public_url`), else absolute
 /// when the request says which host it came to (https when cookies are `Secure`, that is behind TLS).
-fn absolute(headers: &HeaderMap, path: &str, cfg: &crate::WebConfig) -> String {
+pub(crate) fn absolute(headers: &HeaderMap, path: &str, cfg: &crate::WebConfig) -> String {
     if let Some(base) = &cfg.public_url {
         return format!("{base}{path}");
     }

@@ -36,6 +36,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(crate::api_plans::routes());
     r.extend(crate::api_ops::routes());
     r.extend(crate::api_admin::routes());
+    r.extend(crate::api_alliance::routes());
     r
 }
 
@@ -481,6 +482,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 fn full_openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_admin::AdminApiDoc::openapi());
+    doc.merge(crate::api_alliance::AllianceApiDoc::openapi());
     doc
 }
 

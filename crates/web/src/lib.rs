@@ -3,8 +3,10 @@
 
 mod admin;
 mod agreements;
+mod alliance_pages;
 mod api;
 mod api_admin;
+mod api_alliance;
 mod api_ops;
 mod api_plans;
 pub mod application;
@@ -157,6 +159,7 @@ fn page_routes() -> Vec<Route> {
     r.extend(ops_pages::routes());
     r.extend(admin::routes());
     r.extend(agreements::routes());
+    r.extend(alliance_pages::routes());
     r.extend(sso::routes());
     r
 }

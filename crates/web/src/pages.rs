@@ -219,6 +219,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     nav.extend(crate::ops_pages::nav(role));
     nav.extend(crate::admin::nav(role));
     nav.extend(crate::agreements::nav(role));
+    nav.extend(crate::alliance_pages::nav(role));
     if may(role, Action::ViewAggregates) {
         nav.push(("/dashboard", "Partnership figures"));
     }
@@ -647,6 +648,7 @@ pub async fn home(State(state): St, s: Signed) -> Response {
     cards.extend(crate::ops_pages::cards(role));
     cards.extend(crate::admin::cards(role));
     cards.extend(crate::agreements::cards(role));
+    cards.extend(crate::alliance_pages::cards(role));
     // The privacy officer is told of every MFA reset: listed here until there is an inbox.
     let mut mfa_resets = None;
     if concordat_domain::policy::may(role, concordat_domain::policy::Action::ViewAudit)

@@ -132,7 +132,7 @@ pub(crate) fn username_problem(username: &str) -> Option<&'static str> {
     (!ok).then_some("use 1 to 64 letters, digits, dots, hyphens or underscores")
 }
 
-fn random_secret() -> String {
+pub(crate) fn random_secret() -> String {
     let mut b = [0u8; 32];
     rand::fill(&mut b[..]);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
@@ -416,6 +416,11 @@ impl App {
             })?;
         if let (Some(o), Some(r)) = (row.org_id, row.role) {
             tx.membership_insert(user, o, r).await?;
+        }
+        // An invitation to the alliance makes the new account its member (joined today).
+        if row.purpose == crate::alliance::PURPOSE_ALLIANCE {
+            tx.alliance_member_accept(row.id, user, &Utc::now().date_naive().to_string())
+                .await?;
         }
         if !tx.invitation_use(row.id, user, now).await? {
             // Someone else used it between our read and now: nothing of this transaction is kept.

@@ -9,6 +9,7 @@ mod invitations;
 mod orgs;
 mod users;
 
+pub(crate) use invitations::random_secret;
 pub use invitations::{
     AcceptInput, CreatedInvitation, INVITATION_DAYS, InvitationInput, InvitationView, Notice,
     PURPOSE_STAFF,

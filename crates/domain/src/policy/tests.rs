@@ -312,6 +312,36 @@ fn organisation_contacts_need_mfa_and_a_role_that_runs_the_partnership() {
 }
 
 #[test]
+fn the_alliance_is_for_its_own_roles_and_managed_by_coordinators() {
+    // Whatever the scope: alliance actions concern no person's record.
+    for scope in [Own, Shared, NoAgreement] {
+        check(Action::ViewAlliance, scope, "DDDDDAAADD");
+        check(Action::ManageAlliance, scope, "DDDDDADDDD");
+    }
+    // No MFA for the alliance's roles (they see nobody's crisis records, and are never sent to enrol).
+    let req = |role, action| {
+        decide(&Request {
+            actor: &actor(role, false),
+            action,
+            owner_org: None,
+            agreements: &[],
+            consent: &Consent::NotRecorded,
+            relationship: Relationship::None,
+            break_glass_reason: None,
+            today: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+        })
+    };
+    assert!(req(Role::ExpertByExperience, Action::ViewAlliance).is_allowed());
+    assert!(req(Role::AllianceCoordinator, Action::ManageAlliance).is_allowed());
+    assert_eq!(
+        req(Role::Administrator, Action::ManageAlliance),
+        Decision::Deny(DenyReason::RoleNotPermitted)
+    );
+    assert_eq!(Action::ViewAlliance.code(), "alliance.view");
+    assert_eq!(Action::ManageAlliance.code(), "alliance.manage");
+}
+
+#[test]
 fn administrators_manage_their_own_organisation() {
     // The actor's organisation is a trust: an administrator there manages the trust's staff and record only.
     for action in [Action::ManageUsers, Action::ManageOrganisations] {

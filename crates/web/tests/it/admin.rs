@@ -33,29 +33,6 @@ async fn org_id(t: &TestApp, kind: OrgKind) -> i64 {
         .0
 }
 
-/// Accepts an invitation link through the form; returns the response.
-async fn accept(t: &TestApp, token: &str, username: &str, password: &str, confirm: &str) -> Resp {
-    let form = send(&t.router, get(&format!("/invite?token={token}"), &[])).await;
-    let cookie = form.set_cookie("concordat_csrf").unwrap();
-    // Double-submit: the form's token is the cookie's value (a dead link's page has no form).
-    let csrf = cookie.split_once('=').unwrap().1.to_string();
-    send(
-        &t.router,
-        post_form(
-            "/invite",
-            &[&cookie],
-            &[
-                ("csrf", &csrf),
-                ("token", token),
-                ("username", username),
-                ("password", password),
-                ("confirm", confirm),
-            ],
-        ),
-    )
-    .await
-}
-
 async fn user_id(t: &TestApp, username: &str) -> i64 {
     let mut tx = t.store.begin().await.unwrap();
     tx.user_credentials(username)

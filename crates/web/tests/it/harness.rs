@@ -286,3 +286,32 @@ pub async fn events_named(t: &TestApp, action: &str) -> Vec<concordat_domain::au
     found.sort_by_key(|e| e.seq);
     found
 }
+
+/// Accepts an invitation link through the form; returns the response.
+pub async fn accept(
+    t: &TestApp,
+    token: &str,
+    username: &str,
+    password: &str,
+    confirm: &str,
+) -> Resp {
+    let form = send(&t.router, get(&format!("/invite?token={token}"), &[])).await;
+    let cookie = form.set_cookie("concordat_csrf").unwrap();
+    // Double-submit: the form's token is the cookie's value (a dead link's page has no form).
+    let csrf = cookie.split_once('=').unwrap().1.to_string();
+    send(
+        &t.router,
+        post_form(
+            "/invite",
+            &[&cookie],
+            &[
+                ("csrf", &csrf),
+                ("token", token),
+                ("username", username),
+                ("password", password),
+                ("confirm", confirm),
+            ],
+        ),
+    )
+    .await
+}

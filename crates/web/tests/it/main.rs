@@ -4,6 +4,7 @@
 
 mod admin;
 mod agreements;
+mod alliance;
 mod auth;
 mod config;
 mod contacts;
