@@ -231,6 +231,24 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "withdrew a draft data sharing agreement",
     ),
     ("agreement.end", "ended a data sharing agreement"),
+    // The alliance: its members' profiles, decided field by field.
+    ("alliance.view", "viewed the alliance"),
+    ("alliance.manage", "managed the alliance's members"),
+    ("alliance.member.create", "added a member to the alliance"),
+    (
+        "alliance.member.invite",
+        "invited someone to join the alliance",
+    ),
+    (
+        "alliance.member.list",
+        "saw your alliance profile in the list of members",
+    ),
+    ("alliance.member.view", "viewed your alliance profile"),
+    ("alliance.profile.view", "viewed their own alliance profile"),
+    (
+        "alliance.profile.edit",
+        "changed their own alliance profile",
+    ),
     ("demo.load", "loaded the demo region"),
 ];
 
@@ -270,6 +288,8 @@ mod tests {
             Action::JoinContact,
             Action::ManageAgreements,
             Action::SignAgreement,
+            Action::ViewAlliance,
+            Action::ManageAlliance,
         ];
         actions.extend(DataCategory::ALL.iter().map(|c| Action::ViewPerson(*c)));
         for a in actions {
@@ -291,7 +311,9 @@ mod tests {
                 | Action::ViewOrganisationContacts
                 | Action::JoinContact
                 | Action::ManageAgreements
-                | Action::SignAgreement => {}
+                | Action::SignAgreement
+                | Action::ViewAlliance
+                | Action::ManageAlliance => {}
             }
             assert!(
                 words(&a.code()).is_some(),
