@@ -867,6 +867,14 @@ impl ContactFormPage {
     fn when(&self, ms: &i64) -> String {
         ms_local(*ms)
     }
+    /// A member of staff by name and role, as the app labelled them (the username only for an account
+    /// that no longer exists).
+    fn staff(&self, username: &str) -> String {
+        self.view
+            .as_ref()
+            .and_then(|v| v.staff.get(username).cloned())
+            .unwrap_or_else(|| username.to_string())
+    }
     fn versions(&self) -> Vec<(i64, String, String, String)> {
         use concordat_app::operations::contacts_lists as l;
         self.view
@@ -877,7 +885,7 @@ impl ContactFormPage {
                     .map(|x| {
                         (
                             x.version,
-                            x.saved_by.clone(),
+                            self.staff(&x.saved_by),
                             ms_local(x.saved_at),
                             format!(
                                 "{}; outcomes: {}",

@@ -467,6 +467,8 @@ pub struct ContactView {
     pub partners: Vec<String>,
     /// Whether the actor's organisation may join it (another organisation's contact, not joined yet).
     pub may_join: bool,
+    /// How pages name the staff who saved it (username → "Name, role"; `crate::staff`).
+    pub staff: std::collections::HashMap<String, String>,
 }
 
 /// Which contacts the list shows (all the actor may see when nothing is set).
@@ -658,6 +660,12 @@ impl App {
         let may_join = Some(owner) != actor_org(actor)
             && !joined
             && access.record(Action::JoinContact, Some(owner)).is_allowed();
+        let savers: Vec<String> = versions
+            .iter()
+            .map(|v| v.saved_by.clone())
+            .chain(record.updated_by.clone())
+            .collect();
+        let staff = crate::staff::staff_labels(&mut tx, &savers).await?;
         tx.commit().await?;
         Ok(ContactView {
             record,
@@ -666,6 +674,7 @@ impl App {
             owner_org_name,
             partners: partner_rows.into_iter().map(|(_, _, n)| n).collect(),
             may_join,
+            staff,
         })
     }
 

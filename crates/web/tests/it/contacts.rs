@@ -237,6 +237,10 @@ async fn police_record_a_contact_choosing_the_person_and_a_paramedic_joins_it() 
             view.body
         );
         assert!(!view.body.contains("Join this contact"));
+        // Whoever saved it is named by name and role, never by username.
+        assert!(view.body.contains("last saved by "), "{}", view.body);
+        assert!(!view.body.contains("last saved by demo."), "{}", view.body);
+        assert!(!view.body.contains(": demo.pos,"), "{}", view.body);
         let l = send(&t.router, get("/contacts?drafts=1", &[&para])).await;
         assert!(l.body.contains(&link));
         assert!(l.body.contains("(your organisation joined)"));
