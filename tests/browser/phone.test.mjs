@@ -39,8 +39,10 @@ async function findPerson(page, wanted) {
     if (!nhs || nhs === 'Not recorded') continue;
     // A consent with an end date in the past shares nothing any more.
     const until = await summaryValue(page, 'Until');
-    const [d, m, y] = (until ?? '').split('/').map(Number);
-    const expired = until !== null && new Date(Date.UTC(y, m - 1, d + 1)) <= new Date();
+    // Pages write dates as "11 May 2024" (the NHS style); the day ends at midnight UTC for this purpose.
+    const untilMs = until === null ? NaN : Date.parse(`${until} 00:00 UTC`);
+    assert.ok(until === null || !Number.isNaN(untilMs), `a consent end date the test can read: ${until}`);
+    const expired = until !== null && untilMs + 86_400_000 <= Date.now();
     const consent = {
       decision: expired ? 'Expired' : ((await summaryValue(page, 'Decision')) ?? 'none'),
       sharedWith: (await summaryValue(page, 'Shared with')) ?? '',
