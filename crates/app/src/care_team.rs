@@ -129,9 +129,45 @@ impl App {
         actor: &Actor,
         person: PersonId,
     ) -> Result<CareTeamView, AppError> {
-        let (mut tx, decision, owner, person_name) = self
+        let (tx, decision, owner, person_name) = self
             .care_team_authorise(actor, person, &Action::ManageCareTeam.code())
             .await?;
+        self.care_team_load(tx, actor, person, decision, owner, person_name)
+            .await
+    }
+
+    /// The care team for the person's page: `None`, with nothing audited, when the policy does not let
+    /// `actor` see it (the page itself is audited as a look at the person); otherwise the same as
+    /// [`App::care_team`], audited.
+    pub async fn care_team_for_person_page(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+    ) -> Result<Option<CareTeamView>, AppError> {
+        let consent = Consent::NotRecorded;
+        let mut tx = self.store.begin().await?;
+        let Some(p) = tx.person_get(person).await? else {
+            return Ok(None);
+        };
+        let decision = decide(&request(actor, Some(p.owner_org_id), &consent));
+        if !decision.is_allowed() {
+            return Ok(None);
+        }
+        let name = format!("{} {}", p.given_name, p.family_name);
+        self.care_team_load(tx, actor, person, decision, p.owner_org_id, name)
+            .await
+            .map(Some)
+    }
+
+    async fn care_team_load(
+        &self,
+        mut tx: Tx,
+        actor: &Actor,
+        person: PersonId,
+        decision: Decision,
+        owner: OrgId,
+        person_name: String,
+    ) -> Result<CareTeamView, AppError> {
         let rows = tx.care_team_of(person).await?;
         let clinicians = tx.clinicians_of(owner).await?;
         let owner_organisation = tx.org_get(owner).await?.map(|o| o.name).unwrap_or_default();
