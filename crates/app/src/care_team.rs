@@ -136,27 +136,19 @@ impl App {
             .await
     }
 
-    /// The care team for the person's page: `None`, with nothing audited, when the policy does not let
-    /// `actor` see it (the page itself is audited as a look at the person); otherwise the same as
-    /// [`App::care_team`], audited.
-    pub async fn care_team_for_person_page(
+    /// Whether `actor` may see and change the person's care team: for the link on the person's page.
+    /// A decision only, nothing shown, so nothing audited; the care-team page itself is decided again
+    /// and audited.
+    pub async fn may_manage_care_team(
         &self,
         actor: &Actor,
         person: PersonId,
-    ) -> Result<Option<CareTeamView>, AppError> {
+    ) -> Result<bool, AppError> {
         let consent = Consent::NotRecorded;
         let mut tx = self.store.begin().await?;
-        let Some(p) = tx.person_get(person).await? else {
-            return Ok(None);
-        };
-        let decision = decide(&request(actor, Some(p.owner_org_id), &consent));
-        if !decision.is_allowed() {
-            return Ok(None);
-        }
-        let name = format!("{} {}", p.given_name, p.family_name);
-        self.care_team_load(tx, actor, person, decision, p.owner_org_id, name)
-            .await
-            .map(Some)
+        let owner = tx.person_get(person).await?.map(|p| p.owner_org_id);
+        drop(tx);
+        Ok(owner.is_some() && decide(&request(actor, owner, &consent)).is_allowed())
     }
 
     async fn care_team_load(

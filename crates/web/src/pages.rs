@@ -813,8 +813,8 @@ struct PersonPage {
     may_record_detention: bool,
     /// Their crisis contacts that this user may see (`None` for roles that do not work with contacts).
     contacts: Option<Vec<concordat_app::operations::ContactLine>>,
-    /// Their care team now, for the owning organisation's clinicians and administrators (the policy's ManageCareTeam).
-    care_team: Option<concordat_app::care_team::CareTeamView>,
+    /// A link to their care team, for the owning organisation's clinicians and administrators (ManageCareTeam).
+    may_manage_care_team: bool,
 }
 
 impl PersonPage {
@@ -853,14 +853,13 @@ async fn person_result(
                 (true, Ok(actor)) => state.app.person_contacts(&actor, l.person.id).await.ok(),
                 _ => None,
             };
-            let care_team = match s.actor() {
+            let may_manage_care_team = match s.actor() {
                 Ok(actor) if may(concordat_domain::policy::Action::ManageCareTeam) => state
                     .app
-                    .care_team_for_person_page(&actor, PersonId(l.person.id))
+                    .may_manage_care_team(&actor, PersonId(l.person.id))
                     .await
-                    .ok()
-                    .flatten(),
-                _ => None,
+                    .unwrap_or(false),
+                _ => false,
             };
             render(
                 if errors.is_empty() {
@@ -886,7 +885,7 @@ async fn person_result(
                     may_record_contact,
                     may_record_detention,
                     contacts,
-                    care_team,
+                    may_manage_care_team,
                 },
             )
         }
