@@ -69,10 +69,19 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("person.search_result", "found you in a search"),
     ("person.create", "created your record"),
     // Your care team (Action::ManageCareTeam).
-    ("care_team.manage", "tried to look at or change your care team"),
-    ("care_team.view", "looked at who is and was in your care team"),
+    (
+        "care_team.manage",
+        "tried to look at or change your care team",
+    ),
+    (
+        "care_team.view",
+        "looked at who is and was in your care team",
+    ),
     ("care_team.add", "added a clinician to your care team"),
-    ("care_team.end", "ended a clinician's place in your care team"),
+    (
+        "care_team.end",
+        "ended a clinician's place in your care team",
+    ),
     ("person.edit", "changed your record"),
     (
         "person.edit.plan",

@@ -40,7 +40,11 @@ async fn adding_and_ending_a_care_team_membership_shows_and_hides_the_care_team_
         let (triage, tcsrf) = sign_in(&t.router, "demo.triage").await;
         let res = send(&t.router, get(&team, &[&triage])).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        assert!(res.body.contains("Nobody is in the care team"), "{}", res.body);
+        assert!(
+            res.body.contains("Nobody is in the care team"),
+            "{}",
+            res.body
+        );
         assert!(res.body.contains("Sunita Varga"), "{}", res.body);
         // Nobody from another organisation is offered.
         assert!(!res.body.contains("Grace Odufuwa"), "{}", res.body);
@@ -77,7 +81,11 @@ async fn adding_and_ending_a_care_team_membership_shows_and_hides_the_care_team_
         )
         .await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
-        assert!(res.body.contains("already in the care team"), "{}", res.body);
+        assert!(
+            res.body.contains("already in the care team"),
+            "{}",
+            res.body
+        );
 
         // Ending needs a reason, named by field; nothing changes without one.
         let membership = {
@@ -96,7 +104,10 @@ async fn adding_and_ending_a_care_team_membership_shows_and_hides_the_care_team_
             "{}",
             res.body
         );
-        assert!(res.body.contains(&format!("id=\"reason-{membership}-error\"")));
+        assert!(
+            res.body
+                .contains(&format!("id=\"reason-{membership}-error\""))
+        );
         let res = send(&t.router, get(&page, &[&crisis2])).await;
         assert!(res.body.contains(CARE_TEAM_ONLY));
 
@@ -107,7 +118,10 @@ async fn adding_and_ending_a_care_team_membership_shows_and_hides_the_care_team_
             post_form(
                 &end,
                 &[&admin],
-                &[("csrf", &acsrf), ("reason", "Moved to the eating disorders team")],
+                &[
+                    ("csrf", &acsrf),
+                    ("reason", "Moved to the eating disorders team"),
+                ],
             ),
         )
         .await;
@@ -122,7 +136,11 @@ async fn adding_and_ending_a_care_team_membership_shows_and_hides_the_care_team_
         assert!(!res.body.contains(CARE_TEAM_ONLY), "{}", res.body);
         let res = send(&t.router, get(&team, &[&triage])).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        assert!(res.body.contains("Nobody is in the care team"), "{}", res.body);
+        assert!(
+            res.body.contains("Nobody is in the care team"),
+            "{}",
+            res.body
+        );
         assert!(
             res.body.contains("Moved to the eating disorders team"),
             "{}",
@@ -204,7 +222,11 @@ async fn other_organisations_and_other_roles_are_refused_and_bad_input_is_named(
         // The forms need the CSRF token.
         let res = send(
             &t.router,
-            post_form(&team, &[&triage], &[("csrf", "forged"), ("clinician", &sunita)]),
+            post_form(
+                &team,
+                &[&triage],
+                &[("csrf", "forged"), ("clinician", &sunita)],
+            ),
         )
         .await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
@@ -223,7 +245,11 @@ async fn other_organisations_and_other_roles_are_refused_and_bad_input_is_named(
         for choice in ["", "abc", grace.as_str()] {
             let res = send(
                 &t.router,
-                post_form(&team, &[&triage], &[("csrf", &tcsrf), ("clinician", choice)]),
+                post_form(
+                    &team,
+                    &[&triage],
+                    &[("csrf", &tcsrf), ("clinician", choice)],
+                ),
             )
             .await;
             assert_eq!(
@@ -267,7 +293,10 @@ async fn other_organisations_and_other_roles_are_refused_and_bad_input_is_named(
             )
             .await;
             assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
-            assert!(res.body.contains(&format!("id=\"reason-{membership}-error\"")));
+            assert!(
+                res.body
+                    .contains(&format!("id=\"reason-{membership}-error\""))
+            );
         }
         // Another organisation's clinician cannot end it either.
         let (amhp, acsrf) = sign_in(&t.router, "demo.amhp").await;

@@ -37,7 +37,11 @@ async fn new_person(t: &TestApp, family: &str) -> PersonId {
     id
 }
 
-pub(crate) fn plan_form<'a>(csrf: &'a str, version: &'a str, helps: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn plan_form<'a>(
+    csrf: &'a str,
+    version: &'a str,
+    helps: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
         ("version", version),
