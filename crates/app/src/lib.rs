@@ -7,6 +7,7 @@ pub mod admin;
 pub mod agreements;
 pub mod alliance;
 pub mod auth;
+pub mod care_team;
 pub mod dashboard;
 pub mod demo;
 pub mod error;

@@ -108,6 +108,11 @@ pub enum Action {
     ViewAlliance,
     /// Add member organisations and invite individual members to the alliance: alliance coordinators.
     ManageAlliance,
+    /// See a person's care team (current and past) and add a clinician of the person's owning organisation
+    /// to it or end a membership. `owner_org` is the organisation that holds the person's record: only its
+    /// clinicians (triage and crisis) and its administrators, never another organisation's, and never by
+    /// break-glass. Being in the care team does not by itself let anyone change it.
+    ManageCareTeam,
 }
 
 impl Action {
@@ -133,6 +138,7 @@ impl Action {
             Action::SignAgreement => "agreement.sign".into(),
             Action::ViewAlliance => "alliance.view".into(),
             Action::ManageAlliance => "alliance.manage".into(),
+            Action::ManageCareTeam => "care_team.manage".into(),
         }
     }
 }
@@ -464,6 +470,28 @@ pub fn decide(req: &Request<'_>) -> Decision {
                 allow_role
             } else {
                 Decision::Deny(DenyReason::RoleNotPermitted)
+            }
+        }
+        // The holding organisation decides who looks after its people: its clinicians, who work with the
+        // person, and its administrators, who keep its records straight. Another organisation's staff are
+        // refused even with an agreement or a care-team relationship.
+        Action::ManageCareTeam => {
+            let may = matches!(
+                role,
+                Role::TriageClinician | Role::CrisisClinician | Role::Administrator
+            );
+            if !may {
+                return Decision::Deny(DenyReason::RoleNotPermitted);
+            }
+            match req.owner_org {
+                Some(owner) if owner == user.org_id => mfa_gate(
+                    user,
+                    Decision::Allow {
+                        basis: Basis::OwnOrganisation,
+                        break_glass: false,
+                    },
+                ),
+                _ => Decision::Deny(DenyReason::OtherOrganisationsRecord),
             }
         }
         // Returns name nobody, but hold one row per detention: analysts and coordinators only.

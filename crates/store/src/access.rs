@@ -8,7 +8,7 @@ use concordat_domain::model::{PersonId, UserId};
 use sqlx::Row;
 
 impl Tx {
-    /// Which of `people` have `user` in their care team.
+    /// Which of `people` have `user` in their care team now (ended memberships do not count).
     pub async fn care_team_among(
         &mut self,
         user: UserId,
@@ -19,7 +19,7 @@ impl Tx {
         }
         let marks: Vec<String> = (0..people.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT DISTINCT person_id FROM care_team WHERE user_id = $1 AND person_id IN ({})",
+            "SELECT DISTINCT person_id FROM care_team WHERE user_id = $1 AND ended_at IS NULL AND person_id IN ({})",
             marks.join(", ")
         );
         let mut q = self.q(&sql).bind(user.0);

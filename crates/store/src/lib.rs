@@ -12,6 +12,7 @@ mod agreements;
 mod alliance;
 mod backend;
 mod backup;
+mod care_team;
 mod figures;
 mod housekeeping;
 mod members;
@@ -31,6 +32,7 @@ pub use backend::{
     redact_url,
 };
 pub use backup::{BackupError, restore_sqlite};
+pub use care_team::{CareTeamRow, Clinician};
 pub use figures::HourCount;
 pub use housekeeping::HousekeptTable;
 pub use members::{InvitationRow, NewInvitation, OrgDetails, OrgFields, UserAdminRow};

@@ -82,6 +82,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_alliance.sql"),
         postgres: include_str!("../migrations/postgres/0014_alliance.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_care_team_history",
+        sqlite: include_str!("../migrations/sqlite/0015_care_team_history.sql"),
+        postgres: include_str!("../migrations/postgres/0015_care_team_history.sql"),
+    },
 ];
 
 /// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix

@@ -267,7 +267,7 @@ impl Tx {
         };
         let sql = format!(
             "SELECT {agreements_col}{person_cols}, o.name AS owner_name, \
-             EXISTS (SELECT 1 FROM care_team c WHERE c.person_id = p.id AND c.user_id = $2) AS in_team, \
+             EXISTS (SELECT 1 FROM care_team c WHERE c.person_id = p.id AND c.user_id = $2 AND c.ended_at IS NULL) AS in_team, \
              {plan_cols}, s.kind AS s_kind, s.sharing AS s_sharing, s.body AS s_body, {consent_cols} \
              FROM people p \
              LEFT JOIN organisations o ON o.id = p.owner_org_id \

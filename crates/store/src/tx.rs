@@ -717,26 +717,6 @@ impl Tx {
             .try_get("n")?)
     }
 
-    pub async fn care_team_add(&mut self, person: PersonId, user: UserId) -> Result<()> {
-        let q = self
-            .q("INSERT INTO care_team (person_id, user_id) VALUES ($1, $2)")
-            .bind(person.0)
-            .bind(user.0);
-        self.exec(q).await.map_err(|e| match e {
-            StoreError::Db(e) => StoreError::conflict_as(e, "care team member"),
-            e => e,
-        })?;
-        Ok(())
-    }
-
-    pub async fn care_team_contains(&mut self, person: PersonId, user: UserId) -> Result<bool> {
-        let q = self
-            .q("SELECT COUNT(*) AS n FROM care_team WHERE person_id = $1 AND user_id = $2")
-            .bind(person.0)
-            .bind(user.0);
-        Ok(self.one(q).await?.try_get::<i64, _>("n")? > 0)
-    }
-
     // ---- neighbourhoods and contacts -----------------------------------------------------------
 
     pub async fn neighbourhood_insert(&mut self, n: &Neighbourhood) -> Result<()> {

@@ -10,6 +10,7 @@ mod api_alliance;
 mod api_ops;
 mod api_plans;
 pub mod application;
+mod care_team_pages;
 pub mod config;
 pub mod dates;
 mod error;
@@ -156,6 +157,7 @@ fn page_routes() -> Vec<Route> {
         Route::get("/readyz", pages::readyz),
     ];
     r.extend(plans_pages::routes());
+    r.extend(care_team_pages::routes());
     r.extend(ops_pages::routes());
     r.extend(admin::routes());
     r.extend(agreements::routes());

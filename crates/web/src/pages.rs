@@ -813,6 +813,8 @@ struct PersonPage {
     may_record_detention: bool,
     /// Their crisis contacts that this user may see (`None` for roles that do not work with contacts).
     contacts: Option<Vec<concordat_app::operations::ContactLine>>,
+    /// A link to their care team, for the owning organisation's clinicians and administrators (ManageCareTeam).
+    may_manage_care_team: bool,
 }
 
 impl PersonPage {
@@ -851,6 +853,14 @@ async fn person_result(
                 (true, Ok(actor)) => state.app.person_contacts(&actor, l.person.id).await.ok(),
                 _ => None,
             };
+            let may_manage_care_team = match s.actor() {
+                Ok(actor) if may(concordat_domain::policy::Action::ManageCareTeam) => state
+                    .app
+                    .may_manage_care_team(&actor, PersonId(l.person.id))
+                    .await
+                    .unwrap_or(false),
+                _ => false,
+            };
             render(
                 if errors.is_empty() {
                     StatusCode::OK
@@ -875,6 +885,7 @@ async fn person_result(
                     may_record_contact,
                     may_record_detention,
                     contacts,
+                    may_manage_care_team,
                 },
             )
         }

@@ -68,6 +68,20 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("person.search", "searched for people"),
     ("person.search_result", "found you in a search"),
     ("person.create", "created your record"),
+    // Your care team (Action::ManageCareTeam).
+    (
+        "care_team.manage",
+        "tried to look at or change your care team",
+    ),
+    (
+        "care_team.view",
+        "looked at who is and was in your care team",
+    ),
+    ("care_team.add", "added a clinician to your care team"),
+    (
+        "care_team.end",
+        "ended a clinician's place in your care team",
+    ),
     ("person.edit", "changed your record"),
     (
         "person.edit.plan",
@@ -290,6 +304,7 @@ mod tests {
             Action::SignAgreement,
             Action::ViewAlliance,
             Action::ManageAlliance,
+            Action::ManageCareTeam,
         ];
         actions.extend(DataCategory::ALL.iter().map(|c| Action::ViewPerson(*c)));
         for a in actions {
@@ -313,7 +328,8 @@ mod tests {
                 | Action::ManageAgreements
                 | Action::SignAgreement
                 | Action::ViewAlliance
-                | Action::ManageAlliance => {}
+                | Action::ManageAlliance
+                | Action::ManageCareTeam => {}
             }
             assert!(
                 words(&a.code()).is_some(),

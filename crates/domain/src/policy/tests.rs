@@ -948,3 +948,51 @@ fn only_agreed_agreements_in_force_on_the_day_let_data_flow() {
     };
     assert!(decide_on(&open, day(2040, 1, 1)).is_allowed());
 }
+
+#[test]
+fn care_teams_are_managed_by_the_holding_organisations_clinicians_and_administrators() {
+    // Own: the person's record is held by the actor's organisation.
+    check(Action::ManageCareTeam, Own, "DAADDDDDDA");
+    // Another organisation's person: refused whatever the agreement, consent or care-team relationship,
+    // and never by break-glass.
+    for scope in [Shared, AgreementNoConsent, NoAgreement, Withdrawn, CareTeam] {
+        check(Action::ManageCareTeam, scope, "DDDDDDDDDD");
+    }
+    assert_eq!(
+        decide_in(Role::CrisisClinician, Action::ManageCareTeam, Shared, None),
+        Decision::Deny(DenyReason::OtherOrganisationsRecord)
+    );
+    assert_eq!(
+        decide_in(Role::Responder, Action::ManageCareTeam, Own, None),
+        Decision::Deny(DenyReason::RoleNotPermitted)
+    );
+    // Multi-factor authentication first: it names clinicians and people.
+    let a = actor(Role::TriageClinician, false);
+    let d = decide(&Request {
+        actor: &a,
+        action: Action::ManageCareTeam,
+        owner_org: Some(ACTOR_ORG),
+        agreements: &[],
+        consent: &Consent::NotRecorded,
+        relationship: Relationship::None,
+        break_glass_reason: None,
+        today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+    });
+    assert_eq!(d, Decision::Deny(DenyReason::MfaRequired));
+    // No owning organisation named: deny by default.
+    let a = actor(Role::Administrator, true);
+    let d = decide(&Request {
+        actor: &a,
+        action: Action::ManageCareTeam,
+        owner_org: None,
+        agreements: &[],
+        consent: &Consent::NotRecorded,
+        relationship: Relationship::None,
+        break_glass_reason: None,
+        today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+    });
+    assert_eq!(d, Decision::Deny(DenyReason::OtherOrganisationsRecord));
+    assert!(may(Role::CrisisClinician, Action::ManageCareTeam));
+    assert!(may(Role::Administrator, Action::ManageCareTeam));
+    assert!(!may(Role::PrivacyOfficer, Action::ManageCareTeam));
+}

@@ -6,6 +6,7 @@ mod admin;
 mod agreements;
 mod alliance;
 mod auth;
+mod care_team;
 mod config;
 mod contacts;
 mod dashboard;

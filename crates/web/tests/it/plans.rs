@@ -37,7 +37,11 @@ async fn new_person(t: &TestApp, family: &str) -> PersonId {
     id
 }
 
-fn plan_form<'a>(csrf: &'a str, version: &'a str, helps: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn plan_form<'a>(
+    csrf: &'a str,
+    version: &'a str,
+    helps: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
         ("version", version),
@@ -58,7 +62,7 @@ fn plan_form<'a>(csrf: &'a str, version: &'a str, helps: &'a str) -> Vec<(&'a st
     ]
 }
 
-async fn user_id(t: &TestApp, username: &str) -> concordat_domain::model::UserId {
+pub(crate) async fn user_id(t: &TestApp, username: &str) -> concordat_domain::model::UserId {
     let mut tx = t.store.begin().await.unwrap();
     tx.user_credentials(username)
         .await
