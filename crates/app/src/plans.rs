@@ -187,7 +187,7 @@ fn person_subject(id: PersonId, kind: &'static str, resource: String) -> Subject
     }
 }
 
-fn person_view(p: &Person, owner: String, break_glass: bool) -> PersonView {
+pub(crate) fn person_view(p: &Person, owner: String, break_glass: bool) -> PersonView {
     PersonView {
         id: p.id.0,
         given_name: p.given_name.clone(),

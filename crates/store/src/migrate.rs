@@ -82,6 +82,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_alliance.sql"),
         postgres: include_str!("../migrations/postgres/0014_alliance.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_person_versions",
+        sqlite: include_str!("../migrations/sqlite/0016_person_versions.sql"),
+        postgres: include_str!("../migrations/postgres/0016_person_versions.sql"),
+    },
 ];
 
 /// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix

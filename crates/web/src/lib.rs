@@ -14,6 +14,7 @@ pub mod config;
 pub mod dates;
 mod error;
 mod extract;
+mod identity_pages;
 pub mod metrics;
 mod ops_pages;
 mod pages;
@@ -156,6 +157,7 @@ fn page_routes() -> Vec<Route> {
         Route::get("/readyz", pages::readyz),
     ];
     r.extend(plans_pages::routes());
+    r.extend(identity_pages::routes());
     r.extend(ops_pages::routes());
     r.extend(admin::routes());
     r.extend(agreements::routes());

@@ -60,14 +60,16 @@ pub(crate) enum Saved {
     Consent,
     Contact,
     Detention,
+    Identity,
 }
 
 impl Saved {
-    pub(crate) const ALL: [Saved; 4] = [
+    pub(crate) const ALL: [Saved; 5] = [
         Saved::Plan,
         Saved::Consent,
         Saved::Contact,
         Saved::Detention,
+        Saved::Identity,
     ];
 
     pub(crate) fn code(self) -> &'static str {
@@ -76,6 +78,7 @@ impl Saved {
             Saved::Consent => "consent",
             Saved::Contact => "contact",
             Saved::Detention => "detention",
+            Saved::Identity => "identity",
         }
     }
 
@@ -85,6 +88,7 @@ impl Saved {
             Saved::Consent => "Consent recorded. Sharing follows the person's choice from now on.",
             Saved::Contact => "Crisis contact saved.",
             Saved::Detention => "Detention record saved.",
+            Saved::Identity => "Name and details saved. The earlier version is kept.",
         }
     }
 
