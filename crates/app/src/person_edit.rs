@@ -56,7 +56,7 @@ fn subject(id: PersonId, resource: String) -> Subject {
     }
 }
 
-fn edit_decision(actor: &Actor, owner: concordat_domain::model::OrgId) -> Decision {
+pub(crate) fn edit_decision(actor: &Actor, owner: concordat_domain::model::OrgId) -> Decision {
     decide(&Request {
         actor,
         action: Action::EditPerson,

@@ -809,6 +809,8 @@ struct PersonPage {
     p: PersonView,
     plan: Option<concordat_app::plans::PlanView>,
     may_edit: bool,
+    /// "Change name and details": the policy's `EditPerson` (own organisation).
+    may_edit_identity: bool,
     consent: Option<concordat_domain::consent::PlanConsent>,
     /// The holding service's crisis line as written and as a `tel:` number.
     crisis_line: Option<(String, String)>,
@@ -868,6 +870,7 @@ async fn person_result(
                     p: l.person,
                     plan: l.plan,
                     may_edit: l.may_edit,
+                    may_edit_identity: l.may_edit_identity,
                     consent: l.consent,
                     crisis_line: l.crisis_line.map(|line| {
                         let tel = line

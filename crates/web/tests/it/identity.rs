@@ -37,9 +37,18 @@ async fn an_edit_is_saved_with_the_earlier_version_kept_and_audited() {
             Some(&*format!("/people/{id}?saved=identity"))
         );
         // The page shows the new identity; the editor lists the one it replaced.
-        let page = send(&t.router, get(&format!("/people/{id}"), &[&s])).await;
+        let page = send(
+            &t.router,
+            get(&format!("/people/{id}?saved=identity"), &[&s]),
+        )
+        .await;
         assert!(page.body.contains("Robin Ødegård"), "{}", page.body);
         assert!(page.body.contains("943 476 5919"));
+        assert!(
+            page.body.contains(&format!("href=\"/people/{id}/edit\"")),
+            "the person page links to the editor"
+        );
+        assert!(page.body.contains("Name and details saved"));
         let res = send(&t.router, get(&edit, &[&s])).await;
         assert!(res.body.contains("name=\"version\" value=\"2\""));
         assert!(res.body.contains("Earlier versions"));
