@@ -43,6 +43,7 @@ const NOT_ACTIONS: &[&str] = &[
     "demo.crisis",
     "demo.paramedic",
     "demo.pos",
+    "demo.ebe",
     "demo.triage",
     "concordat.db",
     "ids.txt",
