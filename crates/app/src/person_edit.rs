@@ -45,7 +45,9 @@ pub enum IdentityOutcome {
     /// Saved as this version (unchanged when nothing differed: no version is written then).
     Saved { version: i64 },
     /// Someone saved another version first: nothing was written; this is the identity now.
-    Conflict { current: crate::people::PersonView },
+    Conflict {
+        current: Box<crate::people::PersonView>,
+    },
 }
 
 fn subject(id: PersonId, resource: String) -> Subject {
@@ -276,7 +278,7 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(IdentityOutcome::Conflict {
-            current: person_view(current, owner, false),
+            current: Box::new(person_view(current, owner, false)),
         })
     }
 }

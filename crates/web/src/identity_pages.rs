@@ -167,7 +167,7 @@ async fn edit_save(
                 person_id: id,
                 version: current.version,
                 f: Fields::from(&input),
-                theirs: Some(Fields::from(&current)),
+                theirs: Some(Fields::from(&*current)),
                 versions: Vec::new(),
             },
         ),
