@@ -32,6 +32,30 @@ pub struct NamedEvents {
     pub people: HashMap<i64, PersonLabel>,
     /// Every organisation's name, by id (organisations are not personal data).
     pub orgs: HashMap<i64, String>,
+    /// The display name of each member of staff the events name, by username as written in the event
+    /// (staff accounts are not the people the records are about; their names are the privacy officer's
+    /// to see).
+    pub staff: HashMap<String, String>,
+}
+
+/// The display names of the staff who acted in these events (system actors and deleted accounts have none).
+async fn staff_names_of(
+    tx: &mut concordat_store::Tx,
+    usernames: impl Iterator<Item = String>,
+) -> Result<HashMap<String, String>, AppError> {
+    let mut wanted: Vec<String> = usernames.filter(|u| !u.starts_with("system:")).collect();
+    wanted.sort();
+    wanted.dedup();
+    let found = tx.staff_names(&wanted).await?;
+    Ok(wanted
+        .into_iter()
+        .filter_map(|u| {
+            found
+                .iter()
+                .find(|(name, _, _)| name.eq_ignore_ascii_case(&u))
+                .map(|(_, display, _)| (u, display.clone()))
+        })
+        .collect())
 }
 
 /// What an audit event disclosed, in words: the categories after the last ": " of a plan lookup's
@@ -91,6 +115,8 @@ pub struct AccessHistory {
     pub person: PersonLabel,
     /// Every organisation's name, by id.
     pub orgs: HashMap<i64, String>,
+    /// The display name of each member of staff on this page, by username.
+    pub staff: HashMap<String, String>,
     /// This page, counting from 1.
     pub page: i64,
     /// How many pages there are (at least 1).
@@ -207,6 +233,8 @@ impl App {
         let mut tx = self.store.begin().await?;
         let events = tx.audit_search(filter).await?;
         let people = label_people(&mut tx, actor, &events, "audit log").await?;
+        let staff =
+            staff_names_of(&mut tx, events.iter().map(|e| e.draft.username.clone())).await?;
         let orgs = tx
             .org_list()
             .await?
@@ -220,6 +248,7 @@ impl App {
             events,
             people,
             orgs,
+            staff,
         })
     }
 
@@ -321,12 +350,15 @@ impl App {
             ..subject
         };
         audit_allowed(&mut tx, actor, "audit.search", &subject, &decision, None).await?;
+        let staff =
+            staff_names_of(&mut tx, events.iter().map(|e| e.draft.username.clone())).await?;
         tx.commit().await?;
         Ok(AccessHistory {
             events,
             total,
             person: label,
             orgs,
+            staff,
             page,
             pages: ((total + HISTORY_PAGE - 1) / HISTORY_PAGE).max(1),
         })
@@ -347,6 +379,8 @@ impl App {
         let items = tx.break_glass_queue(200).await?;
         let events: Vec<AuditEvent> = items.iter().map(|i| i.event.clone()).collect();
         let people = label_people(&mut tx, actor, &events, "break-glass review queue").await?;
+        let staff =
+            staff_names_of(&mut tx, events.iter().map(|e| e.draft.username.clone())).await?;
         let orgs = tx
             .org_list()
             .await?
@@ -370,6 +404,7 @@ impl App {
                 events: Vec::new(),
                 people,
                 orgs,
+                staff,
             },
         ))
     }

@@ -86,7 +86,11 @@ fn audit_row(e: &AuditEvent, named: &NamedEvents) -> AuditRow {
     AuditRow {
         seq: e.seq,
         at: fmt_london(e.draft.at),
-        username: e.draft.username.clone(),
+        // Staff by name, with the account's username for tracing it ("Daniel Achterberg (demo.crisis)").
+        username: match named.staff.get(&e.draft.username) {
+            Some(name) => format!("{name} ({})", e.draft.username),
+            None => e.draft.username.clone(),
+        },
         role: e
             .draft
             .role
@@ -624,6 +628,7 @@ pub async fn access_history(
                 events: Vec::new(),
                 people: HashMap::new(),
                 orgs: h.orgs.clone(),
+                staff: h.staff.clone(),
             };
             let rows = h
                 .events

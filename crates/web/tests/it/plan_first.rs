@@ -348,6 +348,12 @@ async fn the_privacy_officer_finds_people_by_name_number_and_organisation() {
             4,
             "once in the row's words and once for each person"
         );
+        // Staff by name, with the username to trace the account.
+        assert!(
+            log.body.contains("Priya Okonjo (demo.triage)"),
+            "{}",
+            log.body
+        );
 
         // The access history: the person's name, local times, plain words, no codes.
         let hist = send(
@@ -364,6 +370,11 @@ async fn the_privacy_officer_finds_people_by_name_number_and_organisation() {
         );
         assert!(hist.body.contains("Viewed your name and contact details"));
         assert!(hist.body.contains("Found you in a search"));
+        assert!(
+            hist.body.contains("Priya Okonjo (demo.triage)"),
+            "{}",
+            hist.body
+        );
         assert!(hist.body.contains("UK time"));
         assert!(!hist.body.contains(" UTC"));
         for code in ["person.view", "person.search_result", "audit.search"] {
