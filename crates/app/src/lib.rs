@@ -17,6 +17,7 @@ pub mod members;
 pub mod oidc;
 pub mod operations;
 pub mod people;
+pub mod person_edit;
 pub mod plans;
 pub mod privacy;
 pub mod secret;

@@ -97,6 +97,8 @@ pub struct PersonLookup {
     pub plan: Option<PlanView>,
     /// Whether the actor may write this person's plan and consent (own organisation's clinicians).
     pub may_edit: bool,
+    /// Whether the actor may change the person's identity (the policy's `EditPerson`: own organisation).
+    pub may_edit_identity: bool,
     /// The person's decision about sharing, shown to those who may edit.
     pub consent: Option<PlanConsent>,
     /// The categories recorded in the audit event for this lookup.
@@ -187,7 +189,12 @@ fn person_subject(id: PersonId, kind: &'static str, resource: String) -> Subject
     }
 }
 
-fn person_view(p: &Person, owner: String, break_glass: bool) -> PersonView {
+/// Whether the policy lets `actor` change the identity of a person `owner` holds (`EditPerson`).
+fn ctx_may_edit_identity(actor: &Actor, owner: OrgId) -> bool {
+    crate::person_edit::edit_decision(actor, owner).is_allowed()
+}
+
+pub(crate) fn person_view(p: &Person, owner: String, break_glass: bool) -> PersonView {
     PersonView {
         id: p.id.0,
         given_name: p.given_name.clone(),
@@ -932,6 +939,7 @@ impl App {
             person: person_view(&l.person, l.owner, bg),
             plan: l.decided.map(|d| d.view),
             may_edit: l.may_edit,
+            may_edit_identity: ctx_may_edit_identity(actor, l.person.owner_org_id),
             consent: if l.may_edit { l.consent } else { None },
             categories_shown: l.disclosed.categories,
             crisis_line,

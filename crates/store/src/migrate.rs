@@ -88,6 +88,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_care_team_history.sql"),
         postgres: include_str!("../migrations/postgres/0015_care_team_history.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_person_versions",
+        sqlite: include_str!("../migrations/sqlite/0016_person_versions.sql"),
+        postgres: include_str!("../migrations/postgres/0016_person_versions.sql"),
+    },
 ];
 
 /// Checks a migration's preconditions on the data, so that it fails with a message saying what to fix

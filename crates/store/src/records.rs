@@ -91,3 +91,25 @@ pub struct NewContact {
     pub police_minutes: Option<i64>,
     pub synthetic: bool,
 }
+
+/// A person's identity as it was at one version, kept when a save replaced it
+/// (`person_versions`): `saved_by` and `saved_at` name the save that replaced it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PersonVersion {
+    pub version: i64,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<chrono::NaiveDate>,
+    /// As stored: ten digits.
+    pub nhs_number: Option<String>,
+    pub postcode: Option<String>,
+    pub saved_by: String,
+    pub saved_at: i64,
+}
+
+impl std::fmt::Debug for PersonVersion {
+    /// The version only: names and identifiers must not reach logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PersonVersion({}, ***)", self.version)
+    }
+}

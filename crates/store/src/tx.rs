@@ -619,6 +619,48 @@ impl Tx {
         Ok(expected_version + 1)
     }
 
+    /// Keeps a person's identity as it is now (`p.version`) before a save replaces it, with who saved
+    /// the change and when (`person_versions` is append-only). Call it in the save's transaction.
+    pub async fn person_version_insert(&mut self, p: &Person, saved_by: &str) -> Result<()> {
+        let q = self
+            .q("INSERT INTO person_versions (person_id, version, given_name, family_name, date_of_birth, nhs_number, postcode, saved_by, saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(p.id.0)
+            .bind(p.version)
+            .bind(p.given_name.clone())
+            .bind(p.family_name.clone())
+            .bind(p.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+            .bind(p.nhs_number.map(|n| n.digits()))
+            .bind(p.postcode.as_ref().map(|p| p.to_string()))
+            .bind(saved_by.to_string())
+            .bind(now_ms());
+        self.exec(q).await?;
+        Ok(())
+    }
+
+    /// A person's earlier identities, newest first: each as it was at its version, with who replaced it and when.
+    pub async fn person_versions(&mut self, id: PersonId) -> Result<Vec<PersonVersion>> {
+        let q = self
+            .q("SELECT version, given_name, family_name, date_of_birth, nhs_number, postcode, saved_by, saved_at FROM person_versions WHERE person_id = $1 ORDER BY version DESC")
+            .bind(id.0);
+        self.all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                let dob: Option<String> = r.try_get("date_of_birth")?;
+                Ok(PersonVersion {
+                    version: r.try_get("version")?,
+                    given_name: r.try_get("given_name")?,
+                    family_name: r.try_get("family_name")?,
+                    date_of_birth: dob.as_deref().map(parse_date).transpose()?,
+                    nhs_number: r.try_get("nhs_number")?,
+                    postcode: r.try_get("postcode")?,
+                    saved_by: r.try_get("saved_by")?,
+                    saved_at: r.try_get("saved_at")?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn person_get(&mut self, id: PersonId) -> Result<Option<Person>> {
         let q = self
             .q(&format!("SELECT {PERSON_COLS} FROM people WHERE id = $1"))

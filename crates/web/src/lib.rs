@@ -15,6 +15,7 @@ pub mod config;
 pub mod dates;
 mod error;
 mod extract;
+mod identity_pages;
 pub mod metrics;
 mod ops_pages;
 mod pages;
@@ -158,6 +159,7 @@ fn page_routes() -> Vec<Route> {
     ];
     r.extend(plans_pages::routes());
     r.extend(care_team_pages::routes());
+    r.extend(identity_pages::routes());
     r.extend(ops_pages::routes());
     r.extend(admin::routes());
     r.extend(agreements::routes());

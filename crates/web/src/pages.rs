@@ -60,14 +60,16 @@ pub(crate) enum Saved {
     Consent,
     Contact,
     Detention,
+    Identity,
 }
 
 impl Saved {
-    pub(crate) const ALL: [Saved; 4] = [
+    pub(crate) const ALL: [Saved; 5] = [
         Saved::Plan,
         Saved::Consent,
         Saved::Contact,
         Saved::Detention,
+        Saved::Identity,
     ];
 
     pub(crate) fn code(self) -> &'static str {
@@ -76,6 +78,7 @@ impl Saved {
             Saved::Consent => "consent",
             Saved::Contact => "contact",
             Saved::Detention => "detention",
+            Saved::Identity => "identity",
         }
     }
 
@@ -85,6 +88,7 @@ impl Saved {
             Saved::Consent => "Consent recorded. Sharing follows the person's choice from now on.",
             Saved::Contact => "Crisis contact saved.",
             Saved::Detention => "Detention record saved.",
+            Saved::Identity => "Name and details saved. The earlier version is kept.",
         }
     }
 
@@ -805,6 +809,8 @@ struct PersonPage {
     p: PersonView,
     plan: Option<concordat_app::plans::PlanView>,
     may_edit: bool,
+    /// "Change name and details": the policy's `EditPerson` (own organisation).
+    may_edit_identity: bool,
     consent: Option<concordat_domain::consent::PlanConsent>,
     /// The holding service's crisis line as written and as a `tel:` number.
     crisis_line: Option<(String, String)>,
@@ -874,6 +880,7 @@ async fn person_result(
                     p: l.person,
                     plan: l.plan,
                     may_edit: l.may_edit,
+                    may_edit_identity: l.may_edit_identity,
                     consent: l.consent,
                     crisis_line: l.crisis_line.map(|line| {
                         let tel = line

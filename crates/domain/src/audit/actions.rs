@@ -34,6 +34,14 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ),
     ("person.view.plan", "viewed your crisis plan"),
     (
+        "person.view.identity_editor",
+        "opened your name, date of birth, NHS number and postcode to change them",
+    ),
+    (
+        "person.view.identity_conflict",
+        "was shown your current name and details because someone else changed them first",
+    ),
+    (
         "person.view.plan_editor",
         "opened your crisis plan to change it",
     ),

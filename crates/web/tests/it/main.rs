@@ -16,6 +16,7 @@ mod disclosures;
 mod governance;
 mod harness;
 mod http;
+mod identity;
 mod limits;
 mod matrix;
 mod metrics;

@@ -1,0 +1,22 @@
+-- Editing a person's identity keeps what it replaced: one row per save, holding the identity as it was
+-- at `version` (given and family names, date of birth, NHS number, postcode), and who saved the change
+-- that replaced it and when. Append-only; people.version is the current version.
+CREATE TABLE person_versions (
+    person_id BIGINT NOT NULL REFERENCES people(id),
+    version BIGINT NOT NULL,
+    given_name TEXT NOT NULL,
+    family_name TEXT NOT NULL,
+    date_of_birth TEXT,
+    nhs_number TEXT,
+    postcode TEXT,
+    saved_by TEXT NOT NULL,
+    saved_at BIGINT NOT NULL,
+    PRIMARY KEY (person_id, version)
+);
+CREATE FUNCTION person_versions_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'person_versions is append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER person_versions_no_update BEFORE UPDATE ON person_versions
+    FOR EACH ROW EXECUTE FUNCTION person_versions_append_only();
