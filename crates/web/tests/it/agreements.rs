@@ -4,6 +4,7 @@
 
 use crate::harness::*;
 use axum::http::StatusCode;
+use concordat_domain::OrgKind;
 
 /// A person of the demo's mental health trust (every demo person belongs to it).
 const PERSON: &str = "/people/1";
@@ -46,8 +47,8 @@ fn agreement_id(res: &Resp) -> i64 {
 #[tokio::test]
 async fn an_agreement_lets_information_flow_only_once_every_party_signed_and_while_in_force() {
     for t in spawn_apps().await {
-        let trust = org_of_kind(&t, "mental_health_trust").await;
-        let police = org_of_kind(&t, "police_force").await;
+        let trust = org_of(&t, OrgKind::MentalHealthTrust).await;
+        let police = org_of(&t, OrgKind::PoliceForce).await;
         // The demo's own agreement from the trust to the police ends: officers see nobody now.
         let mut tx = t.store.begin().await.unwrap();
         tx.testing_execute(&format!(
@@ -332,7 +333,7 @@ async fn an_agreement_lets_information_flow_only_once_every_party_signed_and_whi
         assert_eq!(res.status, StatusCode::CONFLICT);
 
         // A privacy officer of another organisation cannot sign for a party; a draft can be withdrawn.
-        let fire = org_of_kind(&t, "fire_and_rescue").await.to_string();
+        let fire = org_of(&t, OrgKind::FireAndRescue).await.to_string();
         let res = send(
             &t.router,
             post_form(

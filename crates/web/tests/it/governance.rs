@@ -4,6 +4,7 @@
 
 use crate::harness::*;
 use axum::http::StatusCode;
+use concordat_domain::OrgKind;
 use concordat_domain::Role;
 use concordat_domain::model::OrgId;
 use concordat_domain::policy::{Action, may};
@@ -65,8 +66,8 @@ async fn organisation_contacts_are_shown_only_to_roles_that_run_the_partnership(
         );
 
         // The edit form (with the contacts) is for the organisation's administrators only.
-        let trust = org_of_kind(&t, "mental_health_trust").await;
-        let fire = org_of_kind(&t, "fire_and_rescue").await;
+        let trust = org_of(&t, OrgKind::MentalHealthTrust).await;
+        let fire = org_of(&t, OrgKind::FireAndRescue).await;
         let (responder, _) = sign_in(&t.router, "demo.responder").await;
         let res = send(
             &t.router,
@@ -102,7 +103,7 @@ async fn organisation_contacts_are_shown_only_to_roles_that_run_the_partnership(
 #[tokio::test]
 async fn deactivating_an_organisation_ends_its_sessions_and_tokens_and_refuses_sign_in() {
     for t in spawn_apps().await {
-        let fire = org_of_kind(&t, "fire_and_rescue").await;
+        let fire = org_of(&t, OrgKind::FireAndRescue).await;
         let (cookie, _) = sign_in(&t.router, "demo.firefighter").await;
         let token = api_token(&t.router, "demo.firefighter").await;
         let res = send(&t.router, json("GET", "/api/v1/me", Some(&token), "")).await;

@@ -230,19 +230,6 @@ pub async fn org_of(t: &TestApp, kind: OrgKind) -> i64 {
         .0
 }
 
-/// The id of the demo region's first organisation of a kind (a kind code such as `police_force`).
-pub async fn org_of_kind(t: &TestApp, kind: &str) -> i64 {
-    t.app
-        .organisations()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|o| o.kind.code() == kind)
-        .unwrap()
-        .id
-        .0
-}
-
 /// A person created through the API by `user`, so owned by that user's organisation.
 pub async fn person_of(t: &TestApp, user: &str, given: &str, family: &str) -> i64 {
     let token = api_token(&t.router, user).await;
