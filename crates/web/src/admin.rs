@@ -237,10 +237,7 @@ async fn user_op(
     Path((id, op)): Path<(i64, String)>,
     Form(form): Form<UserOpForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -389,10 +386,7 @@ async fn invite_create(
     headers: HeaderMap,
     Form(form): Form<InviteForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -417,10 +411,7 @@ async fn invite_cancel(
     Path(id): Path<i64>,
     Form(form): Form<crate::pages::CsrfOnly>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -739,10 +730,7 @@ struct OrgForm {
 }
 
 async fn org_create(State(state): St, s: Signed, Form(form): Form<OrgForm>) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -770,10 +758,7 @@ async fn org_update(
     Path(id): Path<i64>,
     Form(form): Form<OrgForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -802,10 +787,7 @@ async fn org_op(
     Path((id, op)): Path<(i64, String)>,
     Form(form): Form<crate::pages::CsrfOnly>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };

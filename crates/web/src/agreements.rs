@@ -285,10 +285,7 @@ async fn sign(
     Path(id): Path<i64>,
     Form(form): Form<SignForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -328,10 +325,7 @@ async fn end(
     Path(id): Path<i64>,
     Form(form): Form<EndForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };

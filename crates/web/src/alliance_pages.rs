@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::Route;
 use crate::error::WebError;
 use crate::extract::Signed;
-use crate::pages::{Card, Layout, St, check_csrf, fmt_ms, render};
+use crate::pages::{Card, Layout, St, fmt_ms, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -180,10 +180,7 @@ struct OrgForm {
 }
 
 async fn create_org(State(state): St, s: Signed, Form(form): Form<OrgForm>) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -223,10 +220,7 @@ async fn invite(
     headers: HeaderMap,
     Form(form): Form<InviteForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -350,10 +344,7 @@ struct ProfileForm {
 }
 
 async fn profile_save(State(state): St, s: Signed, Form(form): Form<ProfileForm>) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };

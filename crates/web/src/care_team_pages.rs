@@ -4,7 +4,7 @@
 use crate::Route;
 use crate::error::WebError;
 use crate::extract::Signed;
-use crate::pages::{Layout, St, check_csrf, fmt_ms, render};
+use crate::pages::{Layout, St, fmt_ms, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::Path;
@@ -115,10 +115,7 @@ async fn care_team_add(
     Path(id): Path<i64>,
     Form(form): Form<AddForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -138,10 +135,7 @@ async fn care_team_end(
     Path((id, membership)): Path<(i64, i64)>,
     Form(form): Form<EndForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };

@@ -4,7 +4,7 @@
 use crate::Route;
 use crate::error::WebError;
 use crate::extract::Signed;
-use crate::pages::{Layout, Saved, St, check_csrf, fmt_ms, render};
+use crate::pages::{Layout, Saved, St, fmt_ms, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::Path;
@@ -142,10 +142,7 @@ async fn edit_save(
     Path(id): Path<i64>,
     Form(form): Form<EditForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };

@@ -257,6 +257,15 @@ pub(crate) fn check_csrf(ctx: &SessionContext, submitted: &str) -> Result<(), We
     }
 }
 
+/// A form post's CSRF check, then the actor it acts as: what every form handler does first.
+pub(crate) fn csrf_actor(
+    s: &Signed,
+    submitted: &str,
+) -> Result<concordat_domain::policy::Actor, WebError> {
+    check_csrf(&s.ctx, submitted)?;
+    s.actor()
+}
+
 fn csrf_failed() -> WebError {
     WebError::Html(AppError::invalid(
         "csrf",
@@ -944,10 +953,7 @@ pub async fn person_break_glass(
     Path(id): Path<i64>,
     Form(form): Form<BreakGlassForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::Signed;
-use crate::pages::{Layout, St, check_csrf, render};
+use crate::pages::{Layout, St, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -525,10 +525,7 @@ pub async fn break_glass_review(
     Path(seq): Path<i64>,
     Form(form): Form<ReviewForm>,
 ) -> Response {
-    if let Err(e) = check_csrf(&s.ctx, &form.csrf) {
-        return e.into_response();
-    }
-    let actor = match s.actor() {
+    let actor = match crate::pages::csrf_actor(&s, &form.csrf) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
